@@ -1,0 +1,7 @@
+# Sanitizers as an INTERFACE target: -DKANSCAN_SANITIZE=address,undefined
+add_library(kanscan_sanitizers INTERFACE)
+if(KANSCAN_SANITIZE)
+  target_compile_options(kanscan_sanitizers INTERFACE
+    -fsanitize=${KANSCAN_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  target_link_options(kanscan_sanitizers INTERFACE -fsanitize=${KANSCAN_SANITIZE})
+endif()

@@ -1,0 +1,28 @@
+#include "framework/error.hpp"
+
+#include <fmt/format.h>
+
+namespace kanscan {
+
+std::string format_location(const Location& where) {
+  std::string out = where.file;
+  if (where.line > 0) {
+    out += out.empty() ? fmt::format("line {}", where.line) : fmt::format(":{}", where.line);
+    if (where.col > 0) out += fmt::format(":{}", where.col);
+  }
+  if (!where.key.empty()) {
+    if (!out.empty()) out += ": ";
+    out += where.key;
+  }
+  return out;
+}
+
+static std::string compose(const Location& where, const std::string& detail) {
+  const std::string loc = format_location(where);
+  return loc.empty() ? detail : fmt::format("{}: {}", loc, detail);
+}
+
+InputError::InputError(const Location& where, const std::string& detail)
+    : std::runtime_error(compose(where, detail)), where_(where), detail_(detail) {}
+
+}  // namespace kanscan

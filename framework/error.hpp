@@ -1,0 +1,40 @@
+#pragma once
+// Error types shared by every module. main() maps InputError to exit code 2 and
+// everything else to exit code 1 (see scans/main.cpp).
+#include <stdexcept>
+#include <string>
+
+namespace kanscan {
+
+// Where in a user's input a problem was found. Any field may be empty / -1.
+struct Location {
+  std::string file;
+  int line = -1;  // 1-based
+  int col = -1;   // 1-based
+  std::string key;  // key path, e.g. "models[1].grid_size"
+};
+
+// Bad user input: config, data file, results file or CLI argument. Exit code 2.
+// what() is the full message: "file:line:col: key: detail".
+class InputError : public std::runtime_error {
+ public:
+  InputError(const Location& where, const std::string& detail);
+  explicit InputError(const std::string& detail) : InputError(Location{}, detail) {}
+  const Location& where() const noexcept { return where_; }
+  const std::string& detail() const noexcept { return detail_; }
+
+ private:
+  Location where_;
+  std::string detail_;
+};
+
+// A numerical failure inside a trial (NaN/inf). Caught by the trainer and turned into
+// status "failed"; it never ends a scan.
+class NumericalError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+std::string format_location(const Location& where);
+
+}  // namespace kanscan

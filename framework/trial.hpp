@@ -1,0 +1,98 @@
+#pragma once
+// One trial's complete configuration and outcome, as plain structs. io/ fills TrialConfig
+// from YAML, scans/ expands and schedules them, models/ runs them (models/trial_runner.hpp),
+// io/ writes TrialOutcome to the results file.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "framework/dataset.hpp"
+#include "framework/model_state.hpp"
+
+namespace kanscan {
+
+struct OptimizerConfig {
+  std::string name = "adam";   // sgd | adam | adamw | lbfgs
+  double lr = 1e-3;
+  double momentum = 0.9;       // sgd
+  bool nesterov = false;       // sgd
+  double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;  // adam, adamw
+  double weight_decay = 0.0;   // adamw decoupled decay (mlp L2 lives in ModelConfig)
+  int history = 10;            // lbfgs memory m
+  int max_iter = 20;           // lbfgs iterations per step (per batch)
+  std::string schedule = "constant";  // constant | cosine | step
+  int step_size = 10;          // step schedule: epochs between decays
+  double gamma = 0.1;          // step schedule factor
+  double min_lr = 0.0;         // cosine floor
+};
+
+enum class ModelType { kan, mlp };
+
+struct ModelConfig {
+  ModelType type = ModelType::kan;
+  int depth = 1;               // hidden layers; 0 = a single layer [in, out]
+  int width = 16;              // nodes per hidden layer
+  // KAN
+  int grid_size = 5;
+  int spline_order = 3;
+  double grid_lo = -1.0, grid_hi = 1.0;
+  double grid_eps = 0.02;      // grid update: uniform/percentile mix
+  int grid_update_every = 0;   // epochs between grid updates from data; 0 = never
+  int grid_extend_to = 0;      // refine G -> this after grid_extend_epoch; 0 = never
+  int grid_extend_epoch = 0;
+  std::string init = "efficient_kan";
+  double scale_noise = 0.1, scale_base = 1.0, scale_spline = 1.0;
+  // MLP
+  std::string activation = "relu";  // relu | leaky_relu | silu | tanh | sigmoid | identity
+  double leaky_slope = 0.01;
+  double dropout = 0.0;
+  double weight_decay = 0.0;   // L2 penalty added to the loss (both model types)
+  OptimizerConfig optimizer;
+};
+
+struct TrainConfig {
+  std::string loss = "bce";    // bce | cross_entropy | mse | mae | huber
+  double huber_delta = 1.0;
+  int epochs = 30;
+  int batch_size = 1024;
+  std::string monitor = "val_loss";  // val_loss | val_auc | val_accuracy | val_mae
+  int patience = 5;            // 0 = no early stopping
+  double min_delta = 0.0;
+  bool use_weights = true;     // use event weights in the loss when the data has them
+  bool clip_predictions = false;  // regression-trained classifier: clip outputs to (0,1)
+};
+
+struct TrialConfig {
+  std::string trial_id;        // stable hash of the canonical config and seed (scans/)
+  std::string model_name;      // block label, e.g. "kan" / "mlp" / user-given name
+  Task task = Task::classification;
+  ModelConfig model;
+  TrainConfig train;
+  std::uint64_t seed = 1;
+  int threads = 1;             // OpenMP threads for this trial
+};
+
+struct History {
+  std::vector<int> epoch;
+  std::vector<double> train_loss, val_loss, val_metric;
+  std::string val_metric_name;
+};
+
+struct TrialOutcome {
+  bool ok = false;
+  std::string error;           // reason when !ok
+  int epochs_run = 0;
+  double train_seconds = 0.0;
+  std::int64_t n_params = 0;
+  History history;
+  // test_auc, test_accuracy, test_loss (classification); test_loss, test_mae, test_rmse,
+  // test_mae_<target>, test_mae_gev_<target>... (regression).
+  std::map<std::string, double> metrics;
+  std::vector<double> roc_fpr, roc_tpr;  // classification
+  RowMatrixXf test_predictions;          // [N_test, 1 | C | T]: probabilities / physical units
+  std::vector<std::int64_t> test_index;  // [N_test] rows in the data file
+  ModelState model;
+};
+
+}  // namespace kanscan

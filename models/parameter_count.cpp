@@ -1,0 +1,22 @@
+#include "models/parameter_count.hpp"
+
+namespace kanscan::models {
+
+std::vector<int> layer_widths(const ModelConfig& cfg, int n_in, int n_out) {
+  std::vector<int> w{n_in};
+  for (int d = 0; d < cfg.depth; ++d) w.push_back(cfg.width);
+  w.push_back(n_out);
+  return w;
+}
+
+std::int64_t count_parameters(const ModelConfig& cfg, int n_in, int n_out) {
+  const auto w = layer_widths(cfg, n_in, n_out);
+  std::int64_t n = 0;
+  for (std::size_t l = 0; l + 1 < w.size(); ++l) {
+    const std::int64_t a = w[l], b = w[l + 1];
+    n += cfg.type == ModelType::kan ? a * b * (cfg.grid_size + cfg.spline_order + 2) : a * b + b;
+  }
+  return n;
+}
+
+}  // namespace kanscan::models

@@ -1,0 +1,28 @@
+#pragma once
+// The kanscan command line. Each subcommand lives in scans/cmd_<name>.cpp and registers itself
+// through add_<name>_command(); cli.cpp lists them. A subcommand is listed only when it works.
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+#include "framework/communicator.hpp"
+
+namespace kanscan::cli {
+
+struct Context {
+  Communicator* comm = nullptr;  // world communicator (Serial without mpirun)
+  bool mpi = false;              // launched under mpirun
+  std::function<int()> action;   // set by the chosen subcommand's callback
+};
+
+// Exit codes (SPEC.md): 0 success, 2 bad usage/input, 1 anything else.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitBadInput = 2;
+
+// Parses argv, runs the subcommand, maps errors to exit codes and messages on stderr.
+int run(int argc, char** argv, Context& ctx);
+
+void add_info_command(CLI::App& app, Context& ctx);
+
+}  // namespace kanscan::cli

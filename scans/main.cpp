@@ -1,0 +1,42 @@
+// kanscan entry point: owns MPI init/finalize (through World), catches everything, and maps
+// errors to the exit codes of SPEC.md (LightGBM src/main.cpp style).
+#include <exception>
+#include <iostream>
+
+#include "framework/error.hpp"
+#include "framework/log.hpp"
+#include "framework/mpi/world.hpp"
+#include "scans/cli.hpp"
+
+int main(int argc, char** argv) {
+  using namespace kanscan;
+  int code = cli::kExitFailure;
+  try {
+    World world(argc, argv);
+    log::set_rank(world.comm().rank(), world.comm().size());
+    cli::Context ctx;
+    ctx.comm = &world.comm();
+    ctx.mpi = world.is_mpi();
+    try {
+      code = cli::run(argc, argv, ctx);
+    } catch (const InputError& e) {
+      std::cerr << "kanscan: error: " << e.what() << "\n";
+      code = cli::kExitBadInput;
+    } catch (const std::exception& e) {
+      std::cerr << "kanscan: error: " << e.what() << "\n";
+      code = cli::kExitFailure;
+    }
+    // A rank that fails while others wait would hang the job: take the whole job down.
+    if (code != cli::kExitOk && world.comm().size() > 1) {
+      std::cerr.flush();
+      world.comm().abort(code);
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "kanscan: fatal: " << e.what() << "\n";
+    return cli::kExitFailure;
+  } catch (...) {
+    std::cerr << "kanscan: fatal: unknown error\n";
+    return cli::kExitFailure;
+  }
+  return code;
+}
