@@ -12,6 +12,21 @@
 
 namespace kanscan {
 
+// Where a scan's events come from (YAML `data:`), filled by io/, consumed by io::load_data.
+struct DataConfig {
+  std::string generator;            // tth_thq | qcd_singletop | dm_met, or empty when `path` is set
+  std::string path;                 // user file: .h5/.hdf5 or .csv
+  std::int64_t events = 0;          // generator: events written (after selection); path: 0 = all rows
+  std::uint64_t seed = 1;           // generator seed; also seeds the split
+  std::map<std::string, double> knobs;  // generator knobs (GENERATORS.md), by name
+  double train = 0.6, val = 0.2, test = 0.2;  // split fractions
+  std::vector<std::string> features;        // select by name; empty = all
+  std::string label_column;                 // CSV classification
+  std::vector<std::string> target_columns;  // CSV regression
+  std::string weight_column;                // CSV, optional
+  std::string source_file;          // the YAML file the block came from (for messages)
+};
+
 struct OptimizerConfig {
   std::string name = "adam";   // sgd | adam | adamw | lbfgs
   double lr = 1e-3;
@@ -81,6 +96,7 @@ struct History {
 
 struct TrialOutcome {
   bool ok = false;
+  bool cancelled = false;      // stopped by a signal: not a result; resume reruns it
   std::string error;           // reason when !ok
   int epochs_run = 0;
   double train_seconds = 0.0;

@@ -1,0 +1,15 @@
+#pragma once
+// Scan data: generate-and-cache or read a user file, then split train/val/test by seed.
+#include <string>
+
+#include "framework/dataset.hpp"
+#include "framework/trial.hpp"
+
+namespace kanscan::io {
+
+// Loads the dataset a scan's `data:` block describes. Generated datasets are cached under
+// `cache_dir` keyed by (task, knobs, events, seed) and never regenerated per trial.
+// Errors in the data are InputError naming the file, dataset/row and what was expected.
+DataSplit load_data(const DataConfig& cfg, Task task, const std::string& cache_dir);
+
+}  // namespace kanscan::io
