@@ -345,14 +345,16 @@ void TrialRun::run(TrialOutcome& out) {
   double best_value = std::numeric_limits<double>::quiet_NaN();
   int best_epoch = -1, since_best = 0;
   int epochs_run = 0;
+  bool extend_pending = model->has_kan() && mc.grid_extend_to > 0 && mc.grid_extend_to != mc.grid_size;
   for (int epoch = 0; epoch < tc.epochs; ++epoch) {
     if (cancelled()) {
       out.cancelled = true;
       out.error = "cancelled";
       return;
     }
-    if (model->has_kan() && mc.grid_extend_to > 0 && epoch == mc.grid_extend_epoch && mc.grid_extend_to != mc.grid_size) {
+    if (extend_pending && epoch >= mc.grid_extend_epoch) {
       model->extend_grids(mc.grid_extend_to);
+      extend_pending = false;
       opt = make_optimizer<float>(mc.optimizer, model->n_params(), cancel_);
       // The parameter vector changed shape: earlier best weights cannot be restored.
       best_params.resize(0);
@@ -438,6 +440,9 @@ void TrialRun::run(TrialOutcome& out) {
     if (tc.patience > 0 && since_best >= tc.patience) break;
   }
   if (tc.patience > 0 && best_params.size() == model->params().size()) model->params() = best_params;
+  // Training ended before the configured extension: refine now, so that the trained model always
+  // has the configured final grid (and count_parameters' size); the refit preserves the function.
+  if (extend_pending) model->extend_grids(mc.grid_extend_to);
   out.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
   out.epochs_run = epochs_run;
   out.n_params = static_cast<std::int64_t>(model->n_params());

@@ -24,7 +24,11 @@ inline Dataset make_classification(std::size_t n, int f, std::uint64_t seed, int
     else d.labels[i] = s < -0.7 ? 0 : (s < 0.7 ? 1 : 2);
     d.index[i] = static_cast<std::int64_t>(i);
   }
-  for (int j = 0; j < f; ++j) d.feature_names.push_back("x" + std::to_string(j));
+  for (int j = 0; j < f; ++j) {
+    std::string name = "x";
+    name += std::to_string(j);
+    d.feature_names.push_back(name);
+  }
   return d;
 }
 
