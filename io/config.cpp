@@ -351,7 +351,7 @@ std::string describe_value(const KeyDecl& k) {
     case KeyType::real: return "number" + bounds_text(k);
     case KeyType::choice: {
       std::string opts;
-      for (const auto& ch : k.choices) opts += (opts.empty() ? "" : " \\| ") + ch;
+      for (const auto& ch : k.choices) opts += (opts.empty() ? "" : " | ") + ch;
       return "one of " + opts;
     }
     case KeyType::string: return std::isinf(k.hi) ? "string" : fmt::format("string (at most {} characters)", k.hi);
@@ -431,16 +431,25 @@ ScanConfig parse_scan_config(const std::string& yaml_text, const std::string& fi
 
   // Pass 1: top-level scalars, and remember where the sections are.
   YAML::Node data_node, train_node, models_node;
+  bool has_data = false, has_train = false, has_models = false;
   walk(c, root, {Section::top}, "", "", {"data", "train", "models"},
        [&](const KeyDecl& k, const YAML::Node& v, const YAML::Node& key_node, const std::string& path) {
          record(path, key_node);
          k.set_scan(scan, parse_value(c, k, v, path));
        },
        [&](const std::string& name, const YAML::Node& v, const YAML::Node& key_node) {
-         if (name == "data") data_node = v;
-         else if (name == "train") train_node = v;
-         else if (name == "models") models_node = v;
-         else return false;
+         if (name == "data") {
+           data_node = v;
+           has_data = true;
+         } else if (name == "train") {
+           train_node = v;
+           has_train = true;
+         } else if (name == "models") {
+           models_node = v;
+           has_models = true;
+         } else {
+           return false;
+         }
          record(name, key_node);
          return true;
        });
@@ -449,7 +458,7 @@ ScanConfig parse_scan_config(const std::string& yaml_text, const std::string& fi
       fail(c, root, k->path, fmt::format("missing required key '{}' ({})", k->path, describe_value(*k)));
 
   // Data.
-  if (!data_node) fail(c, root, "data", "missing required section 'data' (generator or path, events, split)");
+  if (!has_data) fail(c, root, "data", "missing required section 'data' (generator or path, events, split)");
   walk(c, data_node, {Section::data}, "", "data", {},
        [&](const KeyDecl& k, const YAML::Node& v, const YAML::Node& key_node, const std::string& path) {
          record(path, key_node);
@@ -505,7 +514,7 @@ ScanConfig parse_scan_config(const std::string& yaml_text, const std::string& fi
                                  scan.data.val, scan.data.test));
 
   // Train defaults (scalars only: lists expand inside model blocks).
-  if (train_node) {
+  if (has_train) {
     walk(c, train_node, {Section::train}, "", "train", {},
          [&](const KeyDecl& k, const YAML::Node& v, const YAML::Node& key_node, const std::string& path) {
            record(path, key_node);
@@ -522,7 +531,7 @@ ScanConfig parse_scan_config(const std::string& yaml_text, const std::string& fi
   }
 
   // Model blocks.
-  if (!models_node) fail(c, root, "models", "missing required key 'models' (a list of model blocks)");
+  if (!has_models) fail(c, root, "models", "missing required key 'models' (a list of model blocks)");
   if (!models_node.IsSequence() || models_node.size() == 0)
     fail(c, models_node, "models", fmt::format("expected a non-empty list of model blocks, got {}", got(models_node)));
   std::int64_t total = 0;
@@ -719,7 +728,9 @@ std::string describe_keys_markdown() {
       const char* ap = k.applies == Applies::kan ? "kan" : k.applies == Applies::mlp ? "mlp" : "all";
       std::string col = k.column;
       if (k.type == KeyType::range) col = "grid_lo, grid_hi";
-      out += fmt::format("| `{}` | {} | {} | {} | {} | {} | {} |\n", k.path, describe_value(k),
+      std::string allowed = describe_value(k);
+      for (std::size_t p = allowed.find('|'); p != std::string::npos; p = allowed.find('|', p + 2)) allowed.replace(p, 1, "\\|");
+      out += fmt::format("| `{}` | {} | {} | {} | {} | {} | {} |\n", k.path, allowed,
                          k.default_text.empty() ? "—" : "`" + k.default_text + "`",
                          (sec == Section::model || sec == Section::train) ? ap : "—", k.axis ? "yes" : "no",
                          col.empty() ? "—" : "`" + col + "`", k.doc);
