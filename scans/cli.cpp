@@ -19,6 +19,7 @@ int run(int argc, char** argv, Context& ctx) {
 
   add_info_command(app, ctx);
   add_validate_command(app, ctx);
+  add_generate_command(app, ctx);
 
   try {
     app.parse(argc, argv);
