@@ -279,7 +279,7 @@ std::vector<KeyDecl> build_table() {
                          [](const TrialConfig& c) { return c.model.grid_extend_to > 0; }),
                       [](TrialConfig& c) -> int& { return c.model.grid_extend_epoch; }, 0, 1e6));
   t.push_back(choice_key(md("init", "init", "KAN weight initialisation scheme.", A::kan),
-                         [](TrialConfig& c) -> std::string& { return c.model.init; }, {"efficient_kan", "pykan"}));
+                         [](TrialConfig& c) -> std::string& { return c.model.init; }, {"efficient_kan"}));
   t.push_back(real_key(md("scale_noise", "scale_noise", "Initial spline-weight noise scale.", A::kan),
                        [](TrialConfig& c) -> double& { return c.model.scale_noise; }, 0, kInf));
   t.push_back(real_key(md("scale_base", "scale_base", "Initial scale of the SiLU base branch.", A::kan),

@@ -59,7 +59,7 @@ std::vector<std::string> metric_columns(Task task, const std::vector<std::string
   if (task == Task::classification) return {"test_loss", "test_auc", "test_accuracy"};
   std::vector<std::string> out{"test_loss", "test_mae", "test_rmse"};
   for (const auto& t : target_names) out.push_back("test_mae_" + t);
-  for (const auto& t : target_names) out.push_back("test_rmse_" + t);
+  for (const auto& t : target_names) out.push_back("test_mae_gev_" + t);
   return out;
 }
 

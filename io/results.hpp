@@ -34,7 +34,8 @@ struct StoreSchema {
 };
 
 // Metric columns of /trials for a task: test_loss, test_auc, test_accuracy (classification);
-// test_loss, test_mae, test_rmse, then test_mae_<t>, test_rmse_<t> per target (regression).
+// test_loss, test_mae, test_rmse, then test_mae_<t> (standardised) and test_mae_gev_<t> (physical
+// units) per target (regression).
 std::vector<std::string> metric_columns(Task task, const std::vector<std::string>& target_names);
 
 struct ResumeState {

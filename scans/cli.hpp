@@ -28,6 +28,7 @@ int run(int argc, char** argv, Context& ctx);
 
 void add_info_command(CLI::App& app, Context& ctx);
 void add_validate_command(CLI::App& app, Context& ctx);
+void add_run_command(CLI::App& app, Context& ctx);
 void add_generate_command(CLI::App& app, Context& ctx);
 
 }  // namespace kanscan::cli
