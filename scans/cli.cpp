@@ -18,6 +18,7 @@ int run(int argc, char** argv, Context& ctx) {
   app.fallthrough(false);
 
   add_info_command(app, ctx);
+  add_analyze_command(app, ctx);
 
   try {
     app.parse(argc, argv);

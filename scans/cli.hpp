@@ -24,5 +24,6 @@ inline constexpr int kExitBadInput = 2;
 int run(int argc, char** argv, Context& ctx);
 
 void add_info_command(CLI::App& app, Context& ctx);
+void add_analyze_command(CLI::App& app, Context& ctx);
 
 }  // namespace kanscan::cli
