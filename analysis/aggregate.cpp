@@ -95,6 +95,34 @@ std::string ConfigGroup::label() const {
   return out;
 }
 
+std::string ConfigGroup::label(const std::vector<std::string>& shown) const {
+  std::string out = model;
+  for (const auto& [k, v] : axes)
+    if (!v.empty() && std::find(shown.begin(), shown.end(), k) != shown.end()) out += " " + k + "=" + v;
+  return out;
+}
+
+std::vector<std::string> varying_axes(const std::vector<ConfigGroup>& groups) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < groups.size(); ++i)
+    for (const auto& [k, v] : groups[i].axes) {
+      if (std::find(out.begin(), out.end(), k) != out.end()) continue;
+      for (std::size_t j = 0; j < i; ++j)
+        if (groups[j].model == groups[i].model && groups[j].axis(k) != v) {
+          out.push_back(k);
+          break;
+        }
+    }
+  // Keep table order.
+  std::vector<std::string> ordered;
+  for (const auto& g : groups)
+    for (const auto& [k, v] : g.axes)
+      if (std::find(out.begin(), out.end(), k) != out.end() &&
+          std::find(ordered.begin(), ordered.end(), k) == ordered.end())
+        ordered.push_back(k);
+  return ordered;
+}
+
 std::string ConfigGroup::axis(const std::string& name) const {
   if (name == "model") return model;
   for (const auto& [k, v] : axes)

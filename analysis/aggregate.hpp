@@ -41,11 +41,16 @@ struct ConfigGroup {
   std::map<std::string, Stats> metrics;  // over ok rows, every metric column
   std::string best_trial;                // ok row with the best primary metric ("" if none)
   std::vector<std::string> trial_ids;    // ok rows
-  std::string label() const;             // "kan depth=1 width=8 grid_size=5"
+  // "kan depth=1 width=8 grid_size=5"; with `shown`, only those axes (e.g. the ones that vary).
+  std::string label() const;
+  std::string label(const std::vector<std::string>& shown) const;
   std::string axis(const std::string& name) const;  // value text, "" when absent
 };
 
 bool row_ok(const TrialsTable& t, std::size_t row);
+
+// Axes whose value differs between configurations of the same model (what a label needs).
+std::vector<std::string> varying_axes(const std::vector<ConfigGroup>& groups);
 
 // Groups rows by (model, every axis value), in order of first appearance.
 std::vector<ConfigGroup> aggregate_seeds(const TrialsTable& t, const MetricSpec& primary);

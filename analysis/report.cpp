@@ -61,6 +61,32 @@ struct Events {
   std::vector<std::string> names;
 };
 
+// Fixed-length strings as h5py and numpy write them (null-padded, possibly using every byte),
+// or variable-length ones.
+std::vector<std::string> read_names(const h5::Group& g, const std::string& name) {
+  h5::Handle dset(H5Dopen2(g.id(), name.c_str(), H5P_DEFAULT), H5Dclose);
+  h5::Handle ftype(H5Dget_type(dset.id()), H5Tclose);
+  if (!dset || H5Tget_class(ftype.id()) != H5T_STRING || H5Tis_variable_str(ftype.id()) > 0)
+    return g.read_strings(name);
+  h5::Handle space(H5Dget_space(dset.id()), H5Sclose);
+  if (H5Sget_simple_extent_ndims(space.id()) != 1) return {};
+  hsize_t n = 0;
+  H5Sget_simple_extent_dims(space.id(), &n, nullptr);
+  const std::size_t len = H5Tget_size(ftype.id());
+  h5::Handle mtype(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(mtype.id(), len);
+  H5Tset_strpad(mtype.id(), H5T_STR_NULLPAD);
+  std::vector<char> buf(n * len, '\0');
+  if (n && H5Dread(dset.id(), mtype.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) < 0) return {};
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::string s(buf.data() + i * len, len);
+    s.erase(std::min(s.find('\0'), s.size()));
+    out.push_back(s);
+  }
+  return out;
+}
+
 Events read_events(const std::string& path) {
   h5::File file(path, h5::File::Mode::read_only);
   const h5::Group r = file.root();
@@ -75,7 +101,7 @@ Events read_events(const std::string& path) {
     e.labels.assign(l.data.begin(), l.data.end());
   }
   if (r.is_dataset("weights")) e.weights = r.read_float("weights").data;
-  if (r.is_dataset("feature_names")) e.names = r.read_strings("feature_names");
+  if (r.is_dataset("feature_names")) e.names = read_names(r, "feature_names");
   if (!e.labels.empty() && e.labels.size() != e.n)
     throw InputError(Location{path, -1, -1, "/labels"}, "length differs from /features rows");
   if (!e.weights.empty() && e.weights.size() != e.n) e.weights.clear();
@@ -166,6 +192,7 @@ Report analyze(const ResultsFile& file, const AnalyzeOptions& o) {
   };
   r.fronts["all"] = front_of("");
   for (const auto& m : r.models) r.fronts[m] = front_of(m);
+  r.shown_axes = varying_axes(r.configs);
   r.axes = axis_table(r.configs, r.metric);
   r.budgets = matched_budgets(r.configs, r.metric, o.bins_per_decade);
   return r;
@@ -201,7 +228,7 @@ std::string format_summary(const Report& r, const AnalyzeOptions& o) {
   s << "\nbest configurations:\n";
   for (std::size_t k = 0; k < std::min(o.top, order.size()); ++k) {
     const auto& g = r.configs[order[k]];
-    s << fmt::format("  {}. {} {} params: {} {}  [{}]\n", k + 1, g.label(), num(g.n_params), r.metric.name,
+    s << fmt::format("  {}. {} {} params: {} {}  [{}]\n", k + 1, g.label(r.shown_axes), num(g.n_params), r.metric.name,
                      pm(metric_stats(g, r.metric.name)), g.best_trial);
   }
   auto print_front = [&](const std::string& scope) {
@@ -210,7 +237,7 @@ std::string format_summary(const Report& r, const AnalyzeOptions& o) {
     s << fmt::format("\nPareto front ({}): parameters -> {}\n", scope, r.metric.name);
     for (auto i : it->second) {
       const auto& g = r.configs[i];
-      s << fmt::format("  {:>9}  {}  {}\n", num(g.n_params), pm(metric_stats(g, r.metric.name)), g.label());
+      s << fmt::format("  {:>9}  {}  {}\n", num(g.n_params), pm(metric_stats(g, r.metric.name)), g.label(r.shown_axes));
     }
   };
   print_front("all");
@@ -336,7 +363,7 @@ std::vector<std::string> write_outputs(const ResultsFile& file, Report& r, const
         s << csv_field(a.model) << "," << csv_field(a.axis) << "," << csv_field(a.value) << "," << a.n_configs << ","
           << num(a.over_configs.mean, 10) << "," << num(a.over_configs.std, 10) << "," << a.best << ","
           << num(st.mean, 10) << "," << num(st.std, 10) << "," << st.n << "," << num(g.n_params, 12) << ","
-          << csv_field(g.best_trial) << "," << csv_field(g.label()) << "\n";
+          << csv_field(g.best_trial) << "," << csv_field(g.label(r.shown_axes)) << "\n";
       }
       put("axes.csv", s.str());
     }
@@ -349,7 +376,7 @@ std::vector<std::string> write_outputs(const ResultsFile& file, Report& r, const
         const Stats st = metric_stats(g, r.metric.name);
         s << num(b.lo, 8) << "," << num(b.hi, 8) << "," << csv_field(b.model) << "," << b.best << ","
           << num(g.n_params, 12) << "," << num(st.mean, 10) << "," << num(st.std, 10) << "," << st.n << ","
-          << csv_field(g.best_trial) << "," << csv_field(g.label()) << "\n";
+          << csv_field(g.best_trial) << "," << csv_field(g.label(r.shown_axes)) << "\n";
       }
       put("matched_budget.csv", s.str());
     }
@@ -369,8 +396,17 @@ std::vector<std::string> write_outputs(const ResultsFile& file, Report& r, const
   bool have_multi = false;
   for (auto i : order) {
     if (studies.size() >= o.max_kan_studies) break;
-    const std::string& id = r.configs[i].best_trial;
-    if (!file.has_model(id)) continue;
+    // The best seed's model, else any seed's (a writer may keep models of some seeds only).
+    std::string id = r.configs[i].best_trial;
+    if (!file.has_model(id)) {
+      id.clear();
+      for (const auto& tid : r.configs[i].trial_ids)
+        if (file.has_model(tid)) {
+          id = tid;
+          break;
+        }
+      if (id.empty()) continue;
+    }
     ModelState m;
     try {
       m = file.read_model(id);
@@ -436,7 +472,7 @@ std::vector<std::string> write_outputs(const ResultsFile& file, Report& r, const
     }
     if (single) {
       std::ostringstream s;
-      s << "feature,name,x_std,x_raw";
+      s << "feature,name,x_std,x_raw,in_grid";
       for (std::size_t j = 0; j < shape.out; ++j) s << ",phi_" << j;
       s << "\n";
       const Tensor& grid = l0.tensors.at("grid");
@@ -445,12 +481,27 @@ std::vector<std::string> write_outputs(const ResultsFile& file, Report& r, const
         // The active range of the splines, plus a margin where only the SiLU part remains.
         const double lo = grid.data[i * nk + shape.spline_order];
         const double hi = grid.data[i * nk + shape.spline_order + shape.grid_size];
-        const double margin = 0.25 * (hi - lo);
+        double from = lo - 0.25 * (hi - lo), to = hi + 0.25 * (hi - lo);
+        if (events_match) {
+          // Cover the bulk of the data too: outside the grid only the SiLU part acts, which is
+          // part of what the model does to real events.
+          std::vector<float> col;
+          col.reserve(events.n);
+          for (std::size_t k = 0; k < events.n; ++k)
+            if (std::isfinite(events.features[k * events.f + i])) col.push_back(events.features[k * events.f + i]);
+          if (col.size() > 1) {
+            std::sort(col.begin(), col.end());
+            const double q0 = (col[std::size_t(0.005 * double(col.size() - 1))] - m.input_mean[i]) / m.input_std[i];
+            const double q1 = (col[std::size_t(0.995 * double(col.size() - 1))] - m.input_mean[i]) / m.input_std[i];
+            from = std::min(from, q0);
+            to = std::max(to, q1);
+          }
+        }
         constexpr int kPoints = 161;
         for (int p = 0; p < kPoints; ++p) {
-          const double x = (lo - margin) + (hi - lo + 2 * margin) * p / (kPoints - 1);
+          const double x = from + (to - from) * p / (kPoints - 1);
           s << i << "," << csv_field(names[i]) << "," << num(x, 8) << ","
-            << num(x * m.input_std[i] + m.input_mean[i], 8);
+            << num(x * m.input_std[i] + m.input_mean[i], 8) << "," << (x >= lo && x <= hi ? 1 : 0);
           for (std::size_t j = 0; j < shape.out; ++j) s << "," << num(kan_edge(l0, j, i, x), 8);
           s << "\n";
         }
@@ -497,7 +548,7 @@ std::vector<std::string> write_outputs(const ResultsFile& file, Report& r, const
   nlohmann::json curves = nlohmann::json::array();
   for (const auto& a : r.axes)
     curves.push_back({{"model", a.model}, {"axis", a.axis}, {"value", a.value},
-                      {"trial", r.configs[a.best].best_trial}, {"label", r.configs[a.best].label()}});
+                      {"trial", r.configs[a.best].best_trial}, {"label", r.configs[a.best].label(r.shown_axes)}});
   j["axis_best_trials"] = curves;
   j["kan_studies"] = kan_studies;
   j["llr_csv"] = llr_written ? nlohmann::json("llr.csv") : nlohmann::json(nullptr);

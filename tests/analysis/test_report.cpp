@@ -117,6 +117,7 @@ TEST(Report, FrontsTablesAndCsvContent) {
 
   const auto fn = read_csv(out / "kan_k2_functions.csv");
   EXPECT_EQ(fn.size(), 1u + 3u * 161u);
+  EXPECT_EQ(fn[0][4], "in_grid");
   const std::string summary = t::read_file(out / "summary.txt");
   EXPECT_NE(summary.find("8 rows, 7 ok, 1 failed"), std::string::npos) << summary;
   EXPECT_NE(summary.find("Pareto front (all)"), std::string::npos);
