@@ -35,6 +35,7 @@ int run_analyze(Context& ctx, const AnalyzeArgs& a) {
   const auto written = analysis::write_outputs(file, report, dir, o);
   std::cout << analysis::format_summary(report, o);
   std::cout << "\nwrote " << written.size() << " files to " << dir << "\n";
+  std::cout.flush();  // before the plotting child writes to the same stream
   if (!a.no_plots) {
     const auto plots = analysis::run_plots(dir);
     if (plots.ran) std::cout << "plots (PNG, PDF) in " << dir << "\n";
