@@ -2,7 +2,7 @@
 // Point-to-point messaging between ranks, behind one small interface (XGBoost collective style).
 // Scheduling code talks only to Communicator; it runs unchanged on SerialCommunicator (one
 // process), ThreadCommunicator (ranks as threads in one process, for tests) and
-// MpiCommunicator (framework/mpi, the only code that includes <mpi.h>).
+// MpiCommunicator (framework/mpi, the only code that includes the MPI header).
 #include <chrono>
 #include <memory>
 #include <optional>

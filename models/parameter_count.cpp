@@ -9,12 +9,17 @@ std::vector<int> layer_widths(const ModelConfig& cfg, int n_in, int n_out) {
   return w;
 }
 
+int final_grid_size(const ModelConfig& cfg) {
+  return cfg.grid_extend_to > 0 ? cfg.grid_extend_to : cfg.grid_size;
+}
+
 std::int64_t count_parameters(const ModelConfig& cfg, int n_in, int n_out) {
   const auto w = layer_widths(cfg, n_in, n_out);
+  const std::int64_t G = final_grid_size(cfg);
   std::int64_t n = 0;
   for (std::size_t l = 0; l + 1 < w.size(); ++l) {
     const std::int64_t a = w[l], b = w[l + 1];
-    n += cfg.type == ModelType::kan ? a * b * (cfg.grid_size + cfg.spline_order + 2) : a * b + b;
+    n += cfg.type == ModelType::kan ? a * b * (G + cfg.spline_order + 2) : a * b + b;
   }
   return n;
 }

@@ -18,7 +18,9 @@ int run(int argc, char** argv, Context& ctx) {
   app.fallthrough(false);
 
   add_info_command(app, ctx);
+  add_generate_command(app, ctx);
   add_analyze_command(app, ctx);
+  add_predict_command(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -24,6 +24,8 @@ inline constexpr int kExitBadInput = 2;
 int run(int argc, char** argv, Context& ctx);
 
 void add_info_command(CLI::App& app, Context& ctx);
+void add_generate_command(CLI::App& app, Context& ctx);
 void add_analyze_command(CLI::App& app, Context& ctx);
+void add_predict_command(CLI::App& app, Context& ctx);
 
 }  // namespace kanscan::cli

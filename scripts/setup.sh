@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs kanscan's Debian dependencies when missing. Idempotent and quiet when all is present.
-#   scripts/setup.sh          build + test + plotting dependencies
-#   scripts/setup.sh --bench  also PyTorch and OpenBLAS for the bench/ comparison scripts
+#   scripts/setup.sh          build, test and plotting dependencies (PyTorch for the checkpoint
+#                             cross-check test)
+#   scripts/setup.sh --bench  also OpenBLAS, which Debian's PyTorch needs for fair speed comparisons
 set -euo pipefail
 packages=(build-essential cmake git pkg-config
   libeigen3-dev libopenmpi-dev openmpi-bin libhdf5-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev libfmt-dev libxxhash-dev
-  python3 python3-numpy python3-h5py python3-matplotlib python3-pandas python3-sklearn)
+  python3 python3-numpy python3-h5py python3-matplotlib python3-pandas python3-sklearn python3-torch)
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(python3-torch libopenblas0-openmp)
+  packages+=(libopenblas0-openmp)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -1,7 +1,7 @@
 #pragma once
 // The process's view of its ranks. With MPI built in and the process started by mpirun,
 // this owns MPI_Init/MPI_Finalize (RAII) and hands out an MpiCommunicator; otherwise it is a
-// single SerialCommunicator. This header does not include <mpi.h>: only world_mpi.cpp does.
+// single SerialCommunicator. This header does not include the MPI header: only world_mpi.cpp does.
 #include <memory>
 
 #include "framework/communicator.hpp"

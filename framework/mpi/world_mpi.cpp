@@ -1,4 +1,4 @@
-// The only translation unit in kanscan that includes <mpi.h>.
+// The only translation unit in kanscan that includes the MPI header.
 #include <mpi.h>
 
 #include <cstdlib>
@@ -112,17 +112,33 @@ class MpiCommunicator final : public Communicator {
 
 }  // namespace
 
+namespace {
+// A process started by mpirun/mpiexec (Open MPI, PMIx, Hydra or SLURM's srun with PMI) carries
+// one of these. A plain process stays serial and never touches MPI, so kanscan runs on a laptop
+// without a launcher and plain runs pay no MPI start-up.
+bool launched_by_mpi() {
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE", "MPI_LOCALNRANKS"})
+    if (std::getenv(v)) return true;
+  return false;
+}
+}  // namespace
+
 World::World(int& argc, char**& argv) {
+  if (!launched_by_mpi()) {
+    comm_ = std::make_unique<SerialCommunicator>();
+    return;
+  }
   int provided = 0;
   check(MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
   // Errors come back as return codes (turned into exceptions) instead of aborting the job.
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
   comm_ = std::make_unique<MpiCommunicator>();
-  mpi_ = comm_->size() > 1 || std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr;
+  mpi_ = true;
 }
 
 World::~World() {
   comm_.reset();
+  if (!mpi_) return;
   int finalized = 0;
   MPI_Finalized(&finalized);
   if (!finalized) MPI_Finalize();

@@ -42,6 +42,7 @@ std::string source_dir() { return KANSCAN_TEST_SOURCE_DIR; }
 
 std::string mpiexec_prefix(int ranks) {
   return "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 "
+         "ASAN_OPTIONS=detect_leaks=0 "
          "mpiexec -n " +
          std::to_string(ranks) + " --oversubscribe ";
 }

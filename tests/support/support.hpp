@@ -30,6 +30,14 @@ std::string kanscan_binary();
 // mpiexec prefix for `ranks` ranks that works as root on 2 cores, or "" when MPI is off.
 std::string mpiexec_prefix(int ranks);
 std::string source_dir();
+// Whether kanscan was built with MPI (tests that need mpiexec skip otherwise).
+constexpr bool built_with_mpi() {
+#ifdef KANSCAN_TEST_WITH_MPI
+  return true;
+#else
+  return false;
+#endif
+}
 // Writes text to a file.
 void write_file(const std::filesystem::path& p, const std::string& text);
 std::string read_file(const std::filesystem::path& p);

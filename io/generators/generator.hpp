@@ -1,0 +1,106 @@
+#pragma once
+// Built-in event generators (GENERATORS.md): tth_thq (T1), qcd_singletop (T2), dm_met (T3).
+//
+// Determinism contract: tried event j of sub-sample s (one per class, or a fixed background
+// mixture) uses its own stream Rng(stream_seed(seed, j*S + s)), S = number of sub-samples, and
+// the accepted events of each sub-sample are kept in j order until its quota is met. The output
+// depends only on (generator, knobs, events, seed), never on the thread count or chunking.
+// Classification files are balanced: N/C events per class.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "framework/dataset.hpp"
+#include "io/generators/detector.hpp"
+
+namespace kanscan::io::gen {
+
+// One generator parameter, declared once: name, default, allowed range, meaning.
+struct KnobSpec {
+  std::string name;
+  double value;
+  double lo;
+  double hi;
+  std::string doc;
+};
+using Knobs = std::map<std::string, double>;
+
+// Per-thread scratch space; generators reuse it across events to avoid allocation.
+struct Workspace {
+  Event ev;
+  Reco reco;
+  DetectorWork det;
+  std::vector<int> jets;
+  std::vector<int> jets2;
+};
+
+// An independent sub-sample with its own event streams and quota: `fraction` of the events of
+// class `label` are drawn from it (a background mixture fixed after selection).
+struct StreamSpec {
+  std::string name;
+  int label = 0;
+  double fraction = 1.0;
+};
+
+class Generator {
+ public:
+  virtual ~Generator() = default;
+  virtual std::string name() const = 0;
+  virtual std::string version() const = 0;
+  virtual Task task() const = 0;
+  // Label order for classification ("events" for regression).
+  virtual std::vector<std::string> class_names() const = 0;
+  virtual std::vector<std::string> feature_names() const = 0;
+  virtual std::vector<std::string> target_names() const { return {}; }
+  // Sub-samples; default: one per class (regression: one).
+  virtual std::vector<StreamSpec> streams() const;
+  // One tried event of sub-sample `stream` from its own rng. Returns true when it passes the
+  // selection; then features[F] (and targets[T] for regression) are filled.
+  virtual bool generate(Rng& rng, int stream, Workspace& ws, float* features, float* targets) const = 0;
+  const Knobs& knobs() const { return knobs_; }
+
+ protected:
+  Knobs knobs_;
+};
+
+std::vector<std::string> generator_names();
+// Default knobs of a generator; throws InputError for an unknown generator name.
+std::vector<KnobSpec> knob_specs(const std::string& generator);
+// All knobs with defaults filled in; names are case-insensitive (P_FSR == p_fsr). Unknown
+// names and out-of-range values throw InputError listing what is valid.
+Knobs resolve_knobs(const std::string& generator, const std::map<std::string, double>& user);
+std::unique_ptr<Generator> make_generator(const std::string& name, const std::map<std::string, double>& user_knobs);
+// Canonical JSON of resolved knobs (sorted keys, round-trip doubles).
+std::string knobs_json(const Knobs& knobs);
+
+struct GenerateOptions {
+  std::int64_t events = 0;  // events written (after selection)
+  std::uint64_t seed = 1;
+  int threads = 0;          // 0 = all
+  bool progress = false;    // a progress line on stderr every few seconds
+};
+
+struct Generated {
+  Dataset data;                          // rows in global event-index order
+  std::vector<std::int64_t> event_index; // global stream index of each row
+  std::vector<std::int64_t> tried;       // per sub-sample: tried events up to the last kept one
+  std::vector<std::int64_t> accepted;    // per sub-sample: kept events
+  std::int64_t simulated = 0;            // events actually simulated (incl. chunk overshoot)
+  double seconds = 0.0;
+  int threads = 1;
+  std::vector<double> efficiency() const;
+};
+
+// Selection efficiency per class (kept / tried, summed over the class's sub-samples).
+std::vector<double> class_efficiency(const Generator& gen, const Generated& out);
+
+Generated run_generator(const Generator& gen, const GenerateOptions& opts);
+
+// Writes the SPEC.md layout plus provenance attributes; via a temporary file and rename, so
+// an interrupted run never leaves a partial file at `path`.
+void write_generated(const std::string& path, const Generator& gen, const Generated& out, std::uint64_t seed,
+                     const std::string& extra_key = "", const std::string& extra_value = "");
+
+}  // namespace kanscan::io::gen

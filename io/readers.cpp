@@ -1,0 +1,418 @@
+#include "io/readers.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <set>
+
+#include "framework/error.hpp"
+#include "framework/rng.hpp"
+#include "io/h5.hpp"
+
+namespace kanscan::io {
+namespace {
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + v[i];
+  return out;
+}
+
+[[noreturn]] void fail(const std::string& file, const std::string& key, const std::string& what) {
+  throw InputError(Location{file, -1, -1, key}, what);
+}
+[[noreturn]] void fail_line(const std::string& file, int line, const std::string& what) {
+  throw InputError(Location{file, line, -1, ""}, what);
+}
+
+std::string lower_ext(const std::string& path) {
+  std::string e = std::filesystem::path(path).extension().string();
+  for (auto& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return e;
+}
+
+// ---------- HDF5 ----------
+
+H5T_class_t dataset_class(const h5::Group& g, const std::string& name) {
+  h5::Handle d(H5Dopen2(g.id(), name.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!d) fail(g.file(), "/" + name, "cannot open dataset");
+  h5::Handle t(H5Dget_type(d.id()), H5Tclose);
+  return H5Tget_class(t.id());
+}
+
+const char* class_name(H5T_class_t c) {
+  switch (c) {
+    case H5T_INTEGER: return "integer";
+    case H5T_FLOAT: return "float";
+    case H5T_STRING: return "string";
+    case H5T_COMPOUND: return "compound";
+    case H5T_ENUM: return "enum/bool";
+    default: return "non-numeric";
+  }
+}
+
+void require_dataset(const h5::Group& root, const std::string& name, const std::string& expected) {
+  if (!root.is_dataset(name))
+    fail(root.file(), "/" + name,
+         fmt::format("missing dataset, expected {} (SPEC.md data-file layout); the file has: {}", expected,
+                     join(root.children())));
+}
+
+void require_class(const h5::Group& root, const std::string& name, H5T_class_t want, const std::string& expected) {
+  const H5T_class_t got = dataset_class(root, name);
+  const bool ok = want == H5T_FLOAT ? (got == H5T_FLOAT || got == H5T_INTEGER) : got == want;
+  if (!ok) fail(root.file(), "/" + name, fmt::format("wrong dtype: expected {}, got {}", expected, class_name(got)));
+}
+
+template <typename T>
+void check_finite(const std::vector<T>& v, std::size_t cols, const std::string& file, const std::string& key,
+                  const std::vector<std::string>& col_names) {
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (!std::isfinite(static_cast<double>(v[i]))) {
+      const std::size_t row = i / cols, col = i % cols;
+      const std::string cname = col < col_names.size() ? col_names[col] : std::to_string(col);
+      fail(file, key,
+           fmt::format("non-finite value ({}) at row {} (0-based), column {}: NaN and inf are not allowed",
+                       static_cast<double>(v[i]), row, cname));
+    }
+  }
+}
+
+std::vector<std::string> default_names(const char* prefix, std::size_t n) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < n; ++i) out.push_back(fmt::format("{}{}", prefix, i));
+  return out;
+}
+
+std::vector<std::string> read_names(const h5::Group& root, const std::string& name, std::size_t n,
+                                    const char* prefix) {
+  if (!root.is_dataset(name)) return default_names(prefix, n);
+  if (dataset_class(root, name) != H5T_STRING)
+    fail(root.file(), "/" + name, fmt::format("wrong dtype: expected strings [{}]", n));
+  auto names = root.read_strings(name);
+  if (names.size() != n)
+    fail(root.file(), "/" + name, fmt::format("expected {} names (one per column), got {}", n, names.size()));
+  std::set<std::string> seen;
+  for (const auto& s : names)
+    if (!seen.insert(s).second) fail(root.file(), "/" + name, fmt::format("duplicate name '{}'", s));
+  return names;
+}
+
+void check_labels(const std::vector<std::int32_t>& labels, int n_classes_declared, const std::string& file,
+                  const std::string& key, const std::vector<int>& lines, int& n_classes) {
+  std::int32_t max_label = -1;
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    const auto l = labels[i];
+    const bool bad = l < 0 || (n_classes_declared > 0 && l >= n_classes_declared);
+    if (bad) {
+      const std::string range = n_classes_declared > 0 ? fmt::format("[0, {}]", n_classes_declared - 1) : ">= 0";
+      if (!lines.empty()) fail_line(file, lines[i], fmt::format("{}: label {} outside the class range {}", key, l, range));
+      fail(file, key, fmt::format("label {} at row {} (0-based) outside the class range {}", l, i, range));
+    }
+    max_label = std::max(max_label, l);
+  }
+  n_classes = n_classes_declared > 0 ? n_classes_declared : max_label + 1;
+  if (n_classes < 2)
+    fail(file, key, fmt::format("expected class indices 0..C-1 with C >= 2; all labels are {}", max_label));
+}
+
+Dataset finish(Dataset d, const DataConfig& cfg, const std::string& file) {
+  const auto n = static_cast<std::int64_t>(d.size());
+  if (cfg.events > 0) {
+    if (cfg.events > n)
+      fail(file, "data.events", fmt::format("asked for {} events but the file has only {}", cfg.events, n));
+    std::vector<std::int64_t> rows(static_cast<std::size_t>(cfg.events));
+    for (std::int64_t i = 0; i < cfg.events; ++i) rows[static_cast<std::size_t>(i)] = i;
+    d = take_rows(d, rows);
+  }
+  if (!cfg.features.empty()) select_features(d, cfg.features, file);
+  return d;
+}
+
+// ---------- CSV ----------
+
+std::string trim(std::string_view s) {
+  std::size_t a = 0, b = s.size();
+  while (a < b && (s[a] == ' ' || s[a] == '\t' || s[a] == '\r')) ++a;
+  while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t' || s[b - 1] == '\r')) --b;
+  s = s.substr(a, b - a);
+  if (s.size() >= 2 && ((s.front() == '"' && s.back() == '"') || (s.front() == '\'' && s.back() == '\'')))
+    s = s.substr(1, s.size() - 2);
+  return std::string(s);
+}
+
+void split_fields(const std::string& line, std::vector<std::string>& out) {
+  out.clear();
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t comma = line.find(',', start);
+    out.push_back(trim(std::string_view(line).substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+}
+
+bool blank(const std::string& line) {
+  return std::all_of(line.begin(), line.end(), [](char c) { return c == ' ' || c == '\t' || c == '\r'; });
+}
+
+double parse_number(const std::string& s, const std::string& file, int line, const std::string& column) {
+  if (s.empty()) fail_line(file, line, fmt::format("column {}: empty value, expected a number", column));
+  double v = 0;
+  const char* b = s.data();
+  const char* e = s.data() + s.size();
+  if (*b == '+') ++b;
+  const auto [ptr, ec] = std::from_chars(b, e, v);
+  if (ec != std::errc() || ptr != e)
+    fail_line(file, line, fmt::format("column {}: '{}' is not a number", column, s));
+  if (!std::isfinite(v))
+    fail_line(file, line, fmt::format("column {}: non-finite value '{}' (NaN and inf are not allowed)", column, s));
+  return v;
+}
+
+}  // namespace
+
+void select_features(Dataset& d, const std::vector<std::string>& names, const std::string& file) {
+  std::vector<Eigen::Index> cols;
+  for (const auto& n : names) {
+    auto it = std::find(d.feature_names.begin(), d.feature_names.end(), n);
+    if (it == d.feature_names.end())
+      fail(file, "data.features", fmt::format("unknown feature '{}'; available: {}", n, join(d.feature_names)));
+    cols.push_back(static_cast<Eigen::Index>(it - d.feature_names.begin()));
+  }
+  RowMatrixXf f(d.features.rows(), static_cast<Eigen::Index>(cols.size()));
+  for (std::size_t j = 0; j < cols.size(); ++j) f.col(static_cast<Eigen::Index>(j)) = d.features.col(cols[j]);
+  d.features = std::move(f);
+  d.feature_names = names;
+}
+
+Dataset take_rows(const Dataset& d, const std::vector<std::int64_t>& rows) {
+  Dataset out;
+  const auto n = static_cast<Eigen::Index>(rows.size());
+  out.features.resize(n, d.features.cols());
+  if (d.targets.size() > 0) out.targets.resize(n, d.targets.cols());
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const auto r = static_cast<Eigen::Index>(rows[static_cast<std::size_t>(i)]);
+    out.features.row(i) = d.features.row(r);
+    if (d.targets.size() > 0) out.targets.row(i) = d.targets.row(r);
+    if (!d.labels.empty()) out.labels.push_back(d.labels[static_cast<std::size_t>(r)]);
+    if (!d.weights.empty()) out.weights.push_back(d.weights[static_cast<std::size_t>(r)]);
+    out.index.push_back(d.index.empty() ? r : d.index[static_cast<std::size_t>(r)]);
+  }
+  out.feature_names = d.feature_names;
+  out.target_names = d.target_names;
+  out.n_classes = d.n_classes;
+  return out;
+}
+
+Dataset read_hdf5_data(const std::string& path, Task task, const DataConfig& cfg) {
+  h5::File file(path, h5::File::Mode::read_only);
+  const h5::Group root = file.root();
+  Dataset d;
+  require_dataset(root, "features", "float [N, F]");
+  require_class(root, "features", H5T_FLOAT, "float [N, F]");
+  const auto fshape = root.shape_of("features");
+  if (fshape.size() != 2) fail(path, "/features", fmt::format("wrong shape: expected 2-D [N, F], got {}-D", fshape.size()));
+  const std::size_t n = fshape[0], nf = fshape[1];
+  if (n == 0 || nf == 0) fail(path, "/features", fmt::format("empty: shape [{}, {}], expected N >= 1 events and F >= 1 features", n, nf));
+  d.feature_names = read_names(root, "feature_names", nf, "f");
+  {
+    auto arr = root.read_float("features");
+    check_finite(arr.data, nf, path, "/features", d.feature_names);
+    d.features = Eigen::Map<RowMatrixXf>(arr.data.data(), static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(nf));
+  }
+  auto check_rows = [&](const std::string& name, const std::vector<std::size_t>& shape, bool allow_2d) {
+    const bool ok = !shape.empty() && shape[0] == n && (shape.size() == 1 || (allow_2d && shape.size() == 2));
+    if (!ok) {
+      std::string s;
+      for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+      fail(path, "/" + name,
+           fmt::format("wrong shape [{}]: expected {} rows (one per event, as /features has){}", s, n,
+                       allow_2d ? ", 1-D or 2-D" : ", 1-D"));
+    }
+  };
+  if (task == Task::classification) {
+    require_dataset(root, "labels", "integer class indices [N] for a classification task");
+    require_class(root, "labels", H5T_INTEGER, "integer class indices [N]");
+    const auto shape = root.shape_of("labels");
+    check_rows("labels", shape, false);
+    const auto arr = root.read_int64("labels");
+    int declared = 0;
+    if (root.is_dataset("class_names")) declared = static_cast<int>(root.read_strings("class_names").size());
+    else if (root.has_attr("n_classes")) declared = static_cast<int>(root.attr_int("n_classes"));
+    for (std::size_t i = 0; i < arr.data.size(); ++i) {
+      const auto v = arr.data[i];
+      if (v < 0 || v > std::numeric_limits<std::int32_t>::max())
+        fail(path, "/labels", fmt::format("label {} at row {} (0-based) outside the class range", v, i));
+      d.labels.push_back(static_cast<std::int32_t>(v));
+    }
+    check_labels(d.labels, declared, path, "/labels", {}, d.n_classes);
+  } else {
+    require_dataset(root, "targets", "float [N, T] (or [N]) for a regression task");
+    require_class(root, "targets", H5T_FLOAT, "float [N, T]");
+    const auto shape = root.shape_of("targets");
+    check_rows("targets", shape, true);
+    const std::size_t nt = shape.size() == 2 ? shape[1] : 1;
+    if (nt == 0) fail(path, "/targets", "empty: expected T >= 1 targets");
+    d.target_names = read_names(root, "target_names", nt, "t");
+    auto arr = root.read_float("targets");
+    check_finite(arr.data, nt, path, "/targets", d.target_names);
+    d.targets = Eigen::Map<RowMatrixXf>(arr.data.data(), static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(nt));
+  }
+  if (root.is_dataset("weights")) {
+    require_class(root, "weights", H5T_FLOAT, "float [N]");
+    check_rows("weights", root.shape_of("weights"), false);
+    auto arr = root.read_float("weights");
+    check_finite(arr.data, 1, path, "/weights", {"weight"});
+    d.weights = std::move(arr.data);
+  }
+  d.index.resize(n);
+  for (std::size_t i = 0; i < n; ++i) d.index[i] = static_cast<std::int64_t>(i);
+  return finish(std::move(d), cfg, path);
+}
+
+Dataset read_csv_data(const std::string& path, Task task, const DataConfig& cfg) {
+  if (!std::filesystem::exists(path)) fail(path, "", "file does not exist");
+  std::ifstream in(path);
+  if (!in) fail(path, "", "cannot open file");
+  std::string line;
+  int line_no = 0;
+  std::vector<std::string> header;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (blank(line) || line[0] == '#') continue;
+    split_fields(line, header);
+    break;
+  }
+  if (header.empty()) fail(path, "", "empty file: expected a header row with column names, then one row per event");
+  const int header_line = line_no;
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    if (header[i].empty()) fail_line(path, header_line, fmt::format("header: column {} has no name", i + 1));
+    if (!seen.insert(header[i]).second) fail_line(path, header_line, fmt::format("header: duplicate column '{}'", header[i]));
+  }
+  auto column = [&](const std::string& name, const std::string& key) {
+    auto it = std::find(header.begin(), header.end(), name);
+    if (it == header.end())
+      fail(path, key, fmt::format("column '{}' not in the CSV header; columns: {}", name, join(header)));
+    return static_cast<std::size_t>(it - header.begin());
+  };
+  std::vector<std::size_t> special;
+  int label_col = -1, weight_col = -1;
+  std::vector<std::size_t> target_cols;
+  if (task == Task::classification) {
+    if (cfg.label_column.empty())
+      fail(path, "data.label_column", fmt::format("a CSV classification file needs the label column named in the scan (data.label_column); columns: {}", join(header)));
+    label_col = static_cast<int>(column(cfg.label_column, "data.label_column"));
+    special.push_back(static_cast<std::size_t>(label_col));
+  } else {
+    if (cfg.target_columns.empty())
+      fail(path, "data.target_columns", fmt::format("a CSV regression file needs the target columns named in the scan (data.target_columns); columns: {}", join(header)));
+    for (const auto& t : cfg.target_columns) target_cols.push_back(column(t, "data.target_columns"));
+    special.insert(special.end(), target_cols.begin(), target_cols.end());
+  }
+  if (!cfg.weight_column.empty()) {
+    weight_col = static_cast<int>(column(cfg.weight_column, "data.weight_column"));
+    special.push_back(static_cast<std::size_t>(weight_col));
+  }
+  std::vector<std::size_t> feat_cols;
+  for (std::size_t i = 0; i < header.size(); ++i)
+    if (std::find(special.begin(), special.end(), i) == special.end()) feat_cols.push_back(i);
+  if (feat_cols.empty()) fail(path, "", "no feature columns left after the label/target/weight columns");
+
+  std::vector<float> feats, targs;
+  std::vector<std::int32_t> labels;
+  std::vector<float> weights;
+  std::vector<int> lines;
+  std::vector<std::string> fields;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (blank(line) || line[0] == '#') continue;
+    split_fields(line, fields);
+    if (fields.size() != header.size())
+      fail_line(path, line_no,
+                fmt::format("ragged row: {} fields, expected {} as in the header (line {})", fields.size(), header.size(),
+                            header_line));
+    for (std::size_t c : feat_cols) feats.push_back(static_cast<float>(parse_number(fields[c], path, line_no, header[c])));
+    for (std::size_t c : target_cols) targs.push_back(static_cast<float>(parse_number(fields[c], path, line_no, header[c])));
+    if (label_col >= 0) {
+      const double v = parse_number(fields[static_cast<std::size_t>(label_col)], path, line_no, cfg.label_column);
+      if (v != std::floor(v) || v < 0 || v > 1e9)
+        fail_line(path, line_no, fmt::format("column {}: label '{}' is not a class index (an integer >= 0)", cfg.label_column,
+                                             fields[static_cast<std::size_t>(label_col)]));
+      labels.push_back(static_cast<std::int32_t>(v));
+    }
+    if (weight_col >= 0)
+      weights.push_back(static_cast<float>(parse_number(fields[static_cast<std::size_t>(weight_col)], path, line_no, cfg.weight_column)));
+    lines.push_back(line_no);
+  }
+  const std::size_t n = lines.size();
+  if (n == 0) fail(path, "", "no data rows after the header: expected one row per event");
+  Dataset d;
+  for (std::size_t c : feat_cols) d.feature_names.push_back(header[c]);
+  d.features = Eigen::Map<RowMatrixXf>(feats.data(), static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(feat_cols.size()));
+  if (task == Task::classification) {
+    d.labels = std::move(labels);
+    check_labels(d.labels, 0, path, "column " + cfg.label_column, lines, d.n_classes);
+  } else {
+    d.target_names = cfg.target_columns;
+    d.targets = Eigen::Map<RowMatrixXf>(targs.data(), static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(target_cols.size()));
+  }
+  d.weights = std::move(weights);
+  d.index.resize(n);
+  for (std::size_t i = 0; i < n; ++i) d.index[i] = static_cast<std::int64_t>(i);
+  return finish(std::move(d), cfg, path);
+}
+
+Dataset read_data_file(const std::string& path, Task task, const DataConfig& cfg) {
+  const std::string ext = lower_ext(path);
+  if (ext == ".csv" || ext == ".txt") return read_csv_data(path, task, cfg);
+  if (ext == ".h5" || ext == ".hdf5" || ext == ".he5" || ext == ".hdf") return read_hdf5_data(path, task, cfg);
+  if (std::filesystem::exists(path) && H5Fis_hdf5(path.c_str()) > 0) return read_hdf5_data(path, task, cfg);
+  if (!std::filesystem::exists(path)) fail(path, "data.path", "file does not exist");
+  fail(path, "data.path", "unknown file type: expected .h5/.hdf5 (HDF5) or .csv");
+}
+
+void validate_split(const DataConfig& cfg) {
+  const Location where{cfg.source_file, -1, -1, "data.split"};
+  for (double f : {cfg.train, cfg.val, cfg.test})
+    if (!(f >= 0.0 && f <= 1.0))
+      throw InputError(where, fmt::format("fractions must lie in [0, 1]; got train {}, val {}, test {}", cfg.train,
+                                          cfg.val, cfg.test));
+  if (std::abs(cfg.train + cfg.val + cfg.test - 1.0) > 1e-9)
+    throw InputError(where, fmt::format("train + val + test must sum to 1; got {} + {} + {} = {}", cfg.train, cfg.val,
+                                        cfg.test, cfg.train + cfg.val + cfg.test));
+}
+
+DataSplit split_dataset(const Dataset& all, Task task, const DataConfig& cfg) {
+  validate_split(cfg);
+  const Location where{cfg.source_file, -1, -1, "data.split"};
+  const auto n = static_cast<std::int64_t>(all.size());
+  auto n_train = static_cast<std::int64_t>(std::llround(cfg.train * static_cast<double>(n)));
+  auto n_val = static_cast<std::int64_t>(std::llround(cfg.val * static_cast<double>(n)));
+  n_train = std::min(n_train, n);
+  n_val = std::min(n_val, n - n_train);
+  if (n_train < 1)
+    throw InputError(where, fmt::format("the training split is empty ({} events x train fraction {})", n, cfg.train));
+  std::vector<std::int64_t> perm(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) perm[static_cast<std::size_t>(i)] = i;
+  // Own stream for the split so that it is independent of the generator's event streams.
+  Rng rng(stream_seed(cfg.seed, 0x5B117ULL));
+  shuffle(perm.begin(), perm.end(), rng);
+  auto part = [&](std::int64_t a, std::int64_t b) {
+    return take_rows(all, std::vector<std::int64_t>(perm.begin() + a, perm.begin() + b));
+  };
+  DataSplit s;
+  s.task = task;
+  s.train = part(0, n_train);
+  s.val = part(n_train, n_train + n_val);
+  s.test = part(n_train + n_val, n);
+  return s;
+}
+
+}  // namespace kanscan::io

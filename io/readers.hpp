@@ -1,0 +1,36 @@
+#pragma once
+// User data files (SPEC.md "Data files"): HDF5 (/features, /labels | /targets, optional
+// /weights, /feature_names, /target_names) and CSV (header row; label/target/weight columns
+// named in the scan). Every problem is an InputError naming the file, the dataset or CSV line,
+// and what was expected. Standardisation is not done here: the trainer fits it on the
+// training split only (models/).
+#include <string>
+#include <vector>
+
+#include "framework/dataset.hpp"
+#include "framework/trial.hpp"
+
+namespace kanscan::io {
+
+// Whole file, features selected by cfg.features (all when empty), first cfg.events rows when
+// cfg.events > 0. Dataset::index holds the row number of each event in the file (0-based).
+Dataset read_hdf5_data(const std::string& path, Task task, const DataConfig& cfg);
+Dataset read_csv_data(const std::string& path, Task task, const DataConfig& cfg);
+// Dispatches on the extension: .h5/.hdf5/.he5 -> HDF5, .csv -> CSV (else: sniffs HDF5).
+Dataset read_data_file(const std::string& path, Task task, const DataConfig& cfg);
+
+// Keeps the named feature columns, in the given order; unknown names are an InputError
+// listing the available ones. `file` names the source in messages.
+void select_features(Dataset& d, const std::vector<std::string>& names, const std::string& file);
+
+// Rows `rows` of d (in that order); index follows the rows.
+Dataset take_rows(const Dataset& d, const std::vector<std::int64_t>& rows);
+
+// Train / val / test split: a Fisher-Yates shuffle seeded by cfg.seed, then the first
+// round(train*N) rows train, the next round(val*N) validate, the rest test. Fractions must be
+// in [0, 1] and sum to 1 within 1e-9.
+DataSplit split_dataset(const Dataset& all, Task task, const DataConfig& cfg);
+// The fraction checks of split_dataset alone (cheap; run before generating anything).
+void validate_split(const DataConfig& cfg);
+
+}  // namespace kanscan::io

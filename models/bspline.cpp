@@ -1,0 +1,147 @@
+#include "models/bspline.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "framework/error.hpp"
+
+namespace kanscan::models {
+
+template <typename T>
+SplineKnots<T> SplineKnots<T>::uniform(int n_in, int grid_size, int order, double lo, double hi) {
+  if (grid_size < 1 || order < 1 || order > kMaxSplineOrder || !(hi > lo))
+    throw InputError("KAN grid: need grid_size >= 1, 1 <= spline_order <= " + std::to_string(kMaxSplineOrder) +
+                     " and grid_range lo < hi; got G=" + std::to_string(grid_size) +
+                     ", k=" + std::to_string(order) + ", range [" + std::to_string(lo) + ", " +
+                     std::to_string(hi) + "]");
+  const int n = grid_size + 2 * order + 1;
+  const double h = (hi - lo) / grid_size;
+  std::vector<T> knots(static_cast<std::size_t>(n_in) * n);
+  for (int i = 0; i < n_in; ++i)
+    for (int j = 0; j < n; ++j) knots[static_cast<std::size_t>(i) * n + j] = static_cast<T>(lo + (j - order) * h);
+  return from_knots(n_in, grid_size, order, std::move(knots));
+}
+
+template <typename T>
+SplineKnots<T> SplineKnots<T>::from_knots(int n_in, int grid_size, int order, std::vector<T> knots) {
+  if (grid_size < 1 || order < 1 || order > kMaxSplineOrder)
+    throw InputError("KAN grid: grid_size must be >= 1 and spline_order in [1, " +
+                     std::to_string(kMaxSplineOrder) + "]");
+  SplineKnots s;
+  s.n_in_ = n_in;
+  s.G_ = grid_size;
+  s.k_ = order;
+  const std::size_t n = static_cast<std::size_t>(s.n_knots());
+  if (knots.size() != static_cast<std::size_t>(n_in) * n)
+    throw InputError("KAN grid: expected " + std::to_string(n_in) + " x " + std::to_string(n) + " knots, got " +
+                     std::to_string(knots.size()));
+  for (int i = 0; i < n_in; ++i) {
+    const T* t = knots.data() + i * n;
+    for (std::size_t j = 0; j < n; ++j)
+      if (!std::isfinite(static_cast<double>(t[j])) || (j > 0 && t[j] < t[j - 1]))
+        throw InputError("KAN grid: knots of input " + std::to_string(i) + " must be finite and non-decreasing");
+    if (!(t[n - 1] > t[0])) throw InputError("KAN grid: knots of input " + std::to_string(i) + " span no interval");
+  }
+  s.knots_ = std::move(knots);
+  s.build_tables();
+  return s;
+}
+
+template <typename T>
+void SplineKnots<T>::build_tables() {
+  const int n = n_knots();
+  const int np = n + 2 * k_;
+  padded_.assign(static_cast<std::size_t>(n_in_) * np, T(0));
+  inv_.assign(static_cast<std::size_t>(n_in_) * (k_ + 1) * np, T(0));
+  scale_.assign(n_in_, T(0));
+  for (int i = 0; i < n_in_; ++i) {
+    const T* t = knots(i);
+    T* p = padded_.data() + static_cast<std::size_t>(i) * np;
+    // Virtual knots continue the end spacing; they only enter padding bases (zero coefficient).
+    const T h_lo = std::max(t[1] - t[0], (t[n - 1] - t[0]) / T(n - 1));
+    const T h_hi = std::max(t[n - 1] - t[n - 2], (t[n - 1] - t[0]) / T(n - 1));
+    for (int j = 0; j < k_; ++j) p[j] = t[0] - T(k_ - j) * h_lo;
+    for (int j = 0; j < n; ++j) p[k_ + j] = t[j];
+    for (int j = 0; j < k_; ++j) p[k_ + n + j] = t[n - 1] + T(j + 1) * h_hi;
+    T* inv = inv_.data() + static_cast<std::size_t>(i) * (k_ + 1) * np;
+    for (int q = 1; q <= k_; ++q)
+      for (int j = 0; j + q < np; ++j) {
+        const T d = p[j + q] - p[j];
+        inv[q * np + j] = d > T(0) ? T(1) / d : T(0);
+      }
+    scale_[i] = T(n - 1) / (t[n - 1] - t[0]);
+  }
+}
+
+template <typename T>
+int SplineKnots<T>::eval(int i, T x, T* N, T* dN) const {
+  const int n = n_knots();
+  const T* t = knots(i);
+  if (!(x >= t[0] && x < t[n - 1])) {
+    for (int q = 0; q <= k_; ++q) {
+      N[q] = T(0);
+      if (dN) dN[q] = T(0);
+    }
+    return -1;
+  }
+  // Interval mu with t_mu <= x < t_{mu+1}: a linear guess, corrected by walking.
+  int mu = static_cast<int>((x - t[0]) * scale_[i]);
+  mu = std::clamp(mu, 0, n - 2);
+  while (mu > 0 && x < t[mu]) --mu;
+  while (mu < n - 2 && x >= t[mu + 1]) ++mu;
+
+  const int np = n + 2 * k_;
+  const T* U = padded_.data() + static_cast<std::size_t>(i) * np;
+  const T* inv = inv_.data() + static_cast<std::size_t>(i) * (k_ + 1) * np;
+  const int ip = mu + k_;  // interval index in padded knots
+  T left[kMaxSplineOrder + 1], right[kMaxSplineOrder + 1], prev[kMaxSplineOrder + 1];
+  N[0] = T(1);
+  for (int j = 1; j <= k_; ++j) {
+    if (j == k_)
+      for (int r = 0; r < k_; ++r) prev[r] = N[r];  // degree k-1 values for the derivative
+    left[j] = x - U[ip + 1 - j];
+    right[j] = U[ip + j] - x;
+    const T* invj = inv + j * np + (ip + 1 - j);
+    T saved = T(0);
+    for (int r = 0; r < j; ++r) {
+      const T temp = N[r] * invj[r];
+      N[r] = saved + right[r + 1] * temp;
+      saved = left[j - r] * temp;
+    }
+    N[j] = saved;
+  }
+  if (dN) {
+    // d/dx B_{m,k} = k (B_{m,k-1}/(t_{m+k}-t_m) - B_{m+1,k-1}/(t_{m+k+1}-t_{m+1})), m = ip-k+q.
+    const T* invk = inv + k_ * np + (ip - k_);
+    const T kk = T(k_);
+    for (int q = 0; q <= k_; ++q) {
+      const T a = q >= 1 ? prev[q - 1] * invk[q] : T(0);
+      const T b = q < k_ ? prev[q] * invk[q + 1] : T(0);
+      dN[q] = kk * (a - b);
+    }
+  }
+  return mu;
+}
+
+std::vector<double> cox_de_boor_reference(const double* t, int n_knots, int order, double x) {
+  std::vector<double> b(static_cast<std::size_t>(n_knots - 1));
+  for (int m = 0; m + 1 < n_knots; ++m) b[m] = (x >= t[m] && x < t[m + 1]) ? 1.0 : 0.0;
+  for (int p = 1; p <= order; ++p) {
+    std::vector<double> nb(static_cast<std::size_t>(n_knots - 1 - p));
+    for (int m = 0; m + p + 1 < n_knots; ++m) {
+      const double d1 = t[m + p] - t[m];
+      const double d2 = t[m + p + 1] - t[m + 1];
+      const double a = d1 > 0 ? (x - t[m]) / d1 * b[m] : 0.0;
+      const double c = d2 > 0 ? (t[m + p + 1] - x) / d2 * b[m + 1] : 0.0;
+      nb[m] = a + c;
+    }
+    b = std::move(nb);
+  }
+  return b;
+}
+
+template class SplineKnots<float>;
+template class SplineKnots<double>;
+
+}  // namespace kanscan::models

@@ -1,0 +1,37 @@
+#pragma once
+// Dense layer with fused activation and (training-only, inverted) dropout:
+// y = dropout(act(x W^T + b)). Stored like torch.nn.Linear in checkpoints.
+#include <vector>
+
+#include "models/activation.hpp"
+#include "models/layer.hpp"
+
+namespace kanscan::models {
+
+template <typename T>
+class DenseLayer final : public Layer<T> {
+ public:
+  DenseLayer(int n_in, int n_out, Activation act, double leaky_slope = 0.01, double dropout = 0.0);
+  int n_in() const override { return in_; }
+  int n_out() const override { return out_; }
+  std::size_t n_params() const override { return static_cast<std::size_t>(in_) * out_ + out_; }
+  Activation activation() const { return act_; }
+
+  void init(Rng& rng) override;
+  void forward(const Mat<T>& x, Mat<T>& y, bool training, int threads, Rng* rng) override;
+  void backward(const Mat<T>& x, const Mat<T>& dy, Mat<T>* dx, int threads) override;
+  LayerState export_state() const override;
+  void import_params(const LayerState& s) override;
+
+ private:
+  // Parameter slice: W^T as [in, out] row-major (so x W^T is a plain row-major GEMM), then b [out].
+  int in_, out_;
+  Activation act_;
+  T slope_;
+  double dropout_;
+  Mat<T> z_, a_;          // pre-activation and activation of the last forward
+  std::vector<T> mask_;   // dropout scale per element (0 or 1/(1-p)); empty = no dropout
+  std::vector<Vec<T>> partial_;
+};
+
+}  // namespace kanscan::models

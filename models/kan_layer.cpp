@@ -1,0 +1,441 @@
+#include "models/kan_layer.hpp"
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "framework/error.hpp"
+#include "framework/parallel.hpp"
+#include "models/activation.hpp"
+
+namespace kanscan::models {
+namespace {
+
+using MatD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic>;
+
+// Minimum-norm least squares (rank-deficient systems happen when no sample falls under a basis).
+MatD lstsq(const MatD& a, const MatD& b) {
+  Eigen::CompleteOrthogonalDecomposition<MatD> cod(a);
+  cod.setThreshold(1e-12);
+  return cod.solve(b);
+}
+
+// Kaiming-uniform as torch.nn.init.kaiming_uniform_(w, a): bound = sqrt(6 / ((1 + a^2) fan_in)).
+double kaiming_bound(double a, int fan_in) { return std::sqrt(6.0 / ((1.0 + a * a) * fan_in)); }
+
+// acc[0..W) += a * row[0..W)
+template <typename T, int W>
+inline void axpy_fixed(T* acc, T a, const T* row) {
+  for (int l = 0; l < W; ++l) acc[l] += a * row[l];
+}
+
+// One sample's outputs jc..jc+W from the cached bases: the register-blocked core of forward.
+template <typename T, int W>
+inline void forward_chunk(const T* eff, int in, int rows, int out, int jc, int k1, const int* r0, const T* basis,
+                          const T* sx, T* y) {
+  T acc[W] = {};
+  const std::size_t stride_i = static_cast<std::size_t>(rows) * out;
+  for (int i = 0; i < in; ++i) {
+    const T* ei = eff + i * stride_i + jc;
+    axpy_fixed<T, W>(acc, sx[i], ei + static_cast<std::size_t>(rows - 1) * out);
+    const int r = r0[i];
+    if (r < 0) continue;
+    const T* n = basis + static_cast<std::size_t>(i) * k1;
+    for (int q = 0; q < k1; ++q) axpy_fixed<T, W>(acc, n[q], ei + static_cast<std::size_t>(r + q) * out);
+  }
+  for (int l = 0; l < W; ++l) y[jc + l] = acc[l];
+}
+
+// Returns sum_j g[j] e[j] (lane-wise, deterministic) and does de += a * g.
+template <typename T>
+inline T dot_axpy(const T* g, const T* e, T* de, T a, int n) {
+  T acc[8] = {};
+  int j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (int l = 0; l < 8; ++l) {
+      acc[l] += g[j + l] * e[j + l];
+      de[j + l] += a * g[j + l];
+    }
+  T s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+  for (; j < n; ++j) {
+    s += g[j] * e[j];
+    de[j] += a * g[j];
+  }
+  return s;
+}
+
+}  // namespace
+
+template <typename T>
+KanLayer<T>::KanLayer(int n_in, int n_out, SplineKnots<T> knots, KanInit init)
+    : in_(n_in), out_(n_out), knots_(std::move(knots)), init_(init) {
+  if (n_in < 1 || n_out < 1) throw InputError("KAN layer: in and out must be >= 1");
+  if (knots_.n_in() != n_in) throw InputError("KAN layer: grid has " + std::to_string(knots_.n_in()) + " inputs, layer " + std::to_string(n_in));
+}
+
+template <typename T>
+std::size_t KanLayer<T>::n_params() const {
+  return static_cast<std::size_t>(in_) * out_ * (knots_.n_basis() + 2);
+}
+
+template <typename T>
+void KanLayer<T>::init(Rng& rng) {
+  T* wb = this->p_ + wb_offset();
+  T* s = this->p_ + s_offset();
+  T* c = this->p_ + c_offset();
+  const int G = knots_.grid_size(), k = knots_.order(), nb = knots_.n_basis();
+  // efficient-kan order: noise (G+1, in, out) first, then base_weight, then spline_scaler.
+  std::vector<double> noise(static_cast<std::size_t>(G + 1) * in_ * out_);
+  for (auto& v : noise) v = (rng.uniform() - 0.5) * init_.scale_noise / G;
+  for (int i = 0; i < in_; ++i) {
+    const T* t = knots_.knots(i);
+    MatD a = MatD::Zero(G + 1, nb);
+    for (int p = 0; p <= G; ++p) {
+      const auto b = cox_de_boor_reference(std::vector<double>(t, t + knots_.n_knots()).data(), knots_.n_knots(), k,
+                                           static_cast<double>(t[k + p]));
+      for (int m = 0; m < nb; ++m) a(p, m) = b[m];
+    }
+    MatD y(G + 1, out_);
+    for (int p = 0; p <= G; ++p)
+      for (int j = 0; j < out_; ++j) y(p, j) = noise[(static_cast<std::size_t>(p) * in_ + i) * out_ + j];
+    const MatD coef = lstsq(a, y);  // [nb, out]
+    for (int m = 0; m < nb; ++m)
+      for (int j = 0; j < out_; ++j)
+        c[(static_cast<std::size_t>(i) * nb + m) * out_ + j] = static_cast<T>(coef(m, j));
+  }
+  // torch draws base_weight [out, in] row by row; keep that order for the same distribution layout.
+  const double bb = kaiming_bound(std::sqrt(5.0) * init_.scale_base, in_);
+  for (int j = 0; j < out_; ++j)
+    for (int i = 0; i < in_; ++i) wb[static_cast<std::size_t>(i) * out_ + j] = static_cast<T>(rng.uniform(-bb, bb));
+  const double bs = kaiming_bound(std::sqrt(5.0) * init_.scale_spline, in_);
+  for (int j = 0; j < out_; ++j)
+    for (int i = 0; i < in_; ++i) s[static_cast<std::size_t>(i) * out_ + j] = static_cast<T>(rng.uniform(-bs, bs));
+}
+
+template <typename T>
+void KanLayer<T>::build_effective() {
+  const int R = rows(), k = knots_.order(), nb = knots_.n_basis();
+  eff_.assign(static_cast<std::size_t>(in_) * R * out_, T(0));
+  const T* wb = this->p_ + wb_offset();
+  const T* s = this->p_ + s_offset();
+  const T* c = this->p_ + c_offset();
+  for (int i = 0; i < in_; ++i) {
+    T* e = eff_.data() + static_cast<std::size_t>(i) * R * out_;
+    const T* si = s + static_cast<std::size_t>(i) * out_;
+    for (int m = 0; m < nb; ++m) {
+      const T* cm = c + (static_cast<std::size_t>(i) * nb + m) * out_;
+      T* em = e + static_cast<std::size_t>(m + k) * out_;
+      for (int j = 0; j < out_; ++j) em[j] = si[j] * cm[j];
+    }
+    std::copy_n(wb + static_cast<std::size_t>(i) * out_, out_, e + static_cast<std::size_t>(R - 1) * out_);
+  }
+}
+
+// Parallel over fixed sample blocks; each sample's outputs written by one thread: deterministic.
+template <typename T>
+void KanLayer<T>::forward(const Mat<T>& x, Mat<T>& y, bool /*training*/, int threads, Rng* /*rng*/) {
+  if (x.cols() != in_) throw InputError("KAN layer: input has " + std::to_string(x.cols()) + " columns, expected " + std::to_string(in_));
+  build_effective();
+  const std::size_t n = static_cast<std::size_t>(x.rows());
+  const int k1 = knots_.order() + 1, R = rows();
+  y.resize(x.rows(), out_);
+  r0_.resize(n * in_);
+  basis_.resize(n * in_ * k1);
+  dbasis_.resize(n * in_ * k1);
+  silu_.resize(n * in_);
+  dsilu_.resize(n * in_);
+  const std::size_t nb = num_blocks(n, kSampleBlock);
+  parallel_for(nb, threads, [&](std::size_t blk) {
+    const BlockRange br = block_range(blk, n, kSampleBlock);
+    for (std::size_t b = br.begin; b < br.end; ++b) {
+      const T* xb = x.data() + b * in_;
+      const std::size_t base = b * in_;
+      for (int i = 0; i < in_; ++i) {
+        const T v = xb[i];
+        r0_[base + i] = knots_.eval(i, v, &basis_[(base + i) * k1], &dbasis_[(base + i) * k1]);
+        const T sg = sigmoid(v);
+        silu_[base + i] = v * sg;
+        dsilu_[base + i] = sg * (T(1) + v * (T(1) - sg));
+      }
+      const int* r0 = &r0_[base];
+      const T* bs = &basis_[base * k1];
+      const T* sx = &silu_[base];
+      T* yb = y.data() + b * out_;
+      int jc = 0;
+      for (; jc + 32 <= out_; jc += 32) forward_chunk<T, 32>(eff_.data(), in_, R, out_, jc, k1, r0, bs, sx, yb);
+      for (; jc + 8 <= out_; jc += 8) forward_chunk<T, 8>(eff_.data(), in_, R, out_, jc, k1, r0, bs, sx, yb);
+      for (; jc < out_; ++jc) forward_chunk<T, 1>(eff_.data(), in_, R, out_, jc, k1, r0, bs, sx, yb);
+    }
+  });
+}
+
+// Per fixed sample block: local gradient of the effective coefficients, blocks summed in block
+// order afterwards; input gradients written per sample. Bitwise identical for any thread count.
+template <typename T>
+void KanLayer<T>::backward(const Mat<T>& x, const Mat<T>& dy, Mat<T>* dx, int threads) {
+  const std::size_t n = static_cast<std::size_t>(x.rows());
+  const int k1 = knots_.order() + 1, R = rows();
+  const std::size_t esize = static_cast<std::size_t>(in_) * R * out_;
+  const std::size_t nb = num_blocks(n, kSampleBlock);
+  if (partial_.size() < std::max<std::size_t>(nb, 1)) partial_.resize(std::max<std::size_t>(nb, 1));
+  if (dx) dx->resize(x.rows(), in_);
+  parallel_for(nb, threads, [&](std::size_t blk) {
+    const BlockRange br = block_range(blk, n, kSampleBlock);
+    std::vector<T>& de = partial_[blk];
+    de.assign(esize, T(0));
+    for (int i = 0; i < in_; ++i) {
+      const std::size_t off_i = static_cast<std::size_t>(i) * R * out_;
+      const T* ei = eff_.data() + off_i;
+      T* dei = de.data() + off_i;
+      const std::size_t wrow = static_cast<std::size_t>(R - 1) * out_;
+      for (std::size_t b = br.begin; b < br.end; ++b) {
+        const T* g = dy.data() + b * out_;
+        const std::size_t idx = b * in_ + i;
+        T d = dsilu_[idx] * dot_axpy(g, ei + wrow, dei + wrow, silu_[idx], out_);
+        const int r = r0_[idx];
+        if (r >= 0) {
+          const T* nq = &basis_[idx * k1];
+          const T* dq = &dbasis_[idx * k1];
+          for (int q = 0; q < k1; ++q) {
+            const std::size_t ro = static_cast<std::size_t>(r + q) * out_;
+            d += dq[q] * dot_axpy(g, ei + ro, dei + ro, nq[q], out_);
+          }
+        }
+        if (dx) (*dx)(static_cast<Eigen::Index>(b), i) = d;
+      }
+    }
+  });
+  // Fixed-order combination of the block partials.
+  std::vector<T> total(esize, T(0));
+  for (std::size_t blk = 0; blk < nb; ++blk) {
+    const T* p = partial_[blk].data();
+    for (std::size_t e = 0; e < esize; ++e) total[e] += p[e];
+  }
+  const int k = knots_.order(), nbas = knots_.n_basis();
+  const T* s = this->p_ + s_offset();
+  const T* c = this->p_ + c_offset();
+  T* gwb = this->g_ + wb_offset();
+  T* gs = this->g_ + s_offset();
+  T* gc = this->g_ + c_offset();
+  for (int i = 0; i < in_; ++i) {
+    const T* ti = total.data() + static_cast<std::size_t>(i) * R * out_;
+    const T* si = s + static_cast<std::size_t>(i) * out_;
+    T* gsi = gs + static_cast<std::size_t>(i) * out_;
+    std::copy_n(ti + static_cast<std::size_t>(R - 1) * out_, out_, gwb + static_cast<std::size_t>(i) * out_);
+    std::fill_n(gsi, out_, T(0));
+    for (int m = 0; m < nbas; ++m) {
+      const T* tm = ti + static_cast<std::size_t>(m + k) * out_;
+      const T* cm = c + (static_cast<std::size_t>(i) * nbas + m) * out_;
+      T* gcm = gc + (static_cast<std::size_t>(i) * nbas + m) * out_;
+      for (int j = 0; j < out_; ++j) {
+        gcm[j] = si[j] * tm[j];
+        gsi[j] += cm[j] * tm[j];
+      }
+    }
+  }
+}
+
+template <typename T>
+LayerState KanLayer<T>::export_state() const {
+  LayerState st;
+  st.kind = "kan";
+  const int G = knots_.grid_size(), k = knots_.order(), nb = knots_.n_basis(), nk = knots_.n_knots();
+  st.attrs["grid_size"] = static_cast<std::int64_t>(G);
+  st.attrs["spline_order"] = static_cast<std::int64_t>(k);
+  const std::size_t in = in_, out = out_;
+  Tensor grid{{in, static_cast<std::size_t>(nk)}, {}};
+  for (const T v : knots_.all_knots()) grid.data.push_back(static_cast<double>(v));
+  Tensor wb{{out, in}, std::vector<double>(out * in)};
+  Tensor sc{{out, in}, std::vector<double>(out * in)};
+  Tensor sw{{out, in, static_cast<std::size_t>(nb)}, std::vector<double>(out * in * nb)};
+  const T* pwb = this->p_ + wb_offset();
+  const T* ps = this->p_ + s_offset();
+  const T* pc = this->p_ + c_offset();
+  for (std::size_t j = 0; j < out; ++j)
+    for (std::size_t i = 0; i < in; ++i) {
+      wb.data[j * in + i] = static_cast<double>(pwb[i * out + j]);
+      sc.data[j * in + i] = static_cast<double>(ps[i * out + j]);
+      for (int m = 0; m < nb; ++m)
+        sw.data[(j * in + i) * nb + m] = static_cast<double>(pc[(i * nb + m) * out + j]);
+    }
+  st.tensors["grid"] = std::move(grid);
+  st.tensors["base_weight"] = std::move(wb);
+  st.tensors["spline_scaler"] = std::move(sc);
+  st.tensors["spline_weight"] = std::move(sw);
+  return st;
+}
+
+template <typename T>
+void KanLayer<T>::import_params(const LayerState& st) {
+  const int nb = knots_.n_basis();
+  const std::size_t in = in_, out = out_;
+  const auto& wb = st.tensors.at("base_weight").data;
+  const auto& sc = st.tensors.at("spline_scaler").data;
+  const auto& sw = st.tensors.at("spline_weight").data;
+  T* pwb = this->p_ + wb_offset();
+  T* ps = this->p_ + s_offset();
+  T* pc = this->p_ + c_offset();
+  for (std::size_t j = 0; j < out; ++j)
+    for (std::size_t i = 0; i < in; ++i) {
+      pwb[i * out + j] = static_cast<T>(wb[j * in + i]);
+      ps[i * out + j] = static_cast<T>(sc[j * in + i]);
+      for (int m = 0; m < nb; ++m) pc[(i * nb + m) * out + j] = static_cast<T>(sw[(j * in + i) * nb + m]);
+    }
+}
+
+template <typename T>
+Mat<double> KanLayer<T>::spline_values(const Mat<T>& x, int i) const {
+  const int k1 = knots_.order() + 1, k = knots_.order(), nb = knots_.n_basis();
+  const T* s = this->p_ + s_offset() + static_cast<std::size_t>(i) * out_;
+  const T* c = this->p_ + c_offset();
+  Mat<double> f = Mat<double>::Zero(x.rows(), out_);
+  T bq[kMaxSplineOrder + 1];
+  for (Eigen::Index b = 0; b < x.rows(); ++b) {
+    const int r = knots_.eval(i, x(b, i), bq, nullptr);
+    if (r < 0) continue;
+    for (int q = 0; q < k1; ++q) {
+      const int m = r - k + q;
+      if (m < 0 || m >= nb) continue;
+      const T* cm = c + (static_cast<std::size_t>(i) * nb + m) * out_;
+      for (int j = 0; j < out_; ++j) f(b, j) += static_cast<double>(bq[q]) * s[j] * cm[j];
+    }
+  }
+  return f;
+}
+
+template <typename T>
+double KanLayer<T>::update_grid(const Mat<T>& x, double grid_eps, double margin) {
+  const Eigen::Index n = x.rows();
+  if (n < 1) return 0.0;
+  const int G = knots_.grid_size(), k = knots_.order(), nk = knots_.n_knots(), nb = knots_.n_basis();
+  std::vector<Mat<double>> targets;
+  for (int i = 0; i < in_; ++i) targets.push_back(spline_values(x, i));
+  std::vector<T> knots(static_cast<std::size_t>(in_) * nk);
+  for (int i = 0; i < in_; ++i) {
+    std::vector<double> v(static_cast<std::size_t>(n));
+    for (Eigen::Index b = 0; b < n; ++b) v[b] = static_cast<double>(x(b, i));
+    std::sort(v.begin(), v.end());
+    const double lo = v.front(), hi = v.back();
+    const double step = (hi - lo + 2 * margin) / G;
+    double* dummy = nullptr;
+    (void)dummy;
+    std::vector<double> g(G + 1);
+    for (int p = 0; p <= G; ++p) {
+      // efficient-kan takes x_sorted[linspace(0, n-1, G+1).long()] (truncation).
+      const auto idx = static_cast<std::size_t>(static_cast<double>(n - 1) * p / G);
+      const double adaptive = v[idx];
+      const double uniform = lo - margin + p * step;
+      g[p] = grid_eps * uniform + (1.0 - grid_eps) * adaptive;
+    }
+    T* t = knots.data() + static_cast<std::size_t>(i) * nk;
+    for (int j = 0; j < k; ++j) t[j] = static_cast<T>(g[0] - (k - j) * step);
+    for (int p = 0; p <= G; ++p) t[k + p] = static_cast<T>(g[p]);
+    for (int j = 0; j < k; ++j) t[k + G + 1 + j] = static_cast<T>(g[G] + (j + 1) * step);
+  }
+  knots_ = SplineKnots<T>::from_knots(in_, G, k, std::move(knots));
+  // Refit C so that S * sum_m C B'_m reproduces the old spline outputs at the samples.
+  T* s = this->p_ + s_offset();
+  T* c = this->p_ + c_offset();
+  double sq = 0.0;
+  T bq[kMaxSplineOrder + 1];
+  for (int i = 0; i < in_; ++i) {
+    MatD a = MatD::Zero(n, nb);
+    for (Eigen::Index b = 0; b < n; ++b) {
+      const int r = knots_.eval(i, x(b, i), bq, nullptr);
+      if (r < 0) continue;
+      for (int q = 0; q <= k; ++q) {
+        const int m = r - k + q;
+        if (m >= 0 && m < nb) a(b, m) = static_cast<double>(bq[q]);
+      }
+    }
+    const MatD y = targets[i];
+    const MatD coef = lstsq(a, y);
+    sq += (a * coef - y).squaredNorm();
+    T* si = s + static_cast<std::size_t>(i) * out_;
+    for (int j = 0; j < out_; ++j) {
+      // Divide the effective coefficients by S; a (near) zero S cannot carry them, reset it to 1.
+      const double sj = static_cast<double>(si[j]);
+      const bool keep = std::abs(sj) > 1e-12;
+      if (!keep) si[j] = T(1);
+      for (int m = 0; m < nb; ++m)
+        c[(static_cast<std::size_t>(i) * nb + m) * out_ + j] = static_cast<T>(coef(m, j) / (keep ? sj : 1.0));
+    }
+  }
+  return std::sqrt(sq / (static_cast<double>(n) * out_));
+}
+
+template <typename T>
+LayerState KanLayer<T>::extended_state(int new_grid) const {
+  if (new_grid < 1) throw InputError("KAN grid extension: new grid size must be >= 1");
+  const int G = knots_.grid_size(), k = knots_.order(), nb = knots_.n_basis();
+  const int nk2 = new_grid + 2 * k + 1, nb2 = new_grid + k;
+  std::vector<T> knots(static_cast<std::size_t>(in_) * nk2);
+  for (int i = 0; i < in_; ++i) {
+    const T* t = knots_.knots(i);
+    std::vector<double> g(new_grid + 1);
+    for (int p = 0; p <= new_grid; ++p) {
+      // Piecewise-linear interpolation of the old inner knots: uniform stays uniform, an adapted
+      // grid keeps its density.
+      const double u = static_cast<double>(p) * G / new_grid;
+      const int a = std::min(static_cast<int>(u), G - 1);
+      const double f = u - a;
+      g[p] = (1.0 - f) * static_cast<double>(t[k + a]) + f * static_cast<double>(t[k + a + 1]);
+    }
+    const double h_lo = g[1] - g[0], h_hi = g[new_grid] - g[new_grid - 1];
+    T* tn = knots.data() + static_cast<std::size_t>(i) * nk2;
+    for (int j = 0; j < k; ++j) tn[j] = static_cast<T>(g[0] - (k - j) * h_lo);
+    for (int p = 0; p <= new_grid; ++p) tn[k + p] = static_cast<T>(g[p]);
+    for (int j = 0; j < k; ++j) tn[k + new_grid + 1 + j] = static_cast<T>(g[new_grid] + (j + 1) * h_hi);
+  }
+  const SplineKnots<T> nk = SplineKnots<T>::from_knots(in_, new_grid, k, knots);
+  // Fit points: k+2 per new inner interval, where the spline spaces are compared.
+  const int per = k + 2;
+  Mat<T> pts(static_cast<Eigen::Index>(new_grid) * per, in_);
+  for (int i = 0; i < in_; ++i) {
+    const T* tn = nk.knots(i);
+    for (int p = 0; p < new_grid; ++p)
+      for (int s = 0; s < per; ++s)
+        pts(p * per + s, i) = static_cast<T>(static_cast<double>(tn[k + p]) +
+                                             (s + 0.5) / per * static_cast<double>(tn[k + p + 1] - tn[k + p]));
+  }
+  LayerState st = export_state();
+  st.attrs["grid_size"] = static_cast<std::int64_t>(new_grid);
+  Tensor grid{{static_cast<std::size_t>(in_), static_cast<std::size_t>(nk2)}, {}};
+  for (const T v : knots) grid.data.push_back(static_cast<double>(v));
+  st.tensors["grid"] = std::move(grid);
+  Tensor sw{{static_cast<std::size_t>(out_), static_cast<std::size_t>(in_), static_cast<std::size_t>(nb2)},
+            std::vector<double>(static_cast<std::size_t>(out_) * in_ * nb2)};
+  const T* s = this->p_ + s_offset();
+  T bq[kMaxSplineOrder + 1];
+  (void)nb;
+  for (int i = 0; i < in_; ++i) {
+    const Mat<double> y = spline_values(pts, i);
+    MatD a = MatD::Zero(pts.rows(), nb2);
+    for (Eigen::Index b = 0; b < pts.rows(); ++b) {
+      const int r = nk.eval(i, pts(b, i), bq, nullptr);
+      if (r < 0) continue;
+      for (int q = 0; q <= k; ++q) {
+        const int m = r - k + q;
+        if (m >= 0 && m < nb2) a(b, m) = static_cast<double>(bq[q]);
+      }
+    }
+    const MatD coef = lstsq(a, MatD(y));
+    for (int j = 0; j < out_; ++j) {
+      double sj = static_cast<double>(s[static_cast<std::size_t>(i) * out_ + j]);
+      if (!(std::abs(sj) > 1e-12)) {
+        sj = 1.0;
+        st.tensors["spline_scaler"].data[static_cast<std::size_t>(j) * in_ + i] = 1.0;
+      }
+      for (int m = 0; m < nb2; ++m)
+        sw.data[(static_cast<std::size_t>(j) * in_ + i) * nb2 + m] = coef(m, j) / sj;
+    }
+  }
+  st.tensors["spline_weight"] = std::move(sw);
+  return st;
+}
+
+template class KanLayer<float>;
+template class KanLayer<double>;
+
+}  // namespace kanscan::models

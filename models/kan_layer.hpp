@@ -1,0 +1,72 @@
+#pragma once
+// B-spline KAN layer with efficient-kan's semantics (Liu et al., arXiv:2404.19756; efficient-kan's
+// KANLinear): y_j = sum_i Wb[j,i] SiLU(x_i) + S[j,i] sum_m C[j,i,m] B_m(x_i).
+// Kernels use the local support of the B-splines: per (sample, input) the k+1 non-zero bases are
+// evaluated once and shared by all outputs; no (batch, in, out) tensor is ever formed.
+#include <vector>
+
+#include "models/bspline.hpp"
+#include "models/layer.hpp"
+
+namespace kanscan::models {
+
+struct KanInit {
+  double scale_noise = 0.1;   // spline coefficients: least-squares fit of uniform noise on the grid
+  double scale_base = 1.0;    // Kaiming-uniform gain parameter a = sqrt(5) * scale_base for Wb
+  double scale_spline = 1.0;  // same for the spline scaler S
+};
+
+template <typename T>
+class KanLayer final : public Layer<T> {
+ public:
+  KanLayer(int n_in, int n_out, SplineKnots<T> knots, KanInit init = {});
+  int n_in() const override { return in_; }
+  int n_out() const override { return out_; }
+  std::size_t n_params() const override;
+  int grid_size() const { return knots_.grid_size(); }
+  int order() const { return knots_.order(); }
+  const SplineKnots<T>& knots() const { return knots_; }
+
+  void init(Rng& rng) override;
+  void forward(const Mat<T>& x, Mat<T>& y, bool training, int threads, Rng* rng) override;
+  void backward(const Mat<T>& x, const Mat<T>& dy, Mat<T>* dx, int threads) override;
+  LayerState export_state() const override;
+  void import_params(const LayerState& s) override;
+
+  // Grid update from data x [N, in] (efficient-kan/pykan): per input, knots at the sample
+  // percentiles mixed with a uniform grid over the sample range (grid_eps = weight of the uniform
+  // one), extended by k knots per side; the spline part is refitted by least squares so that the
+  // layer's function is preserved. S is kept (C = fit / S), unlike efficient-kan which applies S
+  // twice. Returns the root-mean-square refit residual of the spline outputs over x.
+  double update_grid(const Mat<T>& x, double grid_eps, double margin = 0.01);
+  // State of the same layer on a finer grid of new_grid intervals (pykan's refine): knots
+  // interpolated from the current inner knots, coefficients fitted by least squares to the
+  // current spline at k+2 points per new interval. Exact when the new knots contain the old.
+  LayerState extended_state(int new_grid) const;
+
+  // Layout of the parameter slice: [Wb: in x out][S: in x out][C: in x (G+k) x out], output
+  // index fastest so the inner loops over outputs are contiguous.
+  std::size_t wb_offset() const { return 0; }
+  std::size_t s_offset() const { return static_cast<std::size_t>(in_) * out_; }
+  std::size_t c_offset() const { return 2 * static_cast<std::size_t>(in_) * out_; }
+
+ private:
+  void build_effective();
+  // Spline outputs (S * sum C B) of input i for samples x[:, i]: [N, out], in double.
+  Mat<double> spline_values(const Mat<T>& x, int i) const;
+  int rows() const { return knots_.grid_size() + 3 * knots_.order() + 1; }
+
+  int in_, out_;
+  SplineKnots<T> knots_;
+  KanInit init_;
+  // Effective coefficients [in, R, out], R = G+3k+1: rows k..G+2k-1 hold S*C for the G+k bases,
+  // the k rows on each side are zero padding (so the k+1 active rows never need a bounds test)
+  // and row R-1 holds Wb (the SiLU branch treated as one more basis).
+  std::vector<T> eff_;
+  // Per (sample, input) cache of the last forward: first active row, bases, derivatives, SiLU.
+  std::vector<int> r0_;
+  std::vector<T> basis_, dbasis_, silu_, dsilu_;
+  std::vector<std::vector<T>> partial_;  // per-block gradients of eff_
+};
+
+}  // namespace kanscan::models

@@ -1,0 +1,65 @@
+#pragma once
+// Layers with views into one flat parameter vector and one flat gradient vector owned by the
+// Model (mlpack style). Activations are row-major [batch, features]. Every kernel splits the
+// batch into fixed blocks of kSampleBlock samples: outputs are written per sample, parameter
+// gradients are accumulated per block and the blocks are summed in block order, so results are
+// bitwise identical for any thread count.
+#include <Eigen/Core>
+#include <cstddef>
+#include <vector>
+
+#include "framework/model_state.hpp"
+#include "framework/rng.hpp"
+
+namespace kanscan::models {
+
+template <typename T>
+using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <typename T>
+using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+
+// Samples per block of every batched kernel; depends on nothing but this constant.
+inline constexpr std::size_t kSampleBlock = 128;
+
+template <typename T>
+class Layer {
+ public:
+  virtual ~Layer() = default;
+  virtual int n_in() const = 0;
+  virtual int n_out() const = 0;
+  virtual std::size_t n_params() const = 0;
+  // Views into the model's flat buffers (n_params() entries each).
+  void bind(T* params, T* grads) {
+    p_ = params;
+    g_ = grads;
+  }
+  // Fills the parameters (the layer's slice of the flat vector).
+  virtual void init(Rng& rng) = 0;
+  // y = layer(x). Caches what backward needs. rng draws dropout masks when training.
+  virtual void forward(const Mat<T>& x, Mat<T>& y, bool training, int threads, Rng* rng) = 0;
+  // Given dL/dy for the last forward(x), writes dL/dparams into the gradient slice (overwrite)
+  // and dL/dx into *dx when dx is not null.
+  virtual void backward(const Mat<T>& x, const Mat<T>& dy, Mat<T>* dx, int threads) = 0;
+  virtual LayerState export_state() const = 0;
+  // Loads tensors into the parameter slice (shapes were checked when the layer was built).
+  virtual void import_params(const LayerState& s) = 0;
+
+ protected:
+  T* p_ = nullptr;
+  T* g_ = nullptr;
+};
+
+// Deterministic lane-wise dot product: 8 independent partial sums (vectorisable without
+// reassociation), combined in a fixed order.
+template <typename T>
+inline T dot_lanes(const T* a, const T* b, int n) {
+  T acc[8] = {};
+  int j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (int l = 0; l < 8; ++l) acc[l] += a[j + l] * b[j + l];
+  T s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+  for (; j < n; ++j) s += a[j] * b[j];
+  return s;
+}
+
+}  // namespace kanscan::models

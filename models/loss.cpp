@@ -1,0 +1,94 @@
+#include "models/loss.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "framework/error.hpp"
+#include "models/activation.hpp"
+
+namespace kanscan::models {
+
+LossKind parse_loss(const std::string& name) {
+  if (name == "bce") return LossKind::bce;
+  if (name == "cross_entropy") return LossKind::cross_entropy;
+  if (name == "mse") return LossKind::mse;
+  if (name == "mae" || name == "l1") return LossKind::mae;
+  if (name == "huber") return LossKind::huber;
+  throw InputError("loss: expected one of bce, cross_entropy, mse, mae, huber; got '" + name + "'");
+}
+
+template <typename T>
+double loss_and_grad(const LossSpec& spec, const Mat<T>& z, const Mat<T>& y, const T* w, Mat<T>* dz) {
+  const Eigen::Index n = z.rows(), c = z.cols();
+  if (y.rows() != n || y.cols() != c) throw InputError("loss: outputs and targets differ in shape");
+  if (dz) dz->resize(n, c);
+  if (n == 0) return 0.0;
+  const double inv_n = 1.0 / static_cast<double>(n);
+  const double inv_c = 1.0 / static_cast<double>(c);
+  double total = 0.0;
+  for (Eigen::Index b = 0; b < n; ++b) {
+    const double wb = w ? static_cast<double>(w[b]) : 1.0;
+    double lb = 0.0;
+    switch (spec.kind) {
+      case LossKind::bce:
+        for (Eigen::Index j = 0; j < c; ++j) {
+          const double zz = static_cast<double>(z(b, j)), yy = static_cast<double>(y(b, j));
+          // softplus(z) - y z = max(z,0) - y z + log1p(exp(-|z|)): no overflow for any |z|.
+          lb += std::max(zz, 0.0) - yy * zz + std::log1p(std::exp(-std::abs(zz)));
+          if (dz) (*dz)(b, j) = static_cast<T>(wb * inv_n * (sigmoid(zz) - yy));
+        }
+        break;
+      case LossKind::cross_entropy: {
+        double mx = -INFINITY;
+        for (Eigen::Index j = 0; j < c; ++j) mx = std::max(mx, static_cast<double>(z(b, j)));
+        double se = 0.0, ysum = 0.0;
+        for (Eigen::Index j = 0; j < c; ++j) {
+          se += std::exp(static_cast<double>(z(b, j)) - mx);
+          ysum += static_cast<double>(y(b, j));
+        }
+        const double lse = mx + std::log(se);
+        for (Eigen::Index j = 0; j < c; ++j) {
+          const double yy = static_cast<double>(y(b, j));
+          lb -= yy * (static_cast<double>(z(b, j)) - lse);
+          const double p = std::exp(static_cast<double>(z(b, j)) - lse);
+          if (dz) (*dz)(b, j) = static_cast<T>(wb * inv_n * (ysum * p - yy));
+        }
+        break;
+      }
+      case LossKind::mse:
+        for (Eigen::Index j = 0; j < c; ++j) {
+          const double r = static_cast<double>(z(b, j)) - static_cast<double>(y(b, j));
+          lb += r * r * inv_c;
+          if (dz) (*dz)(b, j) = static_cast<T>(wb * inv_n * inv_c * 2.0 * r);
+        }
+        break;
+      case LossKind::mae:
+        for (Eigen::Index j = 0; j < c; ++j) {
+          const double r = static_cast<double>(z(b, j)) - static_cast<double>(y(b, j));
+          lb += std::abs(r) * inv_c;
+          const double s = r > 0 ? 1.0 : (r < 0 ? -1.0 : 0.0);
+          if (dz) (*dz)(b, j) = static_cast<T>(wb * inv_n * inv_c * s);
+        }
+        break;
+      case LossKind::huber: {
+        const double d = spec.huber_delta;
+        for (Eigen::Index j = 0; j < c; ++j) {
+          const double r = static_cast<double>(z(b, j)) - static_cast<double>(y(b, j));
+          const double a = std::abs(r);
+          lb += (a <= d ? 0.5 * r * r : d * (a - 0.5 * d)) * inv_c;
+          const double g = a <= d ? r : d * (r > 0 ? 1.0 : -1.0);
+          if (dz) (*dz)(b, j) = static_cast<T>(wb * inv_n * inv_c * g);
+        }
+        break;
+      }
+    }
+    total += wb * lb;
+  }
+  return total * inv_n;
+}
+
+template double loss_and_grad<float>(const LossSpec&, const Mat<float>&, const Mat<float>&, const float*, Mat<float>*);
+template double loss_and_grad<double>(const LossSpec&, const Mat<double>&, const Mat<double>&, const double*,
+                                      Mat<double>*);
+
+}  // namespace kanscan::models

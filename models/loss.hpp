@@ -1,0 +1,28 @@
+#pragma once
+// Losses on raw model outputs (logits for classification). Each returns the mean over the batch
+// of w_b * l_b (w_b = 1 when no weights are given) and writes dL/doutput.
+#include <string>
+
+#include "models/layer.hpp"
+
+namespace kanscan::models {
+
+enum class LossKind { bce, cross_entropy, mse, mae, huber };
+
+// Throws InputError naming the accepted values.
+LossKind parse_loss(const std::string& name);
+
+struct LossSpec {
+  LossKind kind = LossKind::bce;
+  double huber_delta = 1.0;
+};
+
+// z: outputs [n, C]; y: targets [n, C] (bce: 0/1 per output, cross_entropy: a probability
+// distribution per row, usually one-hot; regression: the targets); w: n weights or null.
+// Per-sample losses: bce sum_c softplus(z) - y z (stable for any |z|); cross_entropy
+// -sum_c y_c log softmax(z)_c; mse/mae/huber the mean over the C outputs.
+// dz (when not null) receives dL/dz. The sum runs serially in sample order (deterministic).
+template <typename T>
+double loss_and_grad(const LossSpec& spec, const Mat<T>& z, const Mat<T>& y, const T* w, Mat<T>* dz);
+
+}  // namespace kanscan::models

@@ -1,0 +1,165 @@
+// io::load_data: generate-and-cache, user files, the seeded split.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "framework/error.hpp"
+#include "io/data.hpp"
+#include "io/generators/generator.hpp"
+#include "io/h5.hpp"
+#include "io/readers.hpp"
+#include "tests/support/support.hpp"
+
+using namespace kanscan;
+namespace fs = std::filesystem;
+
+namespace {
+
+DataConfig gen_config(const std::string& generator, std::int64_t events, std::uint64_t seed = 7) {
+  DataConfig c;
+  c.generator = generator;
+  c.events = events;
+  c.seed = seed;
+  return c;
+}
+
+std::vector<fs::path> h5_files(const fs::path& dir) {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().extension() == ".h5") out.push_back(e.path());
+  return out;
+}
+
+}  // namespace
+
+TEST(LoadData, GeneratesOnceThenReadsTheCache) {
+  test::TempDir dir;
+  const DataConfig cfg = gen_config("tth_thq", 1000);
+  const DataSplit a = io::load_data(cfg, Task::classification, dir.path().string());
+  ASSERT_EQ(h5_files(dir.path()).size(), 1u);
+  const fs::path file = h5_files(dir.path())[0];
+  const auto mtime = fs::last_write_time(file);
+  const DataSplit b = io::load_data(cfg, Task::classification, dir.path().string());
+  EXPECT_EQ(h5_files(dir.path()).size(), 1u);
+  EXPECT_EQ(fs::last_write_time(file), mtime) << "the cached file must be reused, not regenerated";
+  EXPECT_EQ(a.train.features, b.train.features);
+  EXPECT_EQ(a.test.index, b.test.index);
+  EXPECT_FALSE(fs::exists(file.string() + ".lock"));
+  // A different seed, event count or knob is a different dataset.
+  DataConfig other = cfg;
+  other.knobs["p_fsr"] = 0.3;
+  io::load_data(other, Task::classification, dir.path().string());
+  other.knobs.clear();
+  other.seed = 8;
+  io::load_data(other, Task::classification, dir.path().string());
+  EXPECT_EQ(h5_files(dir.path()).size(), 3u);
+  // Explicit default knobs are the same dataset as no knobs.
+  DataConfig same = cfg;
+  same.knobs["P_FSR"] = 0.25;
+  io::load_data(same, Task::classification, dir.path().string());
+  EXPECT_EQ(h5_files(dir.path()).size(), 3u);
+}
+
+TEST(LoadData, SplitIsDisjointCompleteAndSeeded) {
+  test::TempDir dir;
+  DataConfig cfg = gen_config("tth_thq", 1001);
+  cfg.train = 0.5, cfg.val = 0.3, cfg.test = 0.2;
+  const DataSplit s = io::load_data(cfg, Task::classification, dir.path().string());
+  EXPECT_EQ(s.train.size(), 501u);  // round(500.5) = 501 (llround rounds half away from zero)
+  EXPECT_EQ(s.val.size(), 300u);
+  EXPECT_EQ(s.test.size(), 200u);
+  std::set<std::int64_t> rows;
+  for (const Dataset* d : {&s.train, &s.val, &s.test}) {
+    EXPECT_EQ(d->index.size(), d->size());
+    EXPECT_EQ(d->labels.size(), d->size());
+    EXPECT_EQ(d->n_features(), 22u);
+    EXPECT_EQ(d->n_classes, 2);
+    rows.insert(d->index.begin(), d->index.end());
+  }
+  EXPECT_EQ(rows.size(), 1001u);
+  EXPECT_EQ(*rows.begin(), 0);
+  EXPECT_EQ(*rows.rbegin(), 1000);
+  // The rows really are the file's rows.
+  const auto file = h5_files(dir.path())[0];
+  h5::File f(file.string(), h5::File::Mode::read_only);
+  const auto feats = f.root().read_float("features");
+  const auto r = static_cast<std::size_t>(s.test.index[3]);
+  for (std::size_t j = 0; j < 22; ++j) EXPECT_EQ(s.test.features(3, static_cast<Eigen::Index>(j)), feats.data[r * 22 + j]);
+  // Another split seed permutes differently; the same one reproduces.
+  DataConfig c2 = cfg;
+  c2.seed = 7;
+  EXPECT_EQ(io::load_data(c2, Task::classification, dir.path().string()).train.index, s.train.index);
+}
+
+TEST(LoadData, BadSplitAndTaskMismatchAreInputErrors) {
+  test::TempDir dir;
+  DataConfig cfg = gen_config("tth_thq", 200);
+  cfg.train = 0.6, cfg.val = 0.3, cfg.test = 0.2;
+  EXPECT_THROW(io::load_data(cfg, Task::classification, dir.path().string()), InputError);
+  cfg.test = 0.1;
+  EXPECT_THROW(io::load_data(cfg, Task::regression, dir.path().string()), InputError);
+  cfg.knobs["no_such_knob"] = 1;
+  try {
+    io::load_data(cfg, Task::classification, dir.path().string());
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("p_fsr"), std::string::npos) << "lists the valid knobs: " << e.what();
+  }
+  DataConfig both = gen_config("dm_met", 10);
+  both.path = "x.h5";
+  EXPECT_THROW(io::load_data(both, Task::regression, dir.path().string()), InputError);
+  EXPECT_THROW(io::load_data(gen_config("nope", 10), Task::regression, dir.path().string()), InputError);
+  EXPECT_THROW(io::load_data(gen_config("dm_met", 0), Task::regression, dir.path().string()), InputError);
+}
+
+TEST(LoadData, FeatureSelectionByName) {
+  test::TempDir dir;
+  DataConfig cfg = gen_config("dm_met", 300);
+  cfg.features = {"met", "pt_l"};
+  const DataSplit s = io::load_data(cfg, Task::regression, dir.path().string());
+  EXPECT_EQ(s.train.feature_names, (std::vector<std::string>{"met", "pt_l"}));
+  EXPECT_EQ(s.train.n_features(), 2u);
+  EXPECT_EQ(s.train.n_targets(), 6u);
+  EXPECT_TRUE(s.train.labels.empty());
+  for (Eigen::Index i = 0; i < s.train.features.rows(); ++i) EXPECT_GE(s.train.features(i, 1), 25.0f);
+  cfg.features = {"met", "bogus"};
+  try {
+    io::load_data(cfg, Task::regression, dir.path().string());
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("bogus"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("mt_w"), std::string::npos) << "lists available names: " << e.what();
+  }
+}
+
+TEST(LoadData, UserHdf5FileThroughLoadData) {
+  test::TempDir dir;
+  const std::string path = (dir / "user.h5").string();
+  {
+    h5::File f(path, h5::File::Mode::create_truncate);
+    auto root = f.root();
+    std::vector<float> x(40 * 3);
+    std::vector<std::int32_t> y(40);
+    for (std::size_t i = 0; i < 40; ++i) {
+      y[i] = static_cast<std::int32_t>(i % 2);
+      for (std::size_t j = 0; j < 3; ++j) x[i * 3 + j] = static_cast<float>(i * 10 + j);
+    }
+    root.write("features", x, {40, 3});
+    root.write("labels", y);
+    root.write("weights", std::vector<float>(40, 2.0f));
+  }
+  DataConfig cfg;
+  cfg.path = path;
+  cfg.train = 0.5, cfg.val = 0.25, cfg.test = 0.25;
+  const DataSplit s = io::load_data(cfg, Task::classification, "");
+  EXPECT_EQ(s.train.size() + s.val.size() + s.test.size(), 40u);
+  EXPECT_EQ(s.train.feature_names, (std::vector<std::string>{"f0", "f1", "f2"}));
+  for (std::size_t i = 0; i < s.test.size(); ++i) {
+    const auto r = s.test.index[i];
+    EXPECT_EQ(s.test.features(static_cast<Eigen::Index>(i), 0), static_cast<float>(r * 10));
+    EXPECT_EQ(s.test.labels[i], r % 2);
+    EXPECT_EQ(s.test.weights[i], 2.0f);
+  }
+}

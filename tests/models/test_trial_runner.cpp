@@ -1,0 +1,149 @@
+// run_trial / predict end to end on small synthetic data: both model types, all tasks,
+// divergence and cancellation as outcomes, determinism across thread counts.
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "framework/error.hpp"
+#include "models/parameter_count.hpp"
+#include "models/trial_runner.hpp"
+#include "tests/models/synthetic.hpp"
+
+using namespace kanscan;
+
+namespace {
+
+TrialConfig kan_config() {
+  TrialConfig c;
+  c.trial_id = "t";
+  c.model.type = ModelType::kan;
+  c.model.depth = 1;
+  c.model.width = 4;
+  c.model.grid_size = 5;
+  c.model.optimizer.lr = 1e-2;
+  c.train.epochs = 8;
+  c.train.batch_size = 256;
+  c.train.patience = 3;
+  c.seed = 3;
+  return c;
+}
+
+TrialConfig mlp_config() {
+  TrialConfig c = kan_config();
+  c.model.type = ModelType::mlp;
+  c.model.width = 16;
+  c.model.depth = 2;
+  c.model.activation = "leaky_relu";
+  c.model.dropout = 0.1;
+  c.model.weight_decay = 1e-4;
+  return c;
+}
+
+}  // namespace
+
+TEST(TrialRunner, ClassificationKanAndMlpLearn) {
+  const DataSplit data = test::split(test::make_classification(4000, 4, 1), Task::classification);
+  for (const TrialConfig& cfg : {kan_config(), mlp_config()}) {
+    const TrialOutcome o = models::run_trial(cfg, data);
+    ASSERT_TRUE(o.ok) << o.error;
+    EXPECT_EQ(o.n_params, models::count_parameters(cfg.model, 4, 1));
+    EXPECT_GT(o.metrics.at("test_auc"), 0.85);
+    EXPECT_GT(o.metrics.at("test_accuracy"), 0.7);
+    EXPECT_EQ(o.history.val_metric_name, "val_auc");
+    EXPECT_EQ(static_cast<int>(o.history.epoch.size()), o.epochs_run);
+    EXPECT_EQ(o.test_predictions.rows(), static_cast<Eigen::Index>(data.test.size()));
+    EXPECT_EQ(o.test_index, data.test.index);
+    EXPECT_GE(o.test_predictions.minCoeff(), 0.0f);
+    EXPECT_LE(o.test_predictions.maxCoeff(), 1.0f);
+    EXPECT_FALSE(o.roc_fpr.empty());
+    // The exported model reproduces the test predictions.
+    const RowMatrixXf p = models::predict(o.model, data.test.features, 2);
+    EXPECT_LT((p - o.test_predictions).cwiseAbs().maxCoeff(), 1e-6f);
+  }
+}
+
+TEST(TrialRunner, MulticlassAndMseClassifier) {
+  const DataSplit data3 = test::split(test::make_classification(3000, 3, 2, 3), Task::classification);
+  TrialConfig c = mlp_config();
+  c.train.loss = "cross_entropy";
+  c.train.monitor = "val_accuracy";
+  TrialOutcome o = models::run_trial(c, data3);
+  ASSERT_TRUE(o.ok) << o.error;
+  EXPECT_EQ(o.test_predictions.cols(), 3);
+  EXPECT_EQ(o.history.val_metric_name, "val_accuracy");
+  EXPECT_NEAR(o.test_predictions.row(0).sum(), 1.0f, 1e-5f);
+  EXPECT_GT(o.metrics.at("test_accuracy"), 0.6);
+
+  // pyKAN-style MSE on a binary classifier: outputs clipped to [0, 1].
+  const DataSplit data = test::split(test::make_classification(3000, 3, 4), Task::classification);
+  c = kan_config();
+  c.train.loss = "mse";
+  o = models::run_trial(c, data);
+  ASSERT_TRUE(o.ok) << o.error;
+  EXPECT_EQ(o.model.output, "clip");
+  EXPECT_GE(o.test_predictions.minCoeff(), 0.0f);
+  EXPECT_LE(o.test_predictions.maxCoeff(), 1.0f);
+  EXPECT_GT(o.metrics.at("test_auc"), 0.8);
+}
+
+TEST(TrialRunner, RegressionReportsPhysicalUnits) {
+  const DataSplit data = test::split(test::make_regression(3000, 3, 5), Task::regression);
+  for (TrialConfig c : {kan_config(), mlp_config()}) {
+    c.task = Task::regression;
+    c.train.loss = "mae";
+    c.train.monitor = "val_mae";
+    const TrialOutcome o = models::run_trial(c, data);
+    ASSERT_TRUE(o.ok) << o.error;
+    EXPECT_EQ(o.history.val_metric_name, "val_mae");
+    EXPECT_LT(o.metrics.at("test_mae"), 0.5);
+    ASSERT_TRUE(o.metrics.count("test_mae_gev_pt"));
+    // Physical MAE from the predictions equals the reported one.
+    double mae = 0;
+    for (Eigen::Index i = 0; i < o.test_predictions.rows(); ++i)
+      mae += std::abs(o.test_predictions(i, 0) - data.test.targets(i, 0));
+    mae /= static_cast<double>(o.test_predictions.rows());
+    EXPECT_NEAR(mae, o.metrics.at("test_mae_gev_pt"), 1e-3 * mae);
+    EXPECT_EQ(o.model.target_mean.size(), 2u);
+  }
+}
+
+TEST(TrialRunner, DivergenceIsAFailedOutcome) {
+  const DataSplit data = test::split(test::make_regression(600, 3, 6), Task::regression);
+  TrialConfig c = mlp_config();
+  c.task = Task::regression;
+  c.train.loss = "mse";
+  c.model.optimizer.name = "sgd";
+  c.model.optimizer.lr = 1e6;
+  const TrialOutcome o = models::run_trial(c, data);
+  EXPECT_FALSE(o.ok);
+  EXPECT_FALSE(o.cancelled);
+  EXPECT_NE(o.error.find("diverged"), std::string::npos) << o.error;
+}
+
+TEST(TrialRunner, BadConfigIsAFailedOutcomeNotAnException) {
+  const DataSplit data = test::split(test::make_classification(500, 3, 6), Task::classification);
+  TrialConfig c = kan_config();
+  c.model.optimizer.name = "adamax";
+  TrialOutcome o;
+  EXPECT_NO_THROW(o = models::run_trial(c, data));
+  EXPECT_FALSE(o.ok);
+  EXPECT_NE(o.error.find("adamax"), std::string::npos);
+}
+
+TEST(TrialRunner, CancelFlagStopsTheTrial) {
+  const DataSplit data = test::split(test::make_classification(500, 3, 7), Task::classification);
+  std::atomic<bool> cancel{true};
+  const TrialOutcome o = models::run_trial(kan_config(), data, &cancel);
+  EXPECT_FALSE(o.ok);
+  EXPECT_TRUE(o.cancelled);
+}
+
+TEST(TrialRunner, PredictRejectsWrongFeatureCount) {
+  const DataSplit data = test::split(test::make_classification(500, 3, 8), Task::classification);
+  TrialConfig c = kan_config();
+  c.train.epochs = 1;
+  const TrialOutcome o = models::run_trial(c, data);
+  ASSERT_TRUE(o.ok) << o.error;
+  RowMatrixXf bad(3, 5);
+  EXPECT_THROW(models::predict(o.model, bad, 1), InputError);
+}
