@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "framework/model_state.hpp"
+#include "framework/trial.hpp"
 #include "io/h5.hpp"
 
 namespace kanscan::test {
@@ -40,6 +41,10 @@ struct FixtureTrial {
   std::vector<double> roc_fpr{0, 0.2, 1}, roc_tpr{0, 0.7, 1};
   std::vector<std::int64_t> test_index{0, 1, 2, 3};
   std::vector<float> test_predictions{0.1f, 0.9f, 0.4f, 0.6f};
+  // A real trained trial: when set, its history, ROC, predictions, index and model are written
+  // instead of the placeholders above.
+  const TrialOutcome* outcome = nullptr;
+  std::string config_json = "{\"model\":{\"type\":\"kan\"},\"seed\":1}";
 };
 
 struct FixtureOptions {
@@ -181,25 +186,28 @@ inline void write_results_fixture(const std::string& path, const std::vector<Fix
   for (const auto& t : trials) {
     if (!t.write_group) continue;
     h5::Group g = tg.create_group(t.values.at(id_col).s);
-    g.set_attr("config", std::string("{\"model\":{\"type\":\"kan\"},\"seed\":1}"));
-    h5::Group h = g.create_group("history");
-    std::vector<std::int64_t> ep;
-    std::vector<double> tl, vl;
-    for (std::size_t e = 0; e < t.val_metric.size(); ++e) {
-      ep.push_back(std::int64_t(e + 1));
-      tl.push_back(1.0 / double(e + 1));
-      vl.push_back(1.1 / double(e + 1));
+    g.set_attr("config", t.config_json);
+    if (const TrialOutcome* out = t.outcome) {
+      h5::Group h = g.create_group("history");
+      h.write("epoch", std::vector<std::int32_t>(out->history.epoch.begin(), out->history.epoch.end()));
+      h.write("train_loss", out->history.train_loss);
+      h.write("val_loss", out->history.val_loss);
+      h.write("val_metric", out->history.val_metric);
+      h.set_attr("val_metric_name", out->history.val_metric_name);
+      if (!out->roc_fpr.empty()) {
+        h5::Group roc = g.create_group("roc");
+        roc.write("fpr", out->roc_fpr);
+        roc.write("tpr", out->roc_tpr);
+      }
+      const auto& p = out->test_predictions;
+      g.write("test_predictions", std::vector<float>(p.data(), p.data() + p.size()),
+              p.cols() == 1 ? std::vector<std::size_t>{std::size_t(p.rows())}
+                            : std::vector<std::size_t>{std::size_t(p.rows()), std::size_t(p.cols())});
+      g.write("test_index", out->test_index);
+      h5::Group mg = g.create_group("model");
+      mg.write_model(out->model);
+      continue;
     }
-    h.write("epoch", ep);
-    h.write("train_loss", tl);
-    h.write("val_loss", vl);
-    h.write("val_metric", t.val_metric);
-    h.set_attr("val_metric_name", std::string("val_auc"));
-    h5::Group roc = g.create_group("roc");
-    roc.write("fpr", t.roc_fpr);
-    roc.write("tpr", t.roc_tpr);
-    g.write("test_predictions", t.test_predictions);
-    g.write("test_index", t.test_index);
     if (t.with_model) {
       h5::Group mg = g.create_group("model");
       mg.write_model(fixture_kan(o.n_features));
