@@ -102,25 +102,31 @@ std::string ConfigGroup::label(const std::vector<std::string>& shown) const {
   return out;
 }
 
-std::vector<std::string> varying_axes(const std::vector<ConfigGroup>& groups) {
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < groups.size(); ++i)
+std::map<std::string, std::vector<std::string>> varying_axes(const std::vector<ConfigGroup>& groups) {
+  std::map<std::string, std::vector<std::string>> out;
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    auto& shown = out[groups[i].model];
     for (const auto& [k, v] : groups[i].axes) {
-      if (std::find(out.begin(), out.end(), k) != out.end()) continue;
+      if (std::find(shown.begin(), shown.end(), k) != shown.end()) continue;
       for (std::size_t j = 0; j < i; ++j)
         if (groups[j].model == groups[i].model && groups[j].axis(k) != v) {
-          out.push_back(k);
+          shown.push_back(k);
           break;
         }
     }
-  // Keep table order.
-  std::vector<std::string> ordered;
-  for (const auto& g : groups)
-    for (const auto& [k, v] : g.axes)
-      if (std::find(out.begin(), out.end(), k) != out.end() &&
-          std::find(ordered.begin(), ordered.end(), k) == ordered.end())
-        ordered.push_back(k);
-  return ordered;
+  }
+  // Table order, not discovery order.
+  for (auto& [model, shown] : out) {
+    std::vector<std::string> ordered;
+    for (const auto& g : groups)
+      if (g.model == model)
+        for (const auto& [k, v] : g.axes)
+          if (std::find(shown.begin(), shown.end(), k) != shown.end() &&
+              std::find(ordered.begin(), ordered.end(), k) == ordered.end())
+            ordered.push_back(k);
+    shown = std::move(ordered);
+  }
+  return out;
 }
 
 std::string ConfigGroup::axis(const std::string& name) const {

@@ -49,8 +49,8 @@ struct ConfigGroup {
 
 bool row_ok(const TrialsTable& t, std::size_t row);
 
-// Axes whose value differs between configurations of the same model (what a label needs).
-std::vector<std::string> varying_axes(const std::vector<ConfigGroup>& groups);
+// Per model, the axes whose value differs between its configurations (what a label needs).
+std::map<std::string, std::vector<std::string>> varying_axes(const std::vector<ConfigGroup>& groups);
 
 // Groups rows by (model, every axis value), in order of first appearance.
 std::vector<ConfigGroup> aggregate_seeds(const TrialsTable& t, const MetricSpec& primary);

@@ -47,7 +47,7 @@ def color(model, models):
 
 
 def save(fig, out, name, written):
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.96) if fig._suptitle is not None else None)
     for ext in ("png", "pdf"):
         fig.savefig(out / f"{name}.{ext}")
     plt.close(fig)

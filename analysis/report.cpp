@@ -132,6 +132,11 @@ std::string fmt_budget(double lo, double hi) { return fmt::format("[{}, {})", nu
 
 }  // namespace
 
+std::string Report::label(const ConfigGroup& g) const {
+  const auto it = shown_axes.find(g.model);
+  return it == shown_axes.end() ? g.label() : g.label(it->second);
+}
+
 std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string out = "\"";
@@ -228,7 +233,7 @@ std::string format_summary(const Report& r, const AnalyzeOptions& o) {
   s << "\nbest configurations:\n";
   for (std::size_t k = 0; k < std::min(o.top, order.size()); ++k) {
     const auto& g = r.configs[order[k]];
-    s << fmt::format("  {}. {} {} params: {} {}  [{}]\n", k + 1, g.label(r.shown_axes), num(g.n_params), r.metric.name,
+    s << fmt::format("  {}. {} {} params: {} {}  [{}]\n", k + 1, r.label(g), num(g.n_params), r.metric.name,
                      pm(metric_stats(g, r.metric.name)), g.best_trial);
   }
   auto print_front = [&](const std::string& scope) {
@@ -237,7 +242,7 @@ std::string format_summary(const Report& r, const AnalyzeOptions& o) {
     s << fmt::format("\nPareto front ({}): parameters -> {}\n", scope, r.metric.name);
     for (auto i : it->second) {
       const auto& g = r.configs[i];
-      s << fmt::format("  {:>9}  {}  {}\n", num(g.n_params), pm(metric_stats(g, r.metric.name)), g.label(r.shown_axes));
+      s << fmt::format("  {:>9}  {}  {}\n", num(g.n_params), pm(metric_stats(g, r.metric.name)), r.label(g));
     }
   };
   print_front("all");
@@ -363,7 +368,7 @@ std::vector<std::string> write_outputs(const ResultsFile& file, Report& r, const
         s << csv_field(a.model) << "," << csv_field(a.axis) << "," << csv_field(a.value) << "," << a.n_configs << ","
           << num(a.over_configs.mean, 10) << "," << num(a.over_configs.std, 10) << "," << a.best << ","
           << num(st.mean, 10) << "," << num(st.std, 10) << "," << st.n << "," << num(g.n_params, 12) << ","
-          << csv_field(g.best_trial) << "," << csv_field(g.label(r.shown_axes)) << "\n";
+          << csv_field(g.best_trial) << "," << csv_field(r.label(g)) << "\n";
       }
       put("axes.csv", s.str());
     }
@@ -376,7 +381,7 @@ std::vector<std::string> write_outputs(const ResultsFile& file, Report& r, const
         const Stats st = metric_stats(g, r.metric.name);
         s << num(b.lo, 8) << "," << num(b.hi, 8) << "," << csv_field(b.model) << "," << b.best << ","
           << num(g.n_params, 12) << "," << num(st.mean, 10) << "," << num(st.std, 10) << "," << st.n << ","
-          << csv_field(g.best_trial) << "," << csv_field(g.label(r.shown_axes)) << "\n";
+          << csv_field(g.best_trial) << "," << csv_field(r.label(g)) << "\n";
       }
       put("matched_budget.csv", s.str());
     }
@@ -548,7 +553,7 @@ std::vector<std::string> write_outputs(const ResultsFile& file, Report& r, const
   nlohmann::json curves = nlohmann::json::array();
   for (const auto& a : r.axes)
     curves.push_back({{"model", a.model}, {"axis", a.axis}, {"value", a.value},
-                      {"trial", r.configs[a.best].best_trial}, {"label", r.configs[a.best].label(r.shown_axes)}});
+                      {"trial", r.configs[a.best].best_trial}, {"label", r.label(r.configs[a.best])}});
   j["axis_best_trials"] = curves;
   j["kan_studies"] = kan_studies;
   j["llr_csv"] = llr_written ? nlohmann::json("llr.csv") : nlohmann::json(nullptr);

@@ -29,7 +29,8 @@ struct Report {
   std::vector<std::string> groups_without_row;  // trial groups not (yet) in /trials
   std::vector<ConfigGroup> configs;
   std::vector<std::string> models;                          // in order of appearance
-  std::vector<std::string> shown_axes;                      // axes that vary within a model (labels)
+  std::map<std::string, std::vector<std::string>> shown_axes;  // per model: axes that vary (labels)
+  std::string label(const ConfigGroup& g) const;
   std::map<std::string, std::vector<std::size_t>> fronts;   // "all" and each model -> config indices
   std::vector<AxisRow> axes;
   std::vector<BudgetRow> budgets;

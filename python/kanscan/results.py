@@ -204,6 +204,8 @@ def predict(model, features):
     output = str(model.get("output", ""))
     if output == "sigmoid":
         h = 1.0 / (1.0 + np.exp(-h))
+    elif output == "clip":  # a classifier trained with a regression loss
+        h = np.clip(h, 0.0, 1.0)
     elif output == "softmax":
         e = np.exp(h - h.max(axis=1, keepdims=True))
         h = e / e.sum(axis=1, keepdims=True)

@@ -208,6 +208,24 @@ inline void write_results_fixture(const std::string& path, const std::vector<Fix
       mg.write_model(out->model);
       continue;
     }
+    h5::Group h = g.create_group("history");
+    std::vector<std::int64_t> ep;
+    std::vector<double> tl, vl;
+    for (std::size_t e = 0; e < t.val_metric.size(); ++e) {
+      ep.push_back(std::int64_t(e + 1));
+      tl.push_back(1.0 / double(e + 1));
+      vl.push_back(1.1 / double(e + 1));
+    }
+    h.write("epoch", ep);
+    h.write("train_loss", tl);
+    h.write("val_loss", vl);
+    h.write("val_metric", t.val_metric);
+    h.set_attr("val_metric_name", std::string("val_auc"));
+    h5::Group roc = g.create_group("roc");
+    roc.write("fpr", t.roc_fpr);
+    roc.write("tpr", t.roc_tpr);
+    g.write("test_predictions", t.test_predictions);
+    g.write("test_index", t.test_index);
     if (t.with_model) {
       h5::Group mg = g.create_group("model");
       mg.write_model(fixture_kan(o.n_features));

@@ -122,7 +122,7 @@ TEST(RealScan, TrainAnalyzePredict) {
                        " --out " + (dir / "x.h5").string());
   EXPECT_EQ(bad.exit_code, 2) << bad.output;
   // A unique id prefix is accepted.
-  const auto ok = t::run_command(t::kanscan_binary() + " predict " + results + " --trial kan_d1_w4 --data " + data_file +
+  const auto ok = t::run_command(t::kanscan_binary() + " predict " + results + " --trial kan_d1_w4_g5 --data " + data_file +
                                  " --out " + (dir / "pred2.h5").string());
   EXPECT_EQ(ok.exit_code, 2) << ok.output;  // kan_d1_w4_g5_s1 and _s2: ambiguous
   EXPECT_NE(ok.output.find("matches 2 trials"), std::string::npos) << ok.output;
