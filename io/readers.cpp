@@ -288,6 +288,7 @@ Dataset read_csv_data(const std::string& path, Task task, const DataConfig& cfg)
   std::vector<std::string> header;
   while (std::getline(in, line)) {
     ++line_no;
+    if (line_no == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // UTF-8 byte-order mark
     if (blank(line) || line[0] == '#') continue;
     split_fields(line, header);
     break;

@@ -250,6 +250,10 @@ TEST(ReadCsv, GoodClassificationFile) {
   EXPECT_EQ(d.n_classes, 2);
   cfg.features = {"eta"};
   EXPECT_EQ(io::read_data_file(p, Task::classification, cfg).n_features(), 1u);
+  // Spreadsheet exports start with a UTF-8 byte-order mark.
+  const std::string bom = (dir / "bom.csv").string();
+  test::write_file(bom, "\xEF\xBB\xBFpt,label\n1,0\n2,1\n");
+  EXPECT_EQ(io::read_csv_data(bom, Task::classification, csv_cls()).feature_names, (std::vector<std::string>{"pt"}));
 }
 
 TEST(ReadCsv, GoodRegressionFile) {
