@@ -43,6 +43,9 @@ TEST(CliGenerate, KnobsBySet) {
   EXPECT_EQ(f.root().attr_double("knob_m_phi"), 700.0);
   EXPECT_EQ(f.root().attr_double("knob_sm_fraction"), 0.5);
   EXPECT_EQ(f.root().shape_of("targets"), (std::vector<std::size_t>{200, 6}));
+  // --set takes one value per occurrence, so it may precede the positional task.
+  r = run_command(gen_cmd("--set p_fsr=0.3 --set pu_jets=1 dm_met -n 50 -o " + a));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
   r = run_command(gen_cmd("qcd_singletop --list-knobs"));
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("fnu_max"), std::string::npos) << r.output;
