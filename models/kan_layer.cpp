@@ -146,7 +146,7 @@ void KanLayer<T>::forward(const Mat<T>& x, Mat<T>& y, bool /*training*/, int thr
   silu_.resize(n * in_);
   dsilu_.resize(n * in_);
   const std::size_t nb = num_blocks(n, kSampleBlock);
-  parallel_for(nb, threads, [&](std::size_t blk) {
+  for_blocks(nb, threads, [&](std::size_t blk) {
     const BlockRange br = block_range(blk, n, kSampleBlock);
     for (std::size_t b = br.begin; b < br.end; ++b) {
       const T* xb = x.data() + b * in_;
@@ -180,7 +180,7 @@ void KanLayer<T>::backward(const Mat<T>& x, const Mat<T>& dy, Mat<T>* dx, int th
   const std::size_t nb = num_blocks(n, kSampleBlock);
   if (partial_.size() < std::max<std::size_t>(nb, 1)) partial_.resize(std::max<std::size_t>(nb, 1));
   if (dx) dx->resize(x.rows(), in_);
-  parallel_for(nb, threads, [&](std::size_t blk) {
+  for_blocks(nb, threads, [&](std::size_t blk) {
     const BlockRange br = block_range(blk, n, kSampleBlock);
     std::vector<T>& de = partial_[blk];
     de.assign(esize, T(0));
