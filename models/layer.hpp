@@ -20,7 +20,7 @@ template <typename T>
 using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
 
 // Samples per block of every batched kernel; depends on nothing but this constant.
-inline constexpr std::size_t kSampleBlock = 128;
+inline constexpr std::size_t kSampleBlock = 256;
 
 template <typename T>
 class Layer {
