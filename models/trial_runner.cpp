@@ -10,6 +10,7 @@
 
 #include "framework/error.hpp"
 #include "framework/metrics.hpp"
+#include "framework/parallel.hpp"
 #include "framework/rng.hpp"
 #include "models/activation.hpp"
 #include "models/loss.hpp"
@@ -315,7 +316,7 @@ void TrialRun::run(TrialOutcome& out) {
   }
   Rng shuffle_rng(stream_seed(cfg_.seed, kShuffle));
   Rng dropout_rng(stream_seed(cfg_.seed, kDropout));
-  const int threads = std::max(1, cfg_.threads);
+  const int threads = resolve_threads(cfg_.threads);  // 0 = all; results do not depend on it
   auto opt = make_optimizer<float>(mc.optimizer, model->n_params(), cancel_);
 
   // Grid-update sample: a fixed random subset of the training inputs.
@@ -437,7 +438,7 @@ void TrialRun::run(TrialOutcome& out) {
     } else {
       ++since_best;
     }
-    if (tc.patience > 0 && since_best >= tc.patience) break;
+    if (tc.patience > 0 && val.x.rows() > 0 && since_best >= tc.patience) break;
   }
   if (tc.patience > 0 && best_params.size() == model->params().size()) model->params() = best_params;
   // Training ended before the configured extension: refine now, so that the trained model always
