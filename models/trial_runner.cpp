@@ -387,8 +387,11 @@ void TrialRun::run(TrialOutcome& out) {
       }
       MatF dz;
       first_eval = true;
+      // One dropout mask per batch: every evaluation of an LBFGS step sees the same objective.
+      const std::uint64_t mask_seed = dropout_rng.next();
       auto closure = [&]() -> double {
-        const MatF& z = model->forward(xb, true, threads, &dropout_rng);
+        Rng mask_rng(mask_seed);
+        const MatF& z = model->forward(xb, true, threads, &mask_rng);
         const double data_loss = loss_and_grad<float>(loss_, z, yb, wb.empty() ? nullptr : wb.data(), &dz);
         if (first_eval) {
           batch_data_loss = data_loss;
