@@ -105,6 +105,16 @@ TEST(Gradients, KanLayerWideOutputUsesVectorChunks) {
   check_layer(layer, kan_inputs(2, 4, 3, rng, true), rng, true);
 }
 
+TEST(Gradients, KanLayerCubicFusedBackward) {
+  // out a multiple of 8 with k = 3 takes the fused backward path (inputs outside the grid fall
+  // back to the generic one).
+  Rng rng(14);
+  for (int G : {1, 5}) {
+    KanLayer<double> layer(3, 16, SplineKnots<double>::uniform(3, G, 3, -1.0, 1.0));
+    check_layer(layer, kan_inputs(3, G, 3, rng, true), rng, true);
+  }
+}
+
 TEST(Gradients, KanLayerNonUniformGrid) {
   Rng rng(13);
   std::vector<double> kn;
