@@ -2,7 +2,9 @@
 // divergence and cancellation as outcomes, determinism across thread counts.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 
 #include "framework/error.hpp"
 #include "models/parameter_count.hpp"
@@ -146,4 +148,48 @@ TEST(TrialRunner, PredictRejectsWrongFeatureCount) {
   ASSERT_TRUE(o.ok) << o.error;
   RowMatrixXf bad(3, 5);
   EXPECT_THROW(models::predict(o.model, bad, 1), InputError);
+}
+
+TEST(TrialRunner, EarlyStoppingRestoresTheBestWeights) {
+  const DataSplit data = test::split(test::make_classification(2000, 4, 10), Task::classification);
+  TrialConfig c = mlp_config();
+  c.model.dropout = 0.0;
+  c.model.weight_decay = 0.0;
+  c.model.optimizer.lr = 0.05;  // noisy enough that the last epoch is rarely the best
+  c.train.epochs = 12;
+  c.train.patience = 3;
+  const TrialOutcome o = models::run_trial(c, data);
+  ASSERT_TRUE(o.ok) << o.error;
+  // The returned model's validation loss is the best one in the history.
+  const RowMatrixXf p = models::predict(o.model, data.val.features, 1);
+  double loss = 0;
+  for (Eigen::Index i = 0; i < p.rows(); ++i) {
+    const double q = std::clamp(static_cast<double>(p(i, 0)), 1e-12, 1 - 1e-12);
+    loss -= data.val.labels[i] ? std::log(q) : std::log(1 - q);
+  }
+  loss /= static_cast<double>(p.rows());
+  const double best = *std::min_element(o.history.val_loss.begin(), o.history.val_loss.end());
+  EXPECT_NEAR(loss, best, 1e-4 * (1 + best));
+  EXPECT_LE(o.epochs_run, c.train.epochs);
+}
+
+TEST(TrialRunner, EventWeightsEnterTheLoss) {
+  Dataset d = test::make_classification(2000, 3, 11);
+  d.weights.assign(d.size(), 2.0f);
+  const DataSplit constant = test::split(d, Task::classification);
+  const DataSplit plain = test::split(test::make_classification(2000, 3, 11), Task::classification);
+  TrialConfig c = kan_config();
+  c.train.epochs = 3;
+  const TrialOutcome a = models::run_trial(c, plain), b = models::run_trial(c, constant);
+  ASSERT_TRUE(a.ok && b.ok);
+  // Weights are normalised by their training mean: constant weights change nothing.
+  EXPECT_EQ(a.model.layers[0].tensors.at("spline_weight").data, b.model.layers[0].tensors.at("spline_weight").data);
+  // Weights that switch off half the events do.
+  for (std::size_t i = 0; i < d.size(); i += 2) d.weights[i] = 0.0f;
+  const TrialOutcome w = models::run_trial(c, test::split(d, Task::classification));
+  ASSERT_TRUE(w.ok) << w.error;
+  EXPECT_NE(a.model.layers[0].tensors.at("spline_weight").data, w.model.layers[0].tensors.at("spline_weight").data);
+  c.train.use_weights = false;
+  const TrialOutcome off = models::run_trial(c, test::split(d, Task::classification));
+  EXPECT_EQ(a.model.layers[0].tensors.at("spline_weight").data, off.model.layers[0].tensors.at("spline_weight").data);
 }
