@@ -193,3 +193,53 @@ TEST(TrialRunner, EventWeightsEnterTheLoss) {
   const TrialOutcome off = models::run_trial(c, test::split(d, Task::classification));
   EXPECT_EQ(a.model.layers[0].tensors.at("spline_weight").data, off.model.layers[0].tensors.at("spline_weight").data);
 }
+
+TEST(TrialRunner, EdgeCasesDoNotCrash) {
+  const Dataset d = test::make_classification(300, 3, 12);
+  DataSplit s = test::split(d, Task::classification);
+  // Single KAN layer [3, 1], high order, fine grid, one huge batch, no validation/test rows.
+  TrialConfig c = kan_config();
+  c.model.depth = 0;
+  c.model.grid_size = 40;
+  c.model.spline_order = 5;
+  c.train.batch_size = 100000;
+  DataSplit empty = s;
+  empty.val = Dataset{};
+  empty.val.features.resize(0, 3);
+  empty.test = Dataset{};
+  empty.test.features.resize(0, 3);
+  TrialOutcome o = models::run_trial(c, empty);
+  EXPECT_TRUE(o.ok) << o.error;
+  EXPECT_EQ(o.epochs_run, c.train.epochs);  // no validation data: no early stopping
+  EXPECT_EQ(o.test_predictions.rows(), 0);
+  EXPECT_EQ(o.n_params, models::count_parameters(c.model, 3, 1));
+  // Zero epochs: the initial model is evaluated.
+  c.train.epochs = 0;
+  o = models::run_trial(c, s);
+  EXPECT_TRUE(o.ok) << o.error;
+  EXPECT_EQ(o.epochs_run, 0);
+  // Bad values become failed outcomes.
+  for (auto bad : {0, -1}) {
+    TrialConfig b = kan_config();
+    b.model.grid_size = bad;
+    o = models::run_trial(b, s);
+    EXPECT_FALSE(o.ok);
+    EXPECT_FALSE(o.error.empty());
+  }
+  TrialConfig b = mlp_config();
+  b.model.activation = "gelu";
+  o = models::run_trial(b, s);
+  EXPECT_FALSE(o.ok);
+  EXPECT_NE(o.error.find("gelu"), std::string::npos);
+  b = kan_config();
+  b.train.loss = "cross_entropy";
+  b.task = Task::regression;
+  o = models::run_trial(b, test::split(test::make_regression(200, 2, 1), Task::regression));
+  EXPECT_FALSE(o.ok);
+  // Labels outside the class range.
+  DataSplit badlab = s;
+  badlab.train.labels[0] = 7;
+  badlab.train.n_classes = 2;
+  o = models::run_trial(kan_config(), badlab);
+  EXPECT_FALSE(o.ok);
+}
