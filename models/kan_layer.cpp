@@ -274,8 +274,6 @@ double KanLayer<T>::update_grid(const Mat<T>& x, double grid_eps, double margin)
     std::sort(v.begin(), v.end());
     const double lo = v.front(), hi = v.back();
     const double step = (hi - lo + 2 * margin) / G;
-    double* dummy = nullptr;
-    (void)dummy;
     std::vector<double> g(G + 1);
     for (int p = 0; p <= G; ++p) {
       // efficient-kan takes x_sorted[linspace(0, n-1, G+1).long()] (truncation).
@@ -324,7 +322,7 @@ double KanLayer<T>::update_grid(const Mat<T>& x, double grid_eps, double margin)
 template <typename T>
 LayerState KanLayer<T>::extended_state(int new_grid) const {
   if (new_grid < 1) throw InputError("KAN grid extension: new grid size must be >= 1");
-  const int G = knots_.grid_size(), k = knots_.order(), nb = knots_.n_basis();
+  const int G = knots_.grid_size(), k = knots_.order();
   const int nk2 = new_grid + 2 * k + 1, nb2 = new_grid + k;
   std::vector<T> knots(static_cast<std::size_t>(in_) * nk2);
   for (int i = 0; i < in_; ++i) {
@@ -364,7 +362,6 @@ LayerState KanLayer<T>::extended_state(int new_grid) const {
             std::vector<double>(static_cast<std::size_t>(out_) * in_ * nb2)};
   const T* s = this->p_ + s_offset();
   T bq[kMaxSplineOrder + 1];
-  (void)nb;
   for (int i = 0; i < in_; ++i) {
     const Mat<double> y = spline_values(pts, i);
     MatD a = MatD::Zero(pts.rows(), nb2);

@@ -60,13 +60,13 @@ MatF apply_standardizer(const RowMatrixXf& m, const std::vector<double>& mean, c
 }
 
 // How raw outputs become predictions (ModelState::output).
-std::string output_kind(Task task, LossKind loss, int n_classes, bool clip) {
+// A classifier trained with a regression loss (pyKAN with MSE) is always clipped to [0, 1]:
+// its raw output is not a probability, whether or not train.clip_predictions is set.
+std::string output_kind(Task task, LossKind loss) {
   if (task == Task::regression) return "identity";
   if (loss == LossKind::bce) return "sigmoid";
   if (loss == LossKind::cross_entropy) return "softmax";
-  (void)n_classes;
-  (void)clip;
-  return "clip";  // a classifier trained with a regression loss (pyKAN with MSE): clip to [0, 1]
+  return "clip";
 }
 
 // Converts raw outputs to predictions in place: probabilities or physical units.
@@ -287,7 +287,7 @@ void TrialRun::run(TrialOutcome& out) {
     ys_ = fit_standardizer(tr.targets);
     metric_name_ = "val_mae";
   }
-  output_ = output_kind(cfg_.task, loss_.kind, n_classes_, tc.clip_predictions);
+  output_ = output_kind(cfg_.task, loss_.kind);
   out.history.val_metric_name = metric_name_;
   bool maximize = false;
   bool monitor_metric = false;
