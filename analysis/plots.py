@@ -209,8 +209,12 @@ def plot_kan(out, man, written):
         if imp_path.exists():
             imp = pd.read_csv(imp_path).sort_values("importance")
             fig, ax = plt.subplots(figsize=(5.2, 0.26 * len(imp) + 1.4))
-            ax.barh(imp["name"], imp["importance"], color=COLORS["kan"])
-            ax.set_xlabel("L1 norm of the learned functions, mean |φ| (sum over outputs)")
+            ax.barh(imp["name"], imp["importance"], color=COLORS["kan"], label="mean |φ| (L1 norm)")
+            if "importance_centered" in imp:
+                ax.plot(imp["importance_centered"], imp["name"], "k|", ms=9, mew=2, label="mean |φ − mean φ|")
+            where = "test events" if imp.get("evaluated_on", pd.Series(["x"])).iloc[0] == "test_events" else "spline grid"
+            ax.set_xlabel(f"L1 norm of the learned functions over the {where}")
+            ax.legend(fontsize=7, loc="lower right")
             ax.set_title(f"KAN feature importance, trial {tid[:12]}")
             ax.grid(axis="y", alpha=0)
             save(fig, out, f"kan_importance_{tid}", written)

@@ -124,7 +124,8 @@ std::string find_data_file(const ResultsFile& file, const AnalyzeOptions& o, std
     notes.push_back("data file " + attr + " (from the results file) not found; pass --data");
     return "";
   }
-  notes.push_back("no data file recorded in the results file; pass --data DATA.h5 for the spline-vs-LLR study");
+  notes.push_back("no data file recorded in the results file; pass --data DATA.h5 for the spline-vs-LLR study and a "
+                  "data-based feature importance");
   return "";
 }
 
@@ -469,10 +470,13 @@ std::vector<std::string> write_outputs(const ResultsFile& file, Report& r, const
       }
     }
     const auto imp = kan_feature_importance(m, samples, shape.in);
+    const auto imp_c = kan_feature_importance(m, samples, shape.in, true);
     {
       std::ostringstream s;
-      s << "feature,name,importance\n";
-      for (std::size_t i = 0; i < shape.in; ++i) s << i << "," << csv_field(names[i]) << "," << num(imp[i], 10) << "\n";
+      s << "feature,name,importance,importance_centered,evaluated_on\n";
+      for (std::size_t i = 0; i < shape.in; ++i)
+        s << i << "," << csv_field(names[i]) << "," << num(imp[i], 10) << "," << num(imp_c[i], 10) << ","
+          << (samples.empty() ? "spline_grid" : "test_events") << "\n";
       put("kan_" + id + "_importance.csv", s.str());
     }
     if (single) {
