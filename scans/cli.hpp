@@ -13,6 +13,9 @@ struct Context {
   Communicator* comm = nullptr;  // world communicator (Serial without mpirun)
   bool mpi = false;              // launched under mpirun
   std::function<int()> action;   // set by the chosen subcommand's callback
+  // Set by subcommands whose ranks agree on the exit code (each rank returns it in an orderly
+  // way, only rank 0 prints): main() then exits normally instead of aborting the MPI job.
+  bool collective_exit = false;
 };
 
 // Exit codes (SPEC.md): 0 success, 2 bad usage/input, 1 anything else.
@@ -24,6 +27,8 @@ inline constexpr int kExitBadInput = 2;
 int run(int argc, char** argv, Context& ctx);
 
 void add_info_command(CLI::App& app, Context& ctx);
+void add_validate_command(CLI::App& app, Context& ctx);
+void add_run_command(CLI::App& app, Context& ctx);
 void add_generate_command(CLI::App& app, Context& ctx);
 void add_analyze_command(CLI::App& app, Context& ctx);
 void add_predict_command(CLI::App& app, Context& ctx);

@@ -17,17 +17,19 @@ int main(int argc, char** argv) {
     cli::Context ctx;
     ctx.comm = &world.comm();
     ctx.mpi = world.is_mpi();
+    // With a collective exit only rank 0 reports: one message per job, not one per rank.
     try {
       code = cli::run(argc, argv, ctx);
     } catch (const InputError& e) {
-      std::cerr << "kanscan: error: " << e.what() << "\n";
+      if (!ctx.collective_exit || world.comm().rank() == 0) std::cerr << "kanscan: error: " << e.what() << "\n";
       code = cli::kExitBadInput;
     } catch (const std::exception& e) {
-      std::cerr << "kanscan: error: " << e.what() << "\n";
+      if (!ctx.collective_exit || world.comm().rank() == 0) std::cerr << "kanscan: error: " << e.what() << "\n";
       code = cli::kExitFailure;
     }
-    // A rank that fails while others wait would hang the job: take the whole job down.
-    if (code != cli::kExitOk && world.comm().size() > 1) {
+    // A rank that fails while others wait would hang the job: take the whole job down, unless
+    // the subcommand made every rank agree on the exit code.
+    if (code != cli::kExitOk && world.comm().size() > 1 && !ctx.collective_exit) {
       std::cerr.flush();
       world.comm().abort(code);
     }

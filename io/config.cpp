@@ -1,0 +1,743 @@
+// YAML -> ScanConfig. yaml-cpp's own messages are terse, so every error is rebuilt as
+// "file:line:col: key.path: expected ..., got ..." from the node's Mark and the key table.
+#include "io/config.hpp"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+namespace kanscan::io {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Ctx {
+  std::string file;
+};
+
+Location loc(const Ctx& c, const YAML::Node& n, const std::string& key) {
+  const YAML::Mark m = n.Mark();
+  return Location{c.file, m.line >= 0 ? m.line + 1 : -1, m.column >= 0 ? m.column + 1 : -1, key};
+}
+
+[[noreturn]] void fail(const Ctx& c, const YAML::Node& n, const std::string& key, const std::string& detail) {
+  throw InputError(loc(c, n, key), detail);
+}
+
+std::string got(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Null: return "nothing (an empty value)";
+    case YAML::NodeType::Map: return "a mapping";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Scalar: return "'" + n.Scalar() + "'";
+    default: return "an undefined value";
+  }
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  return s;
+}
+
+std::string fmt_bound(double x) {
+  if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
+  if (std::abs(x) >= 1e6 && x == std::floor(x)) return fmt::format("{:.0e}", x);
+  return fmt::format("{}", x);
+}
+
+std::string bounds_text(const KeyDecl& k) {
+  const bool has_lo = !std::isinf(k.lo), has_hi = !std::isinf(k.hi);
+  if (has_lo && has_hi)
+    return fmt::format(" in {}{}, {}{}", k.lo_open ? "(" : "[", fmt_bound(k.lo), fmt_bound(k.hi), k.hi_open ? ")" : "]");
+  if (has_lo) return fmt::format(" {} {}", k.lo_open ? ">" : ">=", fmt_bound(k.lo));
+  if (has_hi) return fmt::format(" {} {}", k.hi_open ? "<" : "<=", fmt_bound(k.hi));
+  return "";
+}
+
+bool in_bounds(const KeyDecl& k, double x) {
+  if (k.lo_open ? !(x > k.lo) : !(x >= k.lo)) return false;
+  if (k.hi_open ? !(x < k.hi) : !(x <= k.hi)) return false;
+  return true;
+}
+
+std::optional<double> parse_real(const std::string& s) {
+  std::string t = s;
+  if (!t.empty() && t[0] == '+') t.erase(0, 1);
+  double x = 0;
+  const auto* end = t.data() + t.size();
+  auto [p, ec] = std::from_chars(t.data(), end, x);
+  if (ec != std::errc() || p != end || t.empty()) return std::nullopt;
+  if (!std::isfinite(x)) return std::nullopt;
+  return x;
+}
+
+// Integers may be written 200000 or 2e5 (integral values only).
+std::optional<std::int64_t> parse_int(const std::string& s) {
+  std::string t = s;
+  if (!t.empty() && t[0] == '+') t.erase(0, 1);
+  std::int64_t v = 0;
+  const auto* end = t.data() + t.size();
+  auto [p, ec] = std::from_chars(t.data(), end, v);
+  if (ec == std::errc() && p == end && !t.empty()) return v;
+  auto x = parse_real(s);
+  if (x && *x == std::floor(*x) && std::abs(*x) < 9.2e18) return static_cast<std::int64_t>(*x);
+  return std::nullopt;
+}
+
+std::optional<bool> parse_bool(const std::string& s) {
+  const std::string t = lower(s);
+  if (t == "true" || t == "yes" || t == "on") return true;
+  if (t == "false" || t == "no" || t == "off") return false;
+  return std::nullopt;
+}
+
+std::string expected_list_elem(const KeyDecl& k) {
+  switch (k.type) {
+    case KeyType::integer_list: return "an integer" + bounds_text(k);
+    default: return "a string";
+  }
+}
+
+// Parses one (non-list) value of `key` from node n.
+Value parse_value(const Ctx& c, const KeyDecl& k, const YAML::Node& n, const std::string& path) {
+  auto expect = [&](const std::string& what) -> std::string {
+    return fmt::format("expected {}, got {}", what, got(n));
+  };
+  auto scalar = [&](const std::string& what) -> std::string {
+    if (!n.IsScalar()) fail(c, n, path, expect(what));
+    return n.Scalar();
+  };
+  switch (k.type) {
+    case KeyType::boolean: {
+      const std::string s = scalar("true or false");
+      auto b = parse_bool(s);
+      if (!b) fail(c, n, path, expect("true or false"));
+      return *b;
+    }
+    case KeyType::integer: {
+      const std::string what = "an integer" + bounds_text(k);
+      auto v = parse_int(scalar(what));
+      if (!v || !in_bounds(k, static_cast<double>(*v))) fail(c, n, path, expect(what));
+      return *v;
+    }
+    case KeyType::real: {
+      const std::string what = "a number" + bounds_text(k);
+      auto v = parse_real(scalar(what));
+      if (!v || !in_bounds(k, *v)) fail(c, n, path, expect(what));
+      return *v == 0.0 ? 0.0 : *v;  // no negative zero in canonical forms
+    }
+    case KeyType::choice: {
+      std::string opts;
+      for (const auto& ch : k.choices) opts += (opts.empty() ? "" : " | ") + ch;
+      const std::string s = scalar("one of " + opts);
+      if (std::find(k.choices.begin(), k.choices.end(), s) == k.choices.end()) {
+        const std::string near = did_you_mean(s, k.choices);
+        fail(c, n, path, expect("one of " + opts) + (near.empty() ? "" : fmt::format("; did you mean '{}'?", near)));
+      }
+      return s;
+    }
+    case KeyType::string: {
+      const std::string s = scalar("a string");
+      if (s.empty()) fail(c, n, path, "expected a non-empty string, got an empty one");
+      if (!std::isinf(k.hi) && static_cast<double>(s.size()) > k.hi)
+        fail(c, n, path, fmt::format("expected at most {} characters, got {}", k.hi, s.size()));
+      return s;
+    }
+    case KeyType::range: {
+      const std::string what = "a list of two numbers [lo, hi] with lo < hi";
+      if (!n.IsSequence() || n.size() != 2) fail(c, n, path, expect(what));
+      Range r;
+      for (std::size_t i = 0; i < 2; ++i) {
+        const YAML::Node e = n[i];
+        auto v = e.IsScalar() ? parse_real(e.Scalar()) : std::nullopt;
+        if (!v) fail(c, e, fmt::format("{}[{}]", path, i), fmt::format("expected a number, got {}", got(e)));
+        (i == 0 ? r.first : r.second) = *v;
+      }
+      if (!(r.first < r.second))
+        fail(c, n, path, fmt::format("expected lo < hi, got [{}, {}]", r.first, r.second));
+      return r;
+    }
+    case KeyType::string_list: {
+      std::vector<std::string> out;
+      if (n.IsScalar()) return std::vector<std::string>{n.Scalar()};
+      if (!n.IsSequence()) fail(c, n, path, expect("a list of strings"));
+      std::set<std::string> seen;
+      for (std::size_t i = 0; i < n.size(); ++i) {
+        const YAML::Node e = n[i];
+        const std::string ep = fmt::format("{}[{}]", path, i);
+        if (!e.IsScalar() || e.Scalar().empty()) fail(c, e, ep, fmt::format("expected a string, got {}", got(e)));
+        if (!seen.insert(e.Scalar()).second) fail(c, e, ep, fmt::format("'{}' is listed twice", e.Scalar()));
+        out.push_back(e.Scalar());
+      }
+      if (out.empty()) fail(c, n, path, "expected a non-empty list of strings, got an empty list");
+      return out;
+    }
+    case KeyType::number_map: {
+      if (!n.IsMap()) fail(c, n, path, expect("a mapping of names to numbers"));
+      std::map<std::string, double> out;
+      for (auto it = n.begin(); it != n.end(); ++it) {
+        const std::string name = it->first.Scalar();
+        const std::string ep = path + "." + name;
+        if (out.count(name)) fail(c, it->first, ep, "duplicate key");
+        auto v = it->second.IsScalar() ? parse_real(it->second.Scalar()) : std::nullopt;
+        if (!v) fail(c, it->second, ep, fmt::format("expected a number, got {}", got(it->second)));
+        out[name] = *v;
+      }
+      return out;
+    }
+    case KeyType::integer_list: {
+      std::vector<std::int64_t> out;
+      auto one = [&](const YAML::Node& e, const std::string& ep) {
+        auto v = e.IsScalar() ? parse_int(e.Scalar()) : std::nullopt;
+        if (!v || !in_bounds(k, static_cast<double>(*v)))
+          fail(c, e, ep, fmt::format("expected {}, got {}", expected_list_elem(k), got(e)));
+        if (std::find(out.begin(), out.end(), *v) != out.end())
+          fail(c, e, ep, fmt::format("{} is listed twice", *v));
+        out.push_back(*v);
+      };
+      if (n.IsScalar()) {
+        one(n, path);
+      } else if (n.IsSequence()) {
+        for (std::size_t i = 0; i < n.size(); ++i) one(n[i], fmt::format("{}[{}]", path, i));
+        if (out.empty()) fail(c, n, path, "expected at least one value, got an empty list");
+      } else {
+        fail(c, n, path, expect("an integer or a list of integers"));
+      }
+      return out;
+    }
+  }
+  fail(c, n, path, "internal: unhandled key type");
+}
+
+using KeyFn = std::function<void(const KeyDecl&, const YAML::Node& value, const YAML::Node& key_node,
+                                 const std::string& display_path)>;
+
+std::vector<const KeyDecl*> keys_of(const std::vector<Section>& secs) {
+  std::vector<const KeyDecl*> out;
+  for (const auto& k : key_table())
+    if (std::find(secs.begin(), secs.end(), k.section) != secs.end()) out.push_back(&k);
+  return out;
+}
+
+std::string leaf(const std::string& path) {
+  const auto dot = path.rfind('.');
+  return dot == std::string::npos ? path : path.substr(dot + 1);
+}
+
+std::string qualified(const KeyDecl& k) {
+  const std::string s = section_name(k.section);
+  if (k.section == Section::top) return k.path;
+  if (k.section == Section::model) return "models[i]." + k.path;
+  return s + "." + k.path;
+}
+
+// Walks one mapping of declared keys (dotted paths are nested mappings), calling fn per key.
+void walk(const Ctx& c, const YAML::Node& map, const std::vector<Section>& secs, const std::string& prefix,
+          const std::string& display, const std::vector<std::string>& extra_names, const KeyFn& fn,
+          const std::function<bool(const std::string&, const YAML::Node&, const YAML::Node&)>& extra = nullptr) {
+  if (!map.IsMap())
+    fail(c, map, display.empty() ? "(top level)" : display, fmt::format("expected a mapping, got {}", got(map)));
+  const auto keys = keys_of(secs);
+  std::map<std::string, int> seen;
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    const YAML::Node key_node = it->first;
+    const YAML::Node value = it->second;
+    if (!key_node.IsScalar()) fail(c, key_node, display, "expected a plain key name, got " + got(key_node));
+    const std::string name = key_node.Scalar();
+    const std::string dpath = display.empty() ? name : display + "." + name;
+    if (auto s = seen.find(name); s != seen.end())
+      fail(c, key_node, dpath, fmt::format("duplicate key (first given at line {})", s->second));
+    seen[name] = key_node.Mark().line + 1;
+    if (prefix.empty() && extra && extra(name, value, key_node)) continue;
+    const std::string full = prefix.empty() ? name : prefix + "." + name;
+    const KeyDecl* hit = nullptr;
+    bool group = false;
+    for (const auto* k : keys) {
+      if (k->path == full) hit = k;
+      if (k->path.rfind(full + ".", 0) == 0) group = true;
+    }
+    if (hit) {
+      fn(*hit, value, key_node, dpath);
+      continue;
+    }
+    if (group) {
+      if (value.IsMap()) {
+        walk(c, value, secs, full, dpath, {}, fn);
+        continue;
+      }
+      // `optimizer: adam` / `optimizer: [adam, sgd]` is short for `optimizer: {name: ...}`.
+      bool shorthand = false;
+      for (const auto* k : keys)
+        if (k->path == full + ".name") {
+          fn(*k, value, key_node, dpath);
+          shorthand = true;
+        }
+      if (shorthand) continue;
+      std::string inner;
+      for (const auto* k : keys)
+        if (k->path.rfind(full + ".", 0) == 0) inner += (inner.empty() ? "" : ", ") + k->path.substr(full.size() + 1);
+      fail(c, value, dpath, fmt::format("expected a mapping with keys {}, got {}", inner, got(value)));
+    }
+    // Unknown: suggest a sibling, or the place where a key of that name lives.
+    std::vector<std::string> siblings = extra_names;
+    for (const auto* k : keys) {
+      if (!prefix.empty() && k->path.rfind(prefix + ".", 0) != 0) continue;
+      std::string rest = prefix.empty() ? k->path : k->path.substr(prefix.size() + 1);
+      rest = rest.substr(0, rest.find('.'));
+      if (std::find(siblings.begin(), siblings.end(), rest) == siblings.end()) siblings.push_back(rest);
+    }
+    std::string hint;
+    const std::string near = did_you_mean(name, siblings);
+    if (!near.empty()) {
+      hint = fmt::format("; did you mean '{}'?", near);
+    } else {
+      for (const auto* k : keys)
+        if (leaf(k->path) == name && k->path != full) {
+          hint = fmt::format("; did you mean '{}'?", k->path);
+          break;
+        }
+      if (hint.empty())
+        for (const auto& k : key_table())
+          if (leaf(k.path) == name) {
+            hint = fmt::format("; '{}' belongs at {}", name, qualified(k));
+            break;
+          }
+    }
+    std::string valid;
+    for (const auto& s : siblings) valid += (valid.empty() ? "" : ", ") + s;
+    fail(c, key_node, dpath, fmt::format("unknown key{} (valid keys here: {})", hint, valid));
+  }
+}
+
+void check_task_value(const Ctx& c, Task task, const KeyDecl& k, const Value& v, const Location& where) {
+  const auto* s = std::get_if<std::string>(&v);
+  if (!s) return;
+  const bool cls = task == Task::classification;
+  if (k.path == "loss" && !cls && (*s == "bce" || *s == "cross_entropy"))
+    throw InputError(where, fmt::format("loss '{}' needs task classification; for regression use mse | mae | huber", *s));
+  if (k.path == "early_stopping.monitor") {
+    if (!cls && (*s == "val_auc" || *s == "val_accuracy"))
+      throw InputError(where, fmt::format("monitor '{}' needs task classification; for regression use val_loss | val_mae", *s));
+    if (cls && *s == "val_mae")
+      throw InputError(where, "monitor 'val_mae' needs task regression; for classification use val_loss | val_auc | val_accuracy");
+  }
+  (void)c;
+}
+
+}  // namespace
+
+std::string section_name(Section s) {
+  switch (s) {
+    case Section::top: return "";
+    case Section::data: return "data";
+    case Section::train: return "train";
+    case Section::model: return "models[]";
+  }
+  return "";
+}
+
+std::string describe_value(const KeyDecl& k) {
+  switch (k.type) {
+    case KeyType::boolean: return "true or false";
+    case KeyType::integer: return "integer" + bounds_text(k);
+    case KeyType::real: return "number" + bounds_text(k);
+    case KeyType::choice: {
+      std::string opts;
+      for (const auto& ch : k.choices) opts += (opts.empty() ? "" : " | ") + ch;
+      return "one of " + opts;
+    }
+    case KeyType::string: return std::isinf(k.hi) ? "string" : fmt::format("string (at most {} characters)", k.hi);
+    case KeyType::range: return "[lo, hi], lo < hi";
+    case KeyType::string_list: return "list of strings";
+    case KeyType::number_map: return "mapping name: number";
+    case KeyType::integer_list: return "integer or list of integers" + bounds_text(k);
+  }
+  return "";
+}
+
+std::string value_to_string(const Value& v) {
+  struct V {
+    std::string operator()(bool b) const { return b ? "true" : "false"; }
+    std::string operator()(std::int64_t i) const { return std::to_string(i); }
+    std::string operator()(double d) const { return fmt::format("{}", d); }
+    std::string operator()(const std::string& s) const { return s; }
+    std::string operator()(const Range& r) const { return fmt::format("[{}, {}]", r.first, r.second); }
+    std::string operator()(const std::vector<std::string>& l) const { return fmt::format("[{}]", fmt::join(l, ", ")); }
+    std::string operator()(const std::vector<std::int64_t>& l) const { return fmt::format("[{}]", fmt::join(l, ", ")); }
+    std::string operator()(const std::map<std::string, double>& m) const {
+      std::string out;
+      for (const auto& [k, x] : m) out += (out.empty() ? "" : ", ") + fmt::format("{}: {}", k, x);
+      return "{" + out + "}";
+    }
+  };
+  return std::visit(V{}, v);
+}
+
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {
+  // Optimal string alignment distance (edits + adjacent transpositions), case-insensitive.
+  auto dist = [](const std::string& a0, const std::string& b0) {
+    const std::string a = lower(a0), b = lower(b0);
+    const std::size_t n = a.size(), m = b.size();
+    std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1));
+    for (std::size_t i = 0; i <= n; ++i) d[i][0] = i;
+    for (std::size_t j = 0; j <= m; ++j) d[0][j] = j;
+    for (std::size_t i = 1; i <= n; ++i)
+      for (std::size_t j = 1; j <= m; ++j) {
+        const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+        d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+        if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    return d[n][m];
+  };
+  std::string best;
+  std::size_t best_d = std::numeric_limits<std::size_t>::max();
+  for (const auto& cand : candidates) {
+    const std::size_t dd = dist(word, cand);
+    if (dd < best_d) {
+      best_d = dd;
+      best = cand;
+    }
+  }
+  const std::size_t limit = std::max<std::size_t>(1, std::min<std::size_t>(3, word.size() / 3));
+  return best_d <= limit && best_d > 0 ? best : "";
+}
+
+ScanConfig parse_scan_config(const std::string& yaml_text, const std::string& file_name) {
+  Ctx c{file_name};
+  ScanConfig scan;
+  scan.source_file = file_name;
+  scan.source_dir = fs::path(file_name).parent_path().string();
+  scan.yaml_text = yaml_text;
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    throw InputError(Location{file_name, e.mark.line + 1, e.mark.column + 1, ""}, "YAML syntax error: " + e.msg);
+  }
+  if (root.IsNull() || !root.IsDefined())
+    throw InputError(Location{file_name, -1, -1, ""},
+                     "empty scan definition; expected a mapping with keys name, task, data, train, seeds, models");
+  if (!root.IsMap()) fail(c, root, "(top level)", fmt::format("expected a mapping with keys name, task, data, models, got {}", got(root)));
+
+  auto record = [&](const std::string& path, const YAML::Node& n) { scan.where[path] = loc(c, n, path); };
+
+  // Pass 1: top-level scalars, and remember where the sections are.
+  YAML::Node data_node, train_node, models_node;
+  bool has_data = false, has_train = false, has_models = false;
+  walk(c, root, {Section::top}, "", "", {"data", "train", "models"},
+       [&](const KeyDecl& k, const YAML::Node& v, const YAML::Node& key_node, const std::string& path) {
+         record(path, key_node);
+         k.set_scan(scan, parse_value(c, k, v, path));
+       },
+       [&](const std::string& name, const YAML::Node& v, const YAML::Node& key_node) {
+         if (name == "data") {
+           data_node = v;
+           has_data = true;
+         } else if (name == "train") {
+           train_node = v;
+           has_train = true;
+         } else if (name == "models") {
+           models_node = v;
+           has_models = true;
+         } else {
+           return false;
+         }
+         record(name, key_node);
+         return true;
+       });
+  for (const auto* k : keys_of({Section::top}))
+    if (k->required && !scan.where.count(k->path))
+      fail(c, root, k->path, fmt::format("missing required key '{}' ({})", k->path, describe_value(*k)));
+
+  // Data.
+  if (!has_data) fail(c, root, "data", "missing required section 'data' (generator or path, events, split)");
+  walk(c, data_node, {Section::data}, "", "data", {},
+       [&](const KeyDecl& k, const YAML::Node& v, const YAML::Node& key_node, const std::string& path) {
+         record(path, key_node);
+         k.set_scan(scan, parse_value(c, k, v, path));
+       });
+  scan.data.source_file = file_name;
+  const Location data_loc = scan.where["data"];
+  auto where_or = [&](const std::string& key, const Location& fallback) {
+    auto it = scan.where.find(key);
+    Location l = it != scan.where.end() ? it->second : fallback;
+    l.key = key;
+    return l;
+  };
+  const bool has_gen = !scan.data.generator.empty(), has_path = !scan.data.path.empty();
+  if (has_gen == has_path)
+    throw InputError(where_or("data", data_loc),
+                     has_gen ? "give either 'generator' or 'path', not both"
+                             : "missing 'generator' (tth_thq | qcd_singletop | dm_met) or 'path' (a data file)");
+  if (has_gen) {
+    if (scan.data.events <= 0)
+      throw InputError(where_or("data.events", data_loc), "expected an integer > 0 (events to generate) with a generator, got " +
+                                                              (scan.where.count("data.events") ? std::to_string(scan.data.events) : std::string("nothing")));
+    const bool regression_gen = scan.data.generator == "dm_met";
+    if (regression_gen != (scan.task == Task::regression))
+      throw InputError(where_or("task", data_loc),
+                       fmt::format("generator '{}' produces a {} task, but task is '{}'", scan.data.generator,
+                                   regression_gen ? "regression" : "classification",
+                                   scan.task == Task::regression ? "regression" : "classification"));
+    for (const char* k : {"data.label", "data.targets", "data.weights"})
+      if (scan.where.count(k)) throw InputError(where_or(k, data_loc), "only for CSV files given by 'path', not with a generator");
+  } else {
+    if (scan.where.count("data.knobs")) throw InputError(where_or("data.knobs", data_loc), "knobs apply to a generator only");
+    const fs::path p = fs::path(scan.data.path).is_absolute() ? fs::path(scan.data.path) : fs::path(scan.source_dir) / scan.data.path;
+    std::string ext = lower(p.extension().string());
+    const bool csv = ext == ".csv";
+    if (!csv && ext != ".h5" && ext != ".hdf5")
+      throw InputError(where_or("data.path", data_loc), fmt::format("expected a .h5, .hdf5 or .csv file, got '{}'", scan.data.path));
+    if (!fs::exists(p))
+      throw InputError(where_or("data.path", data_loc), fmt::format("file '{}' not found (looked for {})", scan.data.path, p.string()));
+    if (csv && scan.task == Task::classification && scan.data.label_column.empty())
+      throw InputError(where_or("data", data_loc), "a CSV file for classification needs 'label' (the label column)");
+    if (csv && scan.task == Task::regression && scan.data.target_columns.empty())
+      throw InputError(where_or("data", data_loc), "a CSV file for regression needs 'targets' (the target columns)");
+    if (!csv)
+      for (const char* k : {"data.label", "data.targets", "data.weights"})
+        if (scan.where.count(k))
+          throw InputError(where_or(k, data_loc), "only for CSV files; HDF5 files use /labels, /targets and /weights");
+  }
+  const double sum = scan.data.train + scan.data.val + scan.data.test;
+  if (std::abs(sum - 1.0) > 1e-9)
+    throw InputError(where_or("data.split", data_loc),
+                     fmt::format("fractions must sum to 1, got {} (train {} + val {} + test {})", sum, scan.data.train,
+                                 scan.data.val, scan.data.test));
+
+  // Train defaults (scalars only: lists expand inside model blocks).
+  if (has_train) {
+    walk(c, train_node, {Section::train}, "", "train", {},
+         [&](const KeyDecl& k, const YAML::Node& v, const YAML::Node& key_node, const std::string& path) {
+           record(path, key_node);
+           if (v.IsSequence())
+             fail(c, v, path, fmt::format("expected a single value, got a list; lists expand only inside a model block "
+                                          "(move '{}: [...]' into the models[] blocks)", leaf(k.path)));
+           const Value val = parse_value(c, k, v, path);
+           check_task_value(c, scan.task, k, val, loc(c, v, path));
+           TrialConfig tmp;
+           tmp.train = scan.train;
+           k.set(tmp, val);
+           scan.train = tmp.train;
+         });
+  }
+
+  // Model blocks.
+  if (!has_models) fail(c, root, "models", "missing required key 'models' (a list of model blocks)");
+  if (!models_node.IsSequence() || models_node.size() == 0)
+    fail(c, models_node, "models", fmt::format("expected a non-empty list of model blocks, got {}", got(models_node)));
+  std::int64_t total = 0;
+  for (std::size_t i = 0; i < models_node.size(); ++i) {
+    const YAML::Node blk = models_node[i];
+    const std::string bpath = fmt::format("models[{}]", i);
+    if (!blk.IsMap()) fail(c, blk, bpath, fmt::format("expected a mapping with 'type' (kan | mlp), got {}", got(blk)));
+    ModelBlock b;
+    b.where = loc(c, blk, bpath);
+    b.base.task = scan.task;
+    b.base.train = scan.train;
+    const YAML::Node type_node = blk["type"];
+    const KeyDecl* type_key = find_key(Section::model, "type");
+    if (!type_node) fail(c, blk, bpath + ".type", "missing required key 'type' (kan | mlp)");
+    if (type_node.IsSequence())
+      fail(c, type_node, bpath + ".type", "expected one of kan | mlp, got a list; use one block per model type");
+    const Value tv = parse_value(c, *type_key, type_node, bpath + ".type");
+    type_key->set(b.base, tv);
+    const std::string type_name = std::get<std::string>(tv);
+    b.name = type_name;
+    walk(c, blk, {Section::model, Section::train}, "", bpath, {},
+         [&](const KeyDecl& k, const YAML::Node& v, const YAML::Node& key_node, const std::string& path) {
+           record(path, key_node);
+           if (k.path == "type") return;
+           if (k.path == "name") {
+             b.name = std::get<std::string>(parse_value(c, k, v, path));
+             return;
+           }
+           if ((k.applies == Applies::kan && type_name != "kan") || (k.applies == Applies::mlp && type_name != "mlp"))
+             fail(c, key_node, path,
+                  fmt::format("applies to type {} only (this block is type {})", k.applies == Applies::kan ? "kan" : "mlp",
+                              type_name));
+           const bool list = v.IsSequence() && (k.type != KeyType::range || (v.size() > 0 && v[0].IsSequence()));
+           if (list) {
+             if (v.size() == 0) fail(c, v, path, "expected at least one value, got an empty list");
+             Axis ax;
+             ax.key = &k;
+             ax.where = loc(c, key_node, path);
+             for (std::size_t j = 0; j < v.size(); ++j) {
+               const std::string ep = fmt::format("{}[{}]", path, j);
+               const Value val = parse_value(c, k, v[j], ep);
+               check_task_value(c, scan.task, k, val, loc(c, v[j], ep));
+               ax.values.push_back(val);
+             }
+             b.axes.push_back(std::move(ax));
+           } else {
+             const Value val = parse_value(c, k, v, path);
+             check_task_value(c, scan.task, k, val, loc(c, v, path));
+             k.set(b.base, val);
+           }
+         });
+    // Axes in key-table order, so the expansion order does not depend on the YAML key order.
+    std::sort(b.axes.begin(), b.axes.end(), [](const Axis& x, const Axis& y) { return x.key < y.key; });
+    std::int64_t n = 1;
+    for (const auto& ax : b.axes) n = std::min<std::int64_t>(n * static_cast<std::int64_t>(ax.values.size()), 1LL << 40);
+    total += n * static_cast<std::int64_t>(scan.seeds.size());
+    scan.models.push_back(std::move(b));
+  }
+  if (total > scan.max_trials)
+    throw InputError(where_or("models", data_loc),
+                     fmt::format("expands to {} trials, more than max_trials = {} (raise max_trials if this is intended)",
+                                 total, scan.max_trials));
+  return scan;
+}
+
+ScanConfig load_scan_config(const std::string& path) {
+  if (!fs::exists(path)) throw InputError(Location{path, -1, -1, ""}, "scan file not found");
+  if (fs::is_directory(path)) throw InputError(Location{path, -1, -1, ""}, "expected a YAML file, got a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(Location{path, -1, -1, ""}, "cannot read the scan file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_scan_config(ss.str(), path);
+}
+
+void apply_value(TrialConfig& cfg, const KeyDecl& key, const Value& value) { key.set(cfg, value); }
+
+void normalize(TrialConfig& cfg) {
+  static const TrialConfig defaults;
+  // Twice: relevance of one key can depend on another key reset in the first pass.
+  for (int pass = 0; pass < 2; ++pass)
+    for (const auto& k : key_table())
+      if (k.set && k.relevant && !k.relevant(cfg)) k.set(cfg, k.get(defaults));
+}
+
+namespace {
+
+nlohmann::json to_json(const Value& v) {
+  struct V {
+    nlohmann::json operator()(bool b) const { return b; }
+    nlohmann::json operator()(std::int64_t i) const { return i; }
+    nlohmann::json operator()(double d) const { return d == 0.0 ? 0.0 : d; }
+    nlohmann::json operator()(const std::string& s) const { return s; }
+    nlohmann::json operator()(const Range& r) const { return nlohmann::json::array({r.first, r.second}); }
+    nlohmann::json operator()(const std::vector<std::string>& l) const { return l; }
+    nlohmann::json operator()(const std::vector<std::int64_t>& l) const { return l; }
+    nlohmann::json operator()(const std::map<std::string, double>& m) const { return m; }
+  };
+  return std::visit(V{}, v);
+}
+
+nlohmann::json::json_pointer pointer(const std::string& section, const std::string& path) {
+  std::string p = "/" + section + "/" + path;
+  std::replace(p.begin(), p.end(), '.', '/');
+  return nlohmann::json::json_pointer(p);
+}
+
+}  // namespace
+
+std::string canonical_json(const TrialConfig& cfg0, const DataConfig& d) {
+  TrialConfig cfg = cfg0;
+  normalize(cfg);
+  nlohmann::json j;
+  j["task"] = cfg.task == Task::regression ? "regression" : "classification";
+  j["seed"] = cfg.seed;
+  for (const auto& k : key_table()) {
+    if (!k.get || (k.section != Section::model && k.section != Section::train)) continue;
+    if (!k.relevant(cfg)) continue;
+    j[pointer(k.section == Section::model ? "model" : "train", k.path)] = to_json(k.get(cfg));
+  }
+  nlohmann::json data;
+  data["generator"] = d.generator;
+  data["path"] = d.path;
+  data["events"] = d.events;
+  data["seed"] = d.seed;
+  data["knobs"] = d.knobs;
+  data["split"] = {{"train", d.train}, {"val", d.val}, {"test", d.test}};
+  data["features"] = d.features;
+  data["label"] = d.label_column;
+  data["targets"] = d.target_columns;
+  data["weights"] = d.weight_column;
+  j["data"] = data;
+  return j.dump();
+}
+
+TrialConfig trial_from_canonical_json(const std::string& text) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const std::exception& e) {
+    throw InputError(std::string("trial config is not valid JSON: ") + e.what());
+  }
+  TrialConfig cfg;
+  cfg.task = j.value("task", "classification") == "regression" ? Task::regression : Task::classification;
+  cfg.seed = j.value("seed", std::uint64_t{1});
+  // Type first: other keys' relevance depends on it.
+  for (int pass = 0; pass < 2; ++pass)
+    for (const auto& k : key_table()) {
+      if (!k.set || (k.section != Section::model && k.section != Section::train)) continue;
+      if (pass == 0 && k.path != "type") continue;
+      const auto ptr = pointer(k.section == Section::model ? "model" : "train", k.path);
+      if (!j.contains(ptr)) continue;
+      const auto& v = j.at(ptr);
+      switch (k.type) {
+        case KeyType::boolean: k.set(cfg, v.get<bool>()); break;
+        case KeyType::integer: k.set(cfg, v.get<std::int64_t>()); break;
+        case KeyType::real: k.set(cfg, v.get<double>()); break;
+        case KeyType::choice:
+        case KeyType::string: k.set(cfg, v.get<std::string>()); break;
+        case KeyType::range: k.set(cfg, Range{v.at(0).get<double>(), v.at(1).get<double>()}); break;
+        default: break;
+      }
+    }
+  return cfg;
+}
+
+std::vector<ConfigColumn> config_columns() {
+  std::vector<ConfigColumn> out;
+  for (const auto& k : key_table()) {
+    if (k.column.empty() || !k.get) continue;
+    if (k.type == KeyType::range) {
+      out.push_back({"grid_lo", KeyType::real, &k, 0});
+      out.push_back({"grid_hi", KeyType::real, &k, 1});
+    } else {
+      out.push_back({k.column, k.type, &k, -1});
+    }
+  }
+  return out;
+}
+
+std::string describe_keys_markdown() {
+  std::string out;
+  const std::pair<Section, const char*> sections[] = {
+      {Section::top, "Top level"},
+      {Section::data, "`data:`"},
+      {Section::train, "`train:` (also allowed in a model block, where a list is an axis)"},
+      {Section::model, "`models:` blocks (a list is an axis of the Cartesian product)"}};
+  for (const auto& [sec, title] : sections) {
+    out += fmt::format("### {}\n\n", title);
+    out += "| key | type / allowed values | default | applies to | list = axis | /trials column | meaning |\n";
+    out += "|---|---|---|---|---|---|---|\n";
+    for (const auto& k : key_table()) {
+      if (k.section != sec) continue;
+      const char* ap = k.applies == Applies::kan ? "kan" : k.applies == Applies::mlp ? "mlp" : "all";
+      std::string col = k.column;
+      if (k.type == KeyType::range) col = "grid_lo, grid_hi";
+      std::string allowed = describe_value(k);
+      for (std::size_t p = allowed.find('|'); p != std::string::npos; p = allowed.find('|', p + 2)) allowed.replace(p, 1, "\\|");
+      out += fmt::format("| `{}` | {} | {} | {} | {} | {} | {} |\n", k.path, allowed,
+                         k.default_text.empty() ? "—" : "`" + k.default_text + "`",
+                         (sec == Section::model || sec == Section::train) ? ap : "—", k.axis ? "yes" : "no",
+                         col.empty() ? "—" : "`" + col + "`", k.doc);
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace kanscan::io

@@ -1,0 +1,361 @@
+// The one declaration of every scan key: type, default, bounds, doc, and how it lands in the
+// config structs. Parser, validation, /trials columns and docs/scan-format.md read this table.
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "io/config.hpp"
+
+namespace kanscan::io {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+template <typename T>
+using Ref = T& (*)(TrialConfig&);
+using Pred = bool (*)(const TrialConfig&);
+
+bool is_kan(const TrialConfig& c) { return c.model.type == ModelType::kan; }
+bool is_mlp(const TrialConfig& c) { return c.model.type == ModelType::mlp; }
+
+struct Common {
+  Section section;
+  const char* path;
+  Applies applies = Applies::any;
+  bool axis = true;
+  const char* column = "";
+  const char* doc = "";
+  Pred relevant = nullptr;
+};
+
+KeyDecl base(const Common& c, KeyType type) {
+  KeyDecl k;
+  k.section = c.section;
+  k.path = c.path;
+  k.type = type;
+  k.applies = c.applies;
+  k.axis = c.axis && (c.section == Section::model || c.section == Section::train);
+  k.column = c.column;
+  k.doc = c.doc;
+  const Applies ap = c.applies;
+  const Pred extra = c.relevant;
+  k.relevant = [ap, extra](const TrialConfig& t) {
+    if (ap == Applies::kan && !is_kan(t)) return false;
+    if (ap == Applies::mlp && !is_mlp(t)) return false;
+    return extra ? extra(t) : true;
+  };
+  return k;
+}
+
+KeyDecl int_key(const Common& c, Ref<int> ref, double lo, double hi) {
+  KeyDecl k = base(c, KeyType::integer);
+  k.lo = lo;
+  k.hi = hi;
+  k.set = [ref](TrialConfig& t, const Value& v) { ref(t) = static_cast<int>(std::get<std::int64_t>(v)); };
+  k.get = [ref](const TrialConfig& t) { return Value(static_cast<std::int64_t>(ref(const_cast<TrialConfig&>(t)))); };
+  return k;
+}
+
+KeyDecl real_key(const Common& c, Ref<double> ref, double lo, double hi, bool lo_open = false,
+                 bool hi_open = false) {
+  KeyDecl k = base(c, KeyType::real);
+  k.lo = lo;
+  k.hi = hi;
+  k.lo_open = lo_open;
+  k.hi_open = hi_open;
+  k.set = [ref](TrialConfig& t, const Value& v) { ref(t) = std::get<double>(v); };
+  k.get = [ref](const TrialConfig& t) { return Value(ref(const_cast<TrialConfig&>(t))); };
+  return k;
+}
+
+KeyDecl bool_key(const Common& c, Ref<bool> ref) {
+  KeyDecl k = base(c, KeyType::boolean);
+  k.set = [ref](TrialConfig& t, const Value& v) { ref(t) = std::get<bool>(v); };
+  k.get = [ref](const TrialConfig& t) { return Value(ref(const_cast<TrialConfig&>(t))); };
+  return k;
+}
+
+KeyDecl choice_key(const Common& c, Ref<std::string> ref, std::vector<std::string> choices) {
+  KeyDecl k = base(c, KeyType::choice);
+  k.choices = std::move(choices);
+  k.set = [ref](TrialConfig& t, const Value& v) { ref(t) = std::get<std::string>(v); };
+  k.get = [ref](const TrialConfig& t) { return Value(ref(const_cast<TrialConfig&>(t))); };
+  return k;
+}
+
+KeyDecl scan_key(Section s, const char* path, KeyType type, const char* doc,
+                 std::function<void(ScanConfig&, const Value&)> set, double lo = -kInf, double hi = kInf) {
+  KeyDecl k;
+  k.section = s;
+  k.path = path;
+  k.type = type;
+  k.doc = doc;
+  k.lo = lo;
+  k.hi = hi;
+  k.set_scan = std::move(set);
+  return k;
+}
+
+std::vector<KeyDecl> build_table() {
+  std::vector<KeyDecl> t;
+  using S = Section;
+  using A = Applies;
+
+  // ---- top level ----
+  {
+    auto k = scan_key(S::top, "name", KeyType::string, "Scan name, written to the results file (`scan_name`).",
+                      [](ScanConfig& s, const Value& v) { s.name = std::get<std::string>(v); });
+    k.required = true;
+    t.push_back(k);
+    k = scan_key(S::top, "task", KeyType::choice, "What the models learn: labels or regression targets.",
+                 [](ScanConfig& s, const Value& v) {
+                   s.task = std::get<std::string>(v) == "regression" ? Task::regression : Task::classification;
+                 });
+    k.choices = {"classification", "regression"};
+    k.required = true;
+    t.push_back(k);
+  }
+  t.push_back(scan_key(S::top, "description", KeyType::string, "Free text, kept with the scan definition.",
+                       [](ScanConfig& s, const Value& v) { s.description = std::get<std::string>(v); }));
+  t.push_back(scan_key(S::top, "seeds", KeyType::integer_list,
+                       "Training seeds (an integer or a list); each configuration runs once per seed.",
+                       [](ScanConfig& s, const Value& v) {
+                         s.seeds.clear();
+                         for (auto x : std::get<std::vector<std::int64_t>>(v)) s.seeds.push_back(static_cast<std::uint64_t>(x));
+                       },
+                       0, 9007199254740992.0));
+  t.back().default_text = "[1]";
+  t.push_back(scan_key(S::top, "threads_per_trial", KeyType::integer,
+                       "OpenMP threads of each trial (0 = all cores of the rank). `kanscan run --threads` overrides.",
+                       [](ScanConfig& s, const Value& v) { s.threads_per_trial = static_cast<int>(std::get<std::int64_t>(v)); },
+                       0, 1024));
+  t.back().default_text = "1";
+  t.push_back(scan_key(S::top, "output", KeyType::string,
+                       "Results file, relative to the YAML file's folder. `kanscan run --out` overrides. "
+                       "Default: `<name>.h5` in the working directory.",
+                       [](ScanConfig& s, const Value& v) { s.output = std::get<std::string>(v); }));
+  t.push_back(scan_key(S::top, "cache_dir", KeyType::string,
+                       "Where generated datasets are cached, relative to the YAML file's folder. "
+                       "Default: `kanscan-cache/` next to the results file.",
+                       [](ScanConfig& s, const Value& v) { s.cache_dir = std::get<std::string>(v); }));
+  t.push_back(scan_key(S::top, "max_trials", KeyType::integer,
+                       "Safety limit on the expanded trial count (a typo in a list can explode a scan).",
+                       [](ScanConfig& s, const Value& v) { s.max_trials = std::get<std::int64_t>(v); }, 1, 1e9));
+  t.back().default_text = "1000000";
+
+  // ---- data ----
+  {
+    auto k = scan_key(S::data, "generator", KeyType::choice, "Built-in event generator (or give `path`).",
+                      [](ScanConfig& s, const Value& v) { s.data.generator = std::get<std::string>(v); });
+    k.choices = {"tth_thq", "qcd_singletop", "dm_met"};
+    t.push_back(k);
+  }
+  t.push_back(scan_key(S::data, "path", KeyType::string,
+                       "User data file (.h5/.hdf5 or .csv), relative to the YAML file's folder.",
+                       [](ScanConfig& s, const Value& v) { s.data.path = std::get<std::string>(v); }));
+  t.push_back(scan_key(S::data, "events", KeyType::integer,
+                       "Generator: events to generate (required). File: rows to use (0 = all).",
+                       [](ScanConfig& s, const Value& v) { s.data.events = std::get<std::int64_t>(v); }, 0, 1e12));
+  t.back().default_text = "0";
+  t.push_back(scan_key(S::data, "seed", KeyType::integer, "Seed of the generator and of the train/val/test split.",
+                       [](ScanConfig& s, const Value& v) { s.data.seed = static_cast<std::uint64_t>(std::get<std::int64_t>(v)); },
+                       0, 9007199254740992.0));
+  t.back().default_text = "1";
+  for (const char* part : {"train", "val", "test"}) {
+    const std::string path = std::string("split.") + part;
+    auto k = scan_key(S::data, "", KeyType::real, "", nullptr, 0, 1);
+    k.path = path;
+    k.lo_open = true;
+    k.hi_open = true;
+    k.doc = fmt::format("Fraction of events in the {} set; the three fractions sum to 1.", part);
+    const std::string which = part;
+    k.set_scan = [which](ScanConfig& s, const Value& v) {
+      const double x = std::get<double>(v);
+      if (which == "train") s.data.train = x;
+      else if (which == "val") s.data.val = x;
+      else s.data.test = x;
+    };
+    k.default_text = which == "train" ? "0.6" : "0.2";
+    t.push_back(k);
+  }
+  t.push_back(scan_key(S::data, "features", KeyType::string_list, "Feature names to use (default: all).",
+                       [](ScanConfig& s, const Value& v) { s.data.features = std::get<std::vector<std::string>>(v); }));
+  t.push_back(scan_key(S::data, "label", KeyType::string, "CSV, classification: the label column.",
+                       [](ScanConfig& s, const Value& v) { s.data.label_column = std::get<std::string>(v); }));
+  t.push_back(scan_key(S::data, "targets", KeyType::string_list, "CSV, regression: the target columns.",
+                       [](ScanConfig& s, const Value& v) { s.data.target_columns = std::get<std::vector<std::string>>(v); }));
+  t.push_back(scan_key(S::data, "weights", KeyType::string, "CSV: the event-weight column (optional).",
+                       [](ScanConfig& s, const Value& v) { s.data.weight_column = std::get<std::string>(v); }));
+  t.push_back(scan_key(S::data, "knobs", KeyType::number_map,
+                       "Generator knobs by name (GENERATORS.md), e.g. `{m_phi: 400}`; checked by the generator.",
+                       [](ScanConfig& s, const Value& v) { s.data.knobs = std::get<std::map<std::string, double>>(v); }));
+
+  // ---- train (scalars under `train:`, lists allowed as per-block overrides in models[i]) ----
+  auto tr = [](const char* path, const char* column, const char* doc, Pred rel = nullptr) {
+    return Common{S::train, path, A::any, true, column, doc, rel};
+  };
+  t.push_back(choice_key(tr("loss", "loss", "Training loss. Classification: bce, cross_entropy (or mse/mae/huber "
+                                            "on probabilities, as pyKAN studies do); regression: mse, mae, huber."),
+                         [](TrialConfig& c) -> std::string& { return c.train.loss; },
+                         {"bce", "cross_entropy", "mse", "mae", "huber"}));
+  t.push_back(real_key(tr("huber_delta", "huber_delta", "Huber loss transition point.",
+                          [](const TrialConfig& c) { return c.train.loss == "huber"; }),
+                       [](TrialConfig& c) -> double& { return c.train.huber_delta; }, 0, kInf, true));
+  t.push_back(int_key(tr("epochs", "epochs", "Maximum training epochs."),
+                      [](TrialConfig& c) -> int& { return c.train.epochs; }, 1, 1e6));
+  t.push_back(int_key(tr("batch_size", "batch_size", "Mini-batch size (events)."),
+                      [](TrialConfig& c) -> int& { return c.train.batch_size; }, 1, 1e8));
+  t.push_back(choice_key(tr("early_stopping.monitor", "monitor",
+                            "Validation quantity watched for early stopping and best-epoch selection."),
+                         [](TrialConfig& c) -> std::string& { return c.train.monitor; },
+                         {"val_loss", "val_auc", "val_accuracy", "val_mae"}));
+  t.push_back(int_key(tr("early_stopping.patience", "patience", "Epochs without improvement before stopping; 0 = never stop early."),
+                      [](TrialConfig& c) -> int& { return c.train.patience; }, 0, 1e6));
+  t.push_back(real_key(tr("early_stopping.min_delta", "min_delta", "Smallest change that counts as an improvement."),
+                       [](TrialConfig& c) -> double& { return c.train.min_delta; }, 0, kInf));
+  t.push_back(bool_key(tr("use_weights", "use_weights", "Weight the loss by the event weights when the data has them."),
+                       [](TrialConfig& c) -> bool& { return c.train.use_weights; }));
+  t.push_back(bool_key(tr("clip_predictions", "clip_predictions",
+                          "Classification trained with a regression loss: clip outputs to (0, 1)."),
+                       [](TrialConfig& c) -> bool& { return c.train.clip_predictions; }));
+
+  // ---- model blocks ----
+  {
+    KeyDecl k;
+    k.section = S::model;
+    k.path = "type";
+    k.type = KeyType::choice;
+    k.required = true;
+    k.choices = {"kan", "mlp"};
+    k.doc = "Model family of the block (one per block).";
+    k.relevant = [](const TrialConfig&) { return true; };
+    k.set = [](TrialConfig& c, const Value& v) {
+      c.model.type = std::get<std::string>(v) == "mlp" ? ModelType::mlp : ModelType::kan;
+    };
+    k.get = [](const TrialConfig& c) { return Value(std::string(c.model.type == ModelType::mlp ? "mlp" : "kan")); };
+    t.push_back(k);
+    KeyDecl n;
+    n.section = S::model;
+    n.path = "name";
+    n.type = KeyType::string;
+    n.default_text = "the type";
+    n.hi = 64;  // length limit: the /trials `model` column is a fixed-length string
+    n.doc = "Label of the block, written to the /trials `model` column (at most 64 characters). "
+            "Not part of the trial id.";
+    t.push_back(n);
+  }
+  auto md = [](const char* path, const char* column, const char* doc, Applies ap = A::any, Pred rel = nullptr) {
+    return Common{S::model, path, ap, true, column, doc, rel};
+  };
+  t.push_back(int_key(md("depth", "depth", "Hidden layers; 0 means a single layer [in, out]."),
+                      [](TrialConfig& c) -> int& { return c.model.depth; }, 0, 64));
+  t.push_back(int_key(md("width", "width", "Nodes per hidden layer (ignored at depth 0).", A::any,
+                         [](const TrialConfig& c) { return c.model.depth > 0; }),
+                      [](TrialConfig& c) -> int& { return c.model.width; }, 1, 1e6));
+  t.push_back(int_key(md("grid_size", "grid_size", "B-spline grid intervals G.", A::kan),
+                      [](TrialConfig& c) -> int& { return c.model.grid_size; }, 1, 10000));
+  t.push_back(int_key(md("spline_order", "spline_order", "B-spline order k (3 = cubic).", A::kan),
+                      [](TrialConfig& c) -> int& { return c.model.spline_order; }, 0, 10));
+  {
+    KeyDecl k = base(md("grid_range", "grid_range", "Grid interval [lo, hi] on standardised inputs (a list of two numbers; "
+                                          "a list of such pairs is an axis).", A::kan),
+                     KeyType::range);
+    k.set = [](TrialConfig& c, const Value& v) {
+      const auto r = std::get<Range>(v);
+      c.model.grid_lo = r.first;
+      c.model.grid_hi = r.second;
+    };
+    k.get = [](const TrialConfig& c) { return Value(Range{c.model.grid_lo, c.model.grid_hi}); };
+    t.push_back(k);
+  }
+  t.push_back(real_key(md("grid_eps", "grid_eps", "Grid update: 0 = percentiles of the data, 1 = uniform.", A::kan,
+                          [](const TrialConfig& c) { return c.model.grid_update_every > 0 || c.model.grid_extend_to > 0; }),
+                       [](TrialConfig& c) -> double& { return c.model.grid_eps; }, 0, 1));
+  t.push_back(int_key(md("grid_update_every", "grid_update_every", "Epochs between grid updates from data; 0 = never.", A::kan),
+                      [](TrialConfig& c) -> int& { return c.model.grid_update_every; }, 0, 1e6));
+  t.push_back(int_key(md("grid_extend_to", "grid_extend_to", "Refine the grid to this G after `grid_extend_epoch`; 0 = never.", A::kan),
+                      [](TrialConfig& c) -> int& { return c.model.grid_extend_to; }, 0, 10000));
+  t.push_back(int_key(md("grid_extend_epoch", "grid_extend_epoch", "Epoch of the grid refinement.", A::kan,
+                         [](const TrialConfig& c) { return c.model.grid_extend_to > 0; }),
+                      [](TrialConfig& c) -> int& { return c.model.grid_extend_epoch; }, 0, 1e6));
+  t.push_back(choice_key(md("init", "init", "KAN weight initialisation scheme.", A::kan),
+                         [](TrialConfig& c) -> std::string& { return c.model.init; }, {"efficient_kan"}));
+  t.push_back(real_key(md("scale_noise", "scale_noise", "Initial spline-weight noise scale.", A::kan),
+                       [](TrialConfig& c) -> double& { return c.model.scale_noise; }, 0, kInf));
+  t.push_back(real_key(md("scale_base", "scale_base", "Initial scale of the SiLU base branch.", A::kan),
+                       [](TrialConfig& c) -> double& { return c.model.scale_base; }, 0, kInf));
+  t.push_back(real_key(md("scale_spline", "scale_spline", "Initial spline scaler.", A::kan),
+                       [](TrialConfig& c) -> double& { return c.model.scale_spline; }, 0, kInf));
+  t.push_back(choice_key(md("activation", "activation", "Hidden-layer activation.", A::mlp),
+                         [](TrialConfig& c) -> std::string& { return c.model.activation; },
+                         {"relu", "leaky_relu", "silu", "tanh", "sigmoid", "identity"}));
+  t.push_back(real_key(md("leaky_slope", "leaky_slope", "Negative slope of leaky_relu.", A::mlp,
+                          [](const TrialConfig& c) { return c.model.activation == "leaky_relu"; }),
+                       [](TrialConfig& c) -> double& { return c.model.leaky_slope; }, 0, 1));
+  t.push_back(real_key(md("dropout", "dropout", "Dropout probability after each hidden layer.", A::mlp),
+                       [](TrialConfig& c) -> double& { return c.model.dropout; }, 0, 1, false, true));
+  t.push_back(real_key(md("weight_decay", "weight_decay", "L2 penalty added to the loss."),
+                       [](TrialConfig& c) -> double& { return c.model.weight_decay; }, 0, kInf));
+  t.push_back(choice_key(md("optimizer.name", "optimizer", "Optimizer (`optimizer: adam` is short for `optimizer: {name: adam}`)."),
+                         [](TrialConfig& c) -> std::string& { return c.model.optimizer.name; },
+                         {"adam", "adamw", "sgd", "lbfgs"}));
+  t.push_back(real_key(md("optimizer.lr", "lr", "Learning rate."),
+                       [](TrialConfig& c) -> double& { return c.model.optimizer.lr; }, 0, kInf, true));
+  t.push_back(real_key(md("optimizer.momentum", "momentum", "SGD momentum.", A::any,
+                          [](const TrialConfig& c) { return c.model.optimizer.name == "sgd"; }),
+                       [](TrialConfig& c) -> double& { return c.model.optimizer.momentum; }, 0, 1, false, true));
+  t.push_back(bool_key(md("optimizer.nesterov", "nesterov", "SGD Nesterov momentum.", A::any,
+                          [](const TrialConfig& c) { return c.model.optimizer.name == "sgd"; }),
+                       [](TrialConfig& c) -> bool& { return c.model.optimizer.nesterov; }));
+  Pred adam_like = [](const TrialConfig& c) {
+    return c.model.optimizer.name == "adam" || c.model.optimizer.name == "adamw";
+  };
+  t.push_back(real_key(md("optimizer.beta1", "beta1", "Adam first-moment decay.", A::any, adam_like),
+                       [](TrialConfig& c) -> double& { return c.model.optimizer.beta1; }, 0, 1, false, true));
+  t.push_back(real_key(md("optimizer.beta2", "beta2", "Adam second-moment decay.", A::any, adam_like),
+                       [](TrialConfig& c) -> double& { return c.model.optimizer.beta2; }, 0, 1, false, true));
+  t.push_back(real_key(md("optimizer.eps", "eps", "Adam denominator epsilon.", A::any, adam_like),
+                       [](TrialConfig& c) -> double& { return c.model.optimizer.eps; }, 0, 1, true));
+  t.push_back(real_key(md("optimizer.weight_decay", "optimizer_weight_decay", "AdamW decoupled weight decay.", A::any,
+                          [](const TrialConfig& c) { return c.model.optimizer.name == "adamw"; }),
+                       [](TrialConfig& c) -> double& { return c.model.optimizer.weight_decay; }, 0, kInf));
+  Pred is_lbfgs = [](const TrialConfig& c) { return c.model.optimizer.name == "lbfgs"; };
+  t.push_back(int_key(md("optimizer.history", "lbfgs_history", "L-BFGS memory.", A::any, is_lbfgs),
+                      [](TrialConfig& c) -> int& { return c.model.optimizer.history; }, 1, 1000));
+  t.push_back(int_key(md("optimizer.max_iter", "lbfgs_max_iter", "L-BFGS iterations per batch.", A::any, is_lbfgs),
+                      [](TrialConfig& c) -> int& { return c.model.optimizer.max_iter; }, 1, 10000));
+  t.push_back(choice_key(md("optimizer.schedule", "lr_schedule", "Learning-rate schedule over epochs."),
+                         [](TrialConfig& c) -> std::string& { return c.model.optimizer.schedule; },
+                         {"constant", "cosine", "step"}));
+  Pred is_step = [](const TrialConfig& c) { return c.model.optimizer.schedule == "step"; };
+  t.push_back(int_key(md("optimizer.step_size", "lr_step_size", "Step schedule: epochs between decays.", A::any, is_step),
+                      [](TrialConfig& c) -> int& { return c.model.optimizer.step_size; }, 1, 1e6));
+  t.push_back(real_key(md("optimizer.gamma", "lr_gamma", "Step schedule: decay factor.", A::any, is_step),
+                       [](TrialConfig& c) -> double& { return c.model.optimizer.gamma; }, 0, 1, true));
+  t.push_back(real_key(md("optimizer.min_lr", "min_lr", "Cosine schedule: final learning rate.", A::any,
+                          [](const TrialConfig& c) { return c.model.optimizer.schedule == "cosine"; }),
+                       [](TrialConfig& c) -> double& { return c.model.optimizer.min_lr; }, 0, kInf));
+
+  // Defaults for docs come from a default-constructed trial.
+  TrialConfig defaults;
+  for (auto& k : t)
+    if (k.default_text.empty() && k.get) k.default_text = value_to_string(k.get(defaults));
+  for (auto& k : t)
+    if (k.required) k.default_text = "required";
+  return t;
+}
+
+}  // namespace
+
+const std::vector<KeyDecl>& key_table() {
+  static const std::vector<KeyDecl> table = build_table();
+  return table;
+}
+
+const KeyDecl* find_key(Section section, const std::string& path) {
+  for (const auto& k : key_table())
+    if (k.section == section && k.path == path) return &k;
+  return nullptr;
+}
+
+}  // namespace kanscan::io

@@ -1,0 +1,102 @@
+#pragma once
+// ResultStore: the single writer of a scan's results (rank 0 only).
+//
+// Crash safety (REFERENCES.md "HDF5 facts"): HDF5 does not survive a writer killed mid-write, so
+//  1. every finished trial is first appended to the checksummed journal `<out>.journal` (fsync);
+//  2. then written into a working HDF5 file `<out>.work` that is flushed;
+//  3. the file users see, `<out>`, is only ever replaced by rename(2) of a complete copy
+//     ("publish": at start, at most every few seconds while running, and at the end).
+// A kill -9 at any moment therefore leaves `<out>` a complete HDF5 file (possibly a few trials
+// behind) and the journal with every finished trial; resume rebuilds the working file from the
+// journal, so no trial is lost or duplicated.
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "framework/trial.hpp"
+#include "io/journal.hpp"
+
+namespace kanscan::io {
+
+inline constexpr std::int64_t kSchemaVersion = 1;
+
+struct StoreSchema {
+  std::string scan_name;
+  Task task = Task::classification;
+  std::string config_yaml;                  // the scan definition as given
+  std::vector<std::string> metric_columns;  // /trials metric columns, in order
+  std::int64_t trials_expected = 0;         // size of the expansion (root attribute)
+  std::string created_utc;                  // filled by the store (kept across resumes)
+};
+
+// Metric columns of /trials for a task: test_loss, test_auc, test_accuracy (classification);
+// test_loss, test_mae, test_rmse, then test_mae_<t> (standardised) and test_mae_gev_<t> (physical
+// units) per target (regression).
+std::vector<std::string> metric_columns(Task task, const std::vector<std::string>& target_names);
+
+struct ResumeState {
+  std::map<std::string, std::string> completed;  // trial id -> status (ok | failed)
+  std::string previous_yaml;                     // the scan definition the journal last recorded
+  std::uint64_t torn_bytes = 0;                  // cut from the journal's tail
+  std::size_t duplicates_dropped = 0;
+};
+
+class ResultStore {
+ public:
+  enum class Mode { create, resume };
+  // create: refuses when `<out>` or its journal exists. resume: reads the journal (creating a
+  // new scan when there is none), rebuilds the working file and publishes it.
+  ResultStore(const std::string& out_path, StoreSchema schema, Mode mode);
+  ~ResultStore();
+  ResultStore(const ResultStore&) = delete;
+  ResultStore& operator=(const ResultStore&) = delete;
+
+  const ResumeState& resume_state() const { return resume_; }
+  // Records a new scan definition in the journal (resume with a changed YAML that only adds trials).
+  void record_config(const std::string& config_yaml, std::int64_t trials_expected);
+
+  // Journal first (fsync), then the working file; publishes when due.
+  void append(const TrialRecord& record);
+  // Makes `<out>` reflect everything appended so far (atomic replace).
+  void publish();
+  // Final publish; the working file becomes `<out>`.
+  void finish();
+
+  // Seconds between publishes: at least min_interval, and at least 20x the last publish time
+  // (so copying never costs more than ~5% of the scan).
+  void set_publish_interval(double seconds) { min_publish_interval_ = seconds; }
+  const std::string& path() const { return out_; }
+  std::string journal_path() const { return out_ + ".journal"; }
+  std::string work_path() const { return out_ + ".work"; }
+  std::size_t rows() const { return rows_; }
+
+ private:
+  struct Writer;
+  void open_work(bool truncate);
+  void write_record(const TrialRecord& record);
+
+  std::string out_;
+  StoreSchema schema_;
+  ResumeState resume_;
+  std::unique_ptr<Journal> journal_;
+  std::unique_ptr<Writer> writer_;
+  std::set<std::string> written_;
+  std::size_t rows_ = 0;
+  double min_publish_interval_ = 2.0;
+  double last_publish_cost_ = 0.0;
+  std::chrono::steady_clock::time_point last_publish_;
+  bool finished_ = false;
+};
+
+// Header record of the journal (JSON).
+std::string header_json(const StoreSchema& s);
+StoreSchema parse_header_json(const std::string& json);
+
+// Rebuilds `<out>` from `<out>.journal` alone (tooling / tests).
+void rebuild_from_journal(const std::string& out_path);
+
+}  // namespace kanscan::io

@@ -1,0 +1,153 @@
+#include "scans/expand.hpp"
+
+#include <fmt/format.h>
+#include <xxhash.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "io/h5.hpp"
+#include "models/parameter_count.hpp"
+
+namespace kanscan::scans {
+
+std::string trial_id(const std::string& canonical_json) {
+  return fmt::format("{:016x}", XXH64(canonical_json.data(), canonical_json.size(), 0));
+}
+
+Expansion expand(const io::ScanConfig& scan, int threads_per_trial) {
+  Expansion ex;
+  std::set<std::string> seen;
+  for (std::size_t b = 0; b < scan.models.size(); ++b) {
+    const io::ModelBlock& blk = scan.models[b];
+    BlockSummary sum;
+    sum.name = blk.name;
+    sum.type = blk.base.model.type == ModelType::kan ? "kan" : "mlp";
+    std::size_t configs = 1;
+    for (const auto& ax : blk.axes) {
+      configs *= ax.values.size();
+      std::vector<std::string> vals;
+      for (const auto& v : ax.values) vals.push_back(io::value_to_string(v));
+      sum.axes.emplace_back(ax.key->path, fmt::format("{}", fmt::join(vals, ", ")));
+    }
+    sum.configurations = configs;
+    // Odometer over the axes (last axis fastest), seeds innermost.
+    std::vector<std::size_t> pos(blk.axes.size(), 0);
+    for (std::size_t n = 0; n < configs; ++n) {
+      TrialConfig cfg = blk.base;
+      for (std::size_t a = 0; a < blk.axes.size(); ++a) io::apply_value(cfg, *blk.axes[a].key, blk.axes[a].values[pos[a]]);
+      for (auto seed : scan.seeds) {
+        TrialConfig t = cfg;
+        t.seed = seed;
+        t.task = scan.task;
+        t.model_name = blk.name;
+        t.threads = threads_per_trial;
+        io::normalize(t);
+        PlannedTrial p;
+        p.canonical = io::canonical_json(t, scan.data);
+        t.trial_id = trial_id(p.canonical);
+        if (!seen.insert(t.trial_id).second) {
+          ++sum.duplicates;
+          ++ex.duplicates;
+          continue;
+        }
+        p.config = std::move(t);
+        p.block = b;
+        p.order = ex.trials.size();
+        ex.trials.push_back(std::move(p));
+        ++sum.trials;
+      }
+      for (std::size_t a = blk.axes.size(); a-- > 0;) {
+        if (++pos[a] < blk.axes[a].values.size()) break;
+        pos[a] = 0;
+      }
+    }
+    ex.blocks.push_back(std::move(sum));
+  }
+  return ex;
+}
+
+std::int64_t parameter_count(const TrialConfig& cfg, const DataShape& shape) {
+  if (shape.n_in <= 0) return 0;
+  return models::count_parameters(cfg.model, shape.n_in, shape.n_out);
+}
+
+double trial_cost(const TrialConfig& cfg, const DataShape& shape) {
+  const int n_in = std::max(1, shape.n_in);
+  const auto widths = models::layer_widths(cfg.model, n_in, std::max(1, shape.n_out));
+  double per_event = 0;  // forward + backward ~ 3x forward
+  for (std::size_t l = 0; l + 1 < widths.size(); ++l) {
+    const double a = widths[l], b = widths[l + 1];
+    if (cfg.model.type == ModelType::kan) {
+      // Per input: k+1 non-zero B-splines by Cox-de Boor ~ (k+1)^2 ops, SiLU; per edge:
+      // (k+1) multiply-adds for the spline plus the base branch and scaler.
+      const double k1 = cfg.model.spline_order + 1;
+      per_event += 3.0 * (a * (k1 * k1 * 2.0 + 10.0) + a * b * (2.0 * k1 + 4.0));
+    } else {
+      per_event += 3.0 * (2.0 * a * b + b);
+    }
+  }
+  double optimizer = 1.0;
+  if (cfg.model.optimizer.name == "lbfgs") optimizer = std::max(1, cfg.model.optimizer.max_iter);
+  const double events = static_cast<double>(std::max<std::int64_t>(shape.n_train, 1));
+  // Validation and test passes: forward only over the other splits, ~ 1/3 of the training cost
+  // per event for a 60/20/20 split.
+  return events * cfg.train.epochs * per_event * optimizer * 1.2;
+}
+
+DataShape estimate_data_shape(const io::ScanConfig& scan) {
+  DataShape s;
+  s.estimated = true;
+  const auto& d = scan.data;
+  std::int64_t rows = d.events;
+  if (!d.generator.empty()) {
+    static const std::map<std::string, std::pair<int, int>> known = {
+        {"tth_thq", {22, 1}}, {"qcd_singletop", {18, 1}}, {"dm_met", {29, 6}}};
+    auto it = known.find(d.generator);
+    if (it != known.end()) {
+      s.n_in = it->second.first;
+      s.n_out = it->second.second;
+    }
+  } else {
+    namespace fs = std::filesystem;
+    const fs::path p = fs::path(d.path).is_absolute() ? fs::path(d.path) : fs::path(scan.source_dir) / d.path;
+    const std::string ext = p.extension().string();
+    try {
+      if (ext == ".csv") {
+        std::ifstream in(p);
+        std::string header;
+        std::getline(in, header);
+        int cols = header.empty() ? 0 : 1;
+        for (char ch : header) cols += ch == ',';
+        std::int64_t n = 0;
+        std::string line;
+        while (std::getline(in, line)) n += !line.empty();
+        const int used = (d.label_column.empty() ? 0 : 1) + static_cast<int>(d.target_columns.size()) +
+                         (d.weight_column.empty() ? 0 : 1);
+        s.n_in = std::max(0, cols - used);
+        s.n_out = scan.task == Task::regression ? std::max<int>(1, static_cast<int>(d.target_columns.size())) : 1;
+        if (rows == 0 || rows > n) rows = n;
+      } else {
+        h5::File f(p.string(), h5::File::Mode::read_only);
+        const auto shape = f.root().shape_of("features");
+        if (shape.size() == 2) {
+          s.n_in = static_cast<int>(shape[1]);
+          if (rows == 0 || rows > static_cast<std::int64_t>(shape[0])) rows = static_cast<std::int64_t>(shape[0]);
+        }
+        if (scan.task == Task::regression && f.root().is_dataset("targets")) {
+          const auto ts = f.root().shape_of("targets");
+          s.n_out = ts.size() == 2 ? static_cast<int>(ts[1]) : 1;
+        }
+      }
+    } catch (const std::exception&) {
+      // validate only estimates: an unreadable file is reported by `run` when it loads the data.
+    }
+  }
+  if (!d.features.empty()) s.n_in = static_cast<int>(d.features.size());
+  s.n_train = static_cast<std::int64_t>(static_cast<double>(rows) * d.train);
+  return s;
+}
+
+}  // namespace kanscan::scans

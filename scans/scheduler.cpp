@@ -1,0 +1,285 @@
+#include "scans/scheduler.hpp"
+
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <thread>
+
+#include "io/config.hpp"
+#include "io/journal.hpp"
+
+namespace kanscan::scans {
+namespace {
+
+enum Tag : int { kReady = 7101, kAssign = 7102, kResult = 7103, kStop = 7104, kCancel = 7105, kLeave = 7106, kBye = 7107 };
+
+std::string with_index(std::uint64_t index, const std::string& body) {
+  std::string out(8, '\0');
+  std::memcpy(out.data(), &index, 8);
+  return out + body;
+}
+
+std::uint64_t index_of(const std::string& bytes) {
+  std::uint64_t i = 0;
+  if (bytes.size() < 8) throw std::runtime_error("scheduler: malformed message");
+  std::memcpy(&i, bytes.data(), 8);
+  return i;
+}
+
+TrialOutcome run_guarded(const TrialFn& fn, const TrialConfig& cfg, const std::atomic<bool>& cancel) {
+  try {
+    return fn(cfg, cancel);
+  } catch (const std::exception& e) {
+    TrialOutcome o;
+    o.ok = false;
+    o.error = e.what();
+    return o;
+  } catch (...) {
+    TrialOutcome o;
+    o.ok = false;
+    o.error = "unknown exception";
+    return o;
+  }
+}
+
+// The trial slot on rank 0: a thread fed through a one-job mailbox, so the coordinator never
+// blocks on training and keeps answering the other ranks.
+class LocalWorker {
+ public:
+  explicit LocalWorker(const TrialFn& fn) : fn_(fn), thread_([this] { loop(); }) {}
+  ~LocalWorker() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      quit_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  void submit(std::size_t index, const std::string& job) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      cancel_ = false;
+      job_ = std::make_pair(index, job);
+    }
+    cv_.notify_all();
+  }
+  void cancel() { cancel_ = true; }
+  // Waits up to `timeout` for a finished trial.
+  std::optional<std::pair<std::size_t, TrialOutcome>> poll(std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_cv_.wait_for(lock, timeout, [this] { return !results_.empty(); });
+    if (results_.empty()) return std::nullopt;
+    auto r = std::move(results_.front());
+    results_.pop_front();
+    return r;
+  }
+
+ private:
+  void loop() {
+    for (;;) {
+      std::pair<std::size_t, std::string> job;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        cv_.wait(lock, [this] { return quit_ || job_.has_value(); });
+        if (quit_) return;
+        job = std::move(*job_);
+        job_.reset();
+      }
+      TrialOutcome out = run_guarded(fn_, decode_trial(job.second), cancel_);
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        results_.emplace_back(job.first, std::move(out));
+      }
+      done_cv_.notify_all();
+    }
+  }
+  const TrialFn& fn_;
+  std::mutex mutex_;
+  std::condition_variable cv_, done_cv_;
+  std::optional<std::pair<std::size_t, std::string>> job_;
+  std::deque<std::pair<std::size_t, TrialOutcome>> results_;
+  std::atomic<bool> cancel_{false};
+  bool quit_ = false;
+  std::thread thread_;  // last: starts after the members above exist
+};
+
+}  // namespace
+
+std::string encode_trial(const TrialConfig& cfg, const std::string& canonical_json) {
+  nlohmann::json j;
+  j["config"] = canonical_json;
+  j["id"] = cfg.trial_id;
+  j["name"] = cfg.model_name;
+  j["threads"] = cfg.threads;
+  return j.dump();
+}
+
+TrialConfig decode_trial(const std::string& bytes) {
+  const auto j = nlohmann::json::parse(bytes);
+  TrialConfig cfg = io::trial_from_canonical_json(j.at("config").get<std::string>());
+  cfg.trial_id = j.at("id").get<std::string>();
+  cfg.model_name = j.at("name").get<std::string>();
+  cfg.threads = j.at("threads").get<int>();
+  return cfg;
+}
+
+ScheduleStats coordinate(Communicator& comm, const std::vector<std::string>& jobs, const std::vector<std::size_t>& order,
+                         const TrialFn& fn, const ResultFn& on_result, const StopFn& stop,
+                         const SchedulerOptions& opts) {
+  const int size = comm.size();
+  ScheduleStats stats;
+  stats.trials_per_rank.assign(static_cast<std::size_t>(size), 0);
+  std::deque<std::size_t> queue(order.begin(), order.end());
+
+  struct Slot {
+    bool ready = false, busy = false, leaving = false;
+    std::size_t index = 0;
+  };
+  std::vector<Slot> remote(static_cast<std::size_t>(size));
+  const bool use_local = opts.coordinator_runs_trials || size == 1;
+  std::optional<LocalWorker> local;
+  Slot local_slot;
+  if (use_local) {
+    local.emplace(fn);
+    local_slot.ready = true;
+  }
+  bool stopping = false;
+  std::chrono::steady_clock::time_point stop_time;
+
+  auto busy_count = [&] {
+    std::size_t n = local_slot.busy ? 1 : 0;
+    for (int r = 1; r < size; ++r) n += remote[static_cast<std::size_t>(r)].busy;
+    return n;
+  };
+  auto finished = [&](int rank, std::size_t index, TrialOutcome&& out) {
+    if (out.cancelled) {
+      ++stats.cancelled;
+      if (!stopping) queue.push_front(index);  // a worker left: someone else runs it
+      return;
+    }
+    ++stats.completed;
+    ++stats.trials_per_rank[static_cast<std::size_t>(rank)];
+    on_result(index, std::move(out), rank);
+  };
+
+  for (;;) {
+    if (!stopping && stop()) {
+      stopping = true;
+      stats.stopped = true;
+      stop_time = std::chrono::steady_clock::now();
+      for (int r = 1; r < size; ++r)
+        if (remote[static_cast<std::size_t>(r)].busy)
+          comm.send(r, kCancel, with_index(remote[static_cast<std::size_t>(r)].index, ""));
+      if (local_slot.busy) local->cancel();
+    }
+    // Hand out work: remote ranks first (they have nothing else to do), then rank 0's thread.
+    if (!stopping) {
+      for (int r = 1; r < size && !queue.empty(); ++r) {
+        Slot& s = remote[static_cast<std::size_t>(r)];
+        if (s.ready && !s.busy && !s.leaving) {
+          s.index = queue.front();
+          queue.pop_front();
+          s.busy = true;
+          comm.send(r, kAssign, with_index(s.index, jobs[s.index]));
+        }
+      }
+      if (use_local && !local_slot.busy && !queue.empty()) {
+        local_slot.index = queue.front();
+        queue.pop_front();
+        local_slot.busy = true;
+        local->submit(local_slot.index, jobs[local_slot.index]);
+      }
+    }
+    const std::size_t busy = busy_count();
+    if (busy == 0 && (queue.empty() || stopping)) break;
+    bool all_gone = !use_local;
+    for (int r = 1; r < size && all_gone; ++r) all_gone = remote[static_cast<std::size_t>(r)].leaving;
+    if (busy == 0 && all_gone) {  // every worker left (signals on the workers only)
+      stats.stopped = true;
+      break;
+    }
+    if (stopping && std::chrono::steady_clock::now() - stop_time > opts.stop_grace) {
+      stats.abandoned = true;
+      break;
+    }
+
+    // Wait for something to happen.
+    if (size > 1) {
+      if (auto m = comm.recv_for(kAnySource, kAnyTag, local_slot.busy ? opts.poll : std::chrono::milliseconds(50))) {
+        Slot& s = remote[static_cast<std::size_t>(m->source)];
+        switch (m->tag) {
+          case kReady: s.ready = true; break;
+          case kLeave: s.leaving = true; break;
+          case kResult: {
+            const std::size_t index = index_of(m->bytes);
+            s.busy = false;
+            finished(m->source, index, io::deserialize_outcome(m->bytes.substr(8)));
+            break;
+          }
+          default: break;
+        }
+      }
+    }
+    if (use_local) {
+      const auto wait = size > 1 ? std::chrono::milliseconds(0) : std::chrono::milliseconds(100);
+      if (auto r = local->poll(wait)) {
+        local_slot.busy = false;
+        finished(0, r->first, std::move(r->second));
+      }
+    }
+  }
+  return stats;
+}
+
+void finish_workers(Communicator& comm, int exit_code) {
+  const std::string code = std::to_string(exit_code);
+  for (int r = 1; r < comm.size(); ++r) comm.send(r, kStop, code);
+  int byes = 0;
+  while (byes < comm.size() - 1) {
+    const Message m = comm.recv(kAnySource, kAnyTag);
+    if (m.tag == kBye) ++byes;
+  }
+}
+
+int work(Communicator& comm, const TrialFn& fn, const StopFn& stop) {
+  comm.send(0, kReady, "");
+  bool leaving = false;
+  for (;;) {
+    auto m = comm.recv_for(0, kAnyTag, std::chrono::milliseconds(100));
+    if (!m) {
+      if (!leaving && stop()) {
+        comm.send(0, kLeave, "");
+        leaving = true;
+      }
+      continue;
+    }
+    if (m->tag == kStop) {
+      comm.send(0, kBye, "");
+      return std::stoi(m->bytes);
+    }
+    if (m->tag != kAssign) continue;  // a stale cancel for a trial that already finished
+    const std::uint64_t index = index_of(m->bytes);
+    const TrialConfig cfg = decode_trial(m->bytes.substr(8));
+    std::atomic<bool> cancel{false}, done{false};
+    TrialOutcome out;
+    std::thread t([&] {
+      out = run_guarded(fn, cfg, cancel);
+      done = true;
+    });
+    while (!done) {
+      if (auto c = comm.recv_for(0, kCancel, std::chrono::milliseconds(20)); c && index_of(c->bytes) == index) cancel = true;
+      if (stop()) cancel = true;
+    }
+    t.join();
+    comm.send(0, kResult, with_index(index, io::serialize(out)));
+    if (!leaving && stop()) {
+      comm.send(0, kLeave, "");
+      leaving = true;
+    }
+  }
+}
+
+}  // namespace kanscan::scans

@@ -1,0 +1,174 @@
+// `kanscan run` / `kanscan validate` through the built binary, with the real trainer and data
+// generator: plain process and mpiexec at 1, 2 and 3 ranks give every trial exactly once and
+// bitwise identical results; the file reads with h5py + pandas; bad input exits 2 once.
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <set>
+
+#include "tests/scans/scan_test_util.hpp"
+#include "tests/support/support.hpp"
+
+using namespace kanscan;
+using namespace kanscan::test;
+
+namespace {
+
+const char* kTiny =
+    "name: tiny\n"
+    "task: classification\n"
+    "data:\n"
+    "  generator: tth_thq\n"
+    "  events: 3000\n"
+    "train:\n"
+    "  epochs: 3\n"
+    "  batch_size: 256\n"
+    "seeds: [1, 2]\n"
+    "models:\n"
+    "  - type: kan\n"
+    "    depth: [0, 1]\n"
+    "    width: 4\n"
+    "    grid_size: [3, 5]\n"
+    "  - type: mlp\n"
+    "    depth: [1, 2]\n"
+    "    width: [8, 16]\n"
+    "    optimizer: {name: adam, lr: 3.0e-3}\n";
+
+std::string run_cmd(int ranks, const TempDir& dir, const std::string& out, const std::string& extra = "") {
+  const std::string prefix = ranks > 0 ? mpiexec_prefix(ranks) : "";
+  return "cd " + dir.path().string() + " && " + prefix + kanscan_binary() + " run scan.yaml --out " + out +
+         " --cache-dir cache " + extra;
+}
+
+}  // namespace
+
+TEST(CliRun, SameTrialsAndBitwiseIdenticalResultsPlainAndAt1To3Ranks) {
+  TempDir dir;
+  write_file(dir / "scan.yaml", kTiny);
+  const auto ids = expansion_ids((dir / "scan.yaml").string());
+  ASSERT_EQ(ids.size(), 16u);
+  std::map<std::string, std::string> reference;
+  for (int ranks : {0, 1, 2, 3}) {  // 0 = no mpiexec at all
+    const std::string out = fmt::format("r{}.h5", ranks);
+    const auto r = run_command(run_cmd(ranks, dir, out));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("complete: 16 trials"), std::string::npos) << r.output;
+    const auto recs = journal_records((dir / out).string());
+    std::set<std::string> got;
+    for (const auto& rec : recs) {
+      EXPECT_TRUE(got.insert(rec.trial_id).second) << "duplicate " << rec.trial_id;
+      EXPECT_TRUE(rec.outcome.ok) << rec.outcome.error;
+      EXPECT_FALSE(rec.outcome.model.layers.empty());
+      const std::string bytes = result_bytes(rec);
+      if (ranks == 0) reference[rec.trial_id] = bytes;
+      else EXPECT_EQ(bytes, reference[rec.trial_id]) << "trial " << rec.trial_id << " differs at " << ranks << " ranks";
+    }
+    EXPECT_EQ(got, std::set<std::string>(ids.begin(), ids.end()));
+    EXPECT_EQ(trials_rows((dir / out).string()), 16);
+    EXPECT_FALSE(std::filesystem::exists(dir / (out + ".work")));
+  }
+}
+
+TEST(CliRun, ResultsFileReadsWithH5pyAndPandasInTheSpecLayout) {
+  TempDir dir;
+  write_file(dir / "scan.yaml", kTiny);
+  auto r = run_command(run_cmd(0, dir, "res.h5"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  write_file(dir / "check.py", R"PY(
+import sys, json, math, h5py, pandas as pd
+f = h5py.File(sys.argv[1], "r")
+for a in ("kanscan_version", "schema_version", "scan_name", "created_utc"):
+    assert a in f.attrs, a
+assert f.attrs["scan_name"] == "tiny"
+assert f["scan/config_yaml"][()].decode().startswith("name: tiny")
+df = pd.DataFrame(f["trials"][:])
+for c in ("trial_id", "model", "status", "seed", "n_params", "depth", "width", "grid_size", "spline_order",
+          "optimizer", "lr", "loss", "activation", "dropout", "weight_decay", "batch_size", "epochs_run",
+          "train_seconds", "test_auc", "test_accuracy", "test_loss"):
+    assert c in df.columns, c
+assert len(df) == 16 and df.trial_id.nunique() == 16
+assert set(df.status) == {b"ok"}
+kan = df[df.model == b"kan"]; mlp = df[df.model == b"mlp"]
+assert len(kan) == 8 and len(mlp) == 8
+assert (mlp.grid_size == -1).all() and kan.dropout.isna().all()
+assert set(mlp.activation) == {b"relu"} and set(kan.activation) == {b""}
+assert (df.lr[df.model == b"mlp"] == 3e-3).all()
+assert (df.n_params > 0).all() and df.test_auc.between(0.5, 1).all()
+for tid in df.trial_id:
+    g = f["trial"][tid.decode()]
+    cfg = json.loads(g.attrs["config"])
+    assert cfg["seed"] in (1, 2)
+    for name in ("history/epoch", "history/train_loss", "history/val_loss", "history/val_metric",
+                 "roc/fpr", "roc/tpr", "test_predictions", "test_index", "model/input_mean", "model/input_std",
+                 "model/layer_0"):
+        assert name in g, name
+    assert g["test_predictions"].shape[0] == g["test_index"].shape[0]
+    kind = g["model/layer_0"].attrs["kind"]
+    if cfg["model"]["type"] == "kan":
+        assert kind == "kan" and "spline_weight" in g["model/layer_0"]
+    else:
+        assert kind == "linear" and "weight" in g["model/layer_0"]
+print("ok", len(df))
+)PY");
+  r = run_command("/usr/bin/python3 " + (dir / "check.py").string() + " " + (dir / "res.h5").string());
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("ok 16"), std::string::npos) << r.output;
+}
+
+TEST(CliRun, BadConfigUnderMpiexecExits2WithOneMessage) {
+  TempDir dir;
+  write_file(dir / "scan.yaml", std::string(kTiny) + "    gird_size: 3\n");
+  const auto r = run_command(run_cmd(3, dir, "bad.h5"));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  const std::string want = "scan.yaml:19:5: models[1].gird_size: unknown key";
+  const auto first = r.output.find(want);
+  EXPECT_NE(first, std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find(want, first + 1), std::string::npos) << "reported more than once:\n" << r.output;
+  EXPECT_EQ(r.output.find("MPI_ABORT"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "bad.h5"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "bad.h5.journal"));
+}
+
+TEST(CliRun, ExistingResultsNeedResume) {
+  TempDir dir;
+  write_file(dir / "scan.yaml", kTiny);
+  ASSERT_EQ(run_command(run_cmd(0, dir, "x.h5")).exit_code, 0);
+  auto r = run_command(run_cmd(2, dir, "x.h5"));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("pass --resume"), std::string::npos) << r.output;
+  r = run_command(run_cmd(2, dir, "x.h5", "--resume"));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("resume: 16 of 16 trials already recorded"), std::string::npos) << r.output;
+  EXPECT_EQ(trials_rows((dir / "x.h5").string()), 16);
+}
+
+TEST(CliValidate, PrintsTrialsPerBlockAxesAndCost) {
+  TempDir dir;
+  write_file(dir / "scan.yaml", kTiny);
+  const auto r = run_command(kanscan_binary() + " validate " + (dir / "scan.yaml").string());
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  for (const char* s : {"models[0] kan: 4 configuration(s) x 2 seed(s) -> 8 trial(s)", "depth: 0, 1", "grid_size: 3, 5",
+                        "models[1] mlp: 4 configuration(s) x 2 seed(s) -> 8 trial(s)", "width: 8, 16",
+                        "total: 16 trial(s)", "core-hours", "(22 inputs, 1 output)"})
+    EXPECT_NE(r.output.find(s), std::string::npos) << s << "\n" << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "tiny.h5"));
+}
+
+TEST(CliValidate, BadConfigExits2WithPosition) {
+  TempDir dir;
+  write_file(dir / "scan.yaml", "name: x\ntask: regresion\n");
+  const auto r = run_command(kanscan_binary() + " validate " + (dir / "scan.yaml").string());
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("scan.yaml:2:7: task: expected one of classification | regression, got 'regresion'; did you "
+                          "mean 'regression'?"),
+            std::string::npos)
+      << r.output;
+}
+
+TEST(CliValidate, DocsScanFormatIsUpToDateWithTheKeyTable) {
+  const std::string doc = read_file(source_dir() + "/docs/scan-format.md");
+  const std::string keys = io::describe_keys_markdown();
+  EXPECT_NE(doc.find(keys), std::string::npos)
+      << "docs/scan-format.md is out of date: regenerate the key reference with `kanscan validate --describe-keys`";
+}
