@@ -193,6 +193,7 @@ std::vector<AxisRow> axis_table(const std::vector<ConfigGroup>& groups, const Me
   std::vector<std::string> models;
   for (const auto& g : groups)
     if (std::find(models.begin(), models.end(), g.model) == models.end()) models.push_back(g.model);
+  std::sort(models.begin(), models.end());
   for (const auto& model : models) {
     std::vector<std::string> axes;
     for (const auto& g : groups)
@@ -255,11 +256,7 @@ std::vector<BudgetRow> matched_budgets(const std::vector<ConfigGroup>& groups, c
     const double hi = std::pow(10.0, double(key.first + 1) / bins_per_decade);
     out.push_back({lo, hi, key.second, i});
   }
-  // Within a bin keep models in order of first appearance (map order is alphabetical).
-  std::stable_sort(out.begin(), out.end(), [&](const BudgetRow& a, const BudgetRow& b) {
-    if (a.lo != b.lo) return a.lo < b.lo;
-    return std::find(models.begin(), models.end(), a.model) < std::find(models.begin(), models.end(), b.model);
-  });
+  // Map order: bin, then model name.
   return out;
 }
 

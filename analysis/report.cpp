@@ -13,6 +13,8 @@
 #include "analysis/kan_functions.hpp"
 #include "analysis/pareto.hpp"
 #include "framework/error.hpp"
+#include "io/config.hpp"
+#include "io/data.hpp"
 #include "io/h5.hpp"
 
 namespace kanscan::analysis {
@@ -37,7 +39,10 @@ std::string num(double v, int digits = 6) {
 std::string pm(const Stats& s, int prec = 4) {
   if (s.n == 0) return "n/a";
   if (s.n == 1) return fmt::format("{:.{}f} (n=1)", s.mean, prec);
-  return fmt::format("{:.{}f} ± {:.{}f} (n={})", s.mean, prec, s.std, prec, s.n);
+  // A spread below the printed precision is still shown, not rounded to zero.
+  const std::string sd = s.std > 0 && s.std < 0.5 * std::pow(10.0, -prec) ? fmt::format("{:.1g}", s.std)
+                                                                           : fmt::format("{:.{}f}", s.std, prec);
+  return fmt::format("{:.{}f} ± {} (n={})", s.mean, prec, sd, s.n);
 }
 
 // Writes text to dir/name through a temporary file so a crash never leaves half a file.
@@ -59,6 +64,7 @@ struct Events {
   std::vector<int> labels;
   std::vector<float> weights;
   std::vector<std::string> names;
+  std::vector<std::int64_t> rows;  // row in the data file of each event (empty = identity)
 };
 
 // Fixed-length strings as h5py and numpy write them (null-padded, possibly using every byte),
@@ -112,21 +118,82 @@ Events read_events(const std::string& path) {
   return e;
 }
 
-// Where the scan's events are: --data, a root attribute, or a relative `path:` in the YAML
-// resolved against the results file's directory. Generated data is found through data_file.
-std::string find_data_file(const ResultsFile& file, const AnalyzeOptions& o, std::vector<std::string>& notes) {
-  if (!o.data_file.empty()) return o.data_file;
-  const std::string attr = file.attribute("data_file");
-  if (!attr.empty()) {
-    if (fs::exists(attr)) return attr;
-    const fs::path rel = fs::path(file.path()).parent_path() / attr;
-    if (fs::exists(rel)) return rel.string();
-    notes.push_back("data file " + attr + " (from the results file) not found; pass --data");
-    return "";
+// The scan's events from its own definition (/scan/config_yaml): the generator is rerun
+// through io::load_data (deterministic for the recorded seed; the scan's cache next to the
+// results file is used when present, otherwise the events are generated in memory), or the
+// user's data path is read relative to the results file.
+bool events_from_config(const ResultsFile& file, Events& e, std::vector<std::string>& notes) {
+  const std::string yaml = file.config_yaml();
+  if (yaml.empty()) return false;
+  io::ScanConfig scan;
+  try {
+    scan = io::parse_scan_config(yaml, file.path() + ":/scan/config_yaml");
+  } catch (const InputError& err) {
+    notes.push_back(std::string("cannot read the scan definition stored in the results file: ") + err.what());
+    return false;
   }
-  notes.push_back("no data file recorded in the results file; pass --data DATA.h5 for the spline-vs-LLR study and a "
-                  "data-based feature importance");
-  return "";
+  const fs::path dir = fs::path(file.path()).parent_path();
+  if (!scan.data.path.empty() && fs::path(scan.data.path).is_relative()) {
+    const fs::path rel = dir / scan.data.path;
+    if (fs::exists(rel)) scan.data.path = rel.string();
+  }
+  fs::path cache = scan.cache_dir.empty() ? dir / "kanscan-cache" : fs::path(scan.cache_dir);
+  if (cache.is_relative() && !scan.cache_dir.empty()) cache = dir / cache;
+  const std::string cache_dir = fs::is_directory(cache) ? cache.string() : "";
+  try {
+    const DataSplit split = io::load_data(scan.data, scan.task, cache_dir);
+    const Dataset* parts[] = {&split.train, &split.val, &split.test};
+    e = Events{};
+    e.f = split.test.n_features();
+    e.names = split.test.feature_names;
+    for (const Dataset* d : parts) {
+      const std::size_t rows = d->size();
+      for (std::size_t k = 0; k < rows; ++k) {
+        const std::int64_t row = d->index.empty() ? -1 : d->index[k];
+        e.features.insert(e.features.end(), d->features.row(Eigen::Index(k)).data(),
+                          d->features.row(Eigen::Index(k)).data() + e.f);
+        if (!d->labels.empty()) e.labels.push_back(d->labels[k]);
+        if (!d->weights.empty()) e.weights.push_back(d->weights[k]);
+        e.rows.push_back(row);
+      }
+    }
+    e.n = e.rows.size();
+    if (e.weights.size() != e.n) e.weights.clear();
+    if (e.labels.size() != e.n) e.labels.clear();
+    if (e.names.size() != e.f) {
+      e.names.clear();
+      for (std::size_t i = 0; i < e.f; ++i) e.names.push_back(fmt::format("x{}", i));
+    }
+    return true;
+  } catch (const InputError& err) {
+    notes.push_back(std::string("cannot load the scan's data for the spline-vs-LLR study: ") + err.what());
+    return false;
+  }
+}
+
+// The events: --data, a data_file root attribute, or the scan definition in the file.
+bool find_events(const ResultsFile& file, const AnalyzeOptions& o, Events& e, std::vector<std::string>& notes) {
+  std::string path = o.data_file;
+  if (path.empty()) {
+    const std::string attr = file.attribute("data_file");
+    if (!attr.empty()) {
+      const fs::path rel = fs::path(file.path()).parent_path() / attr;
+      path = fs::exists(attr) ? attr : rel.string();
+    }
+  }
+  if (!path.empty()) {
+    try {
+      e = read_events(path);
+      return true;
+    } catch (const InputError& err) {
+      notes.push_back(std::string("data file unreadable, spline-vs-LLR study skipped: ") + err.what());
+      return false;
+    }
+  }
+  if (events_from_config(file, e, notes)) return true;
+  notes.push_back("no events found; pass --data DATA.h5 for the spline-vs-LLR study and a data-based feature "
+                  "importance");
+  return false;
 }
 
 std::string fmt_budget(double lo, double hi) { return fmt::format("[{}, {})", num(lo, 3), num(hi, 3)); }
@@ -181,6 +248,8 @@ Report analyze(const ResultsFile& file, const AnalyzeOptions& o) {
   r.configs = aggregate_seeds(t, r.metric);
   for (const auto& g : r.configs)
     if (std::find(r.models.begin(), r.models.end(), g.model) == r.models.end()) r.models.push_back(g.model);
+  // Alphabetical, not completion order, so that reruns print the same tables.
+  std::sort(r.models.begin(), r.models.end());
 
   // Fronts over configurations (seed means), overall and per model type.
   auto front_of = [&](const std::string& model) {
@@ -429,17 +498,7 @@ std::vector<std::string> write_outputs(const ResultsFile& file, Report& r, const
   }
   Events events;
   bool have_events = false;
-  if (!studies.empty()) {
-    const std::string data = find_data_file(file, o, r.notes);
-    if (!data.empty()) {
-      try {
-        events = read_events(data);
-        have_events = true;
-      } catch (const InputError& e) {
-        r.notes.push_back(std::string("data file unreadable, spline-vs-LLR study skipped: ") + e.what());
-      }
-    }
-  }
+  if (!studies.empty()) have_events = find_events(file, o, events, r.notes);
   bool llr_written = false;
   for (const auto& [id, single] : studies) {
     const ModelState m = file.read_model(id);
@@ -462,10 +521,18 @@ std::vector<std::string> write_outputs(const ResultsFile& file, Report& r, const
     if (events_match) {
       const TrialData td = file.read_trial(id, true);
       const std::size_t cap = 5000;
+      std::map<std::int64_t, std::size_t> position;  // data-file row -> event
+      for (std::size_t k = 0; k < events.rows.size(); ++k) position.emplace(events.rows[k], k);
       for (auto row : td.test_index) {
-        if (row < 0 || static_cast<std::size_t>(row) >= events.n) continue;
-        samples.insert(samples.end(), events.features.begin() + row * events.f,
-                       events.features.begin() + (row + 1) * events.f);
+        std::size_t k = static_cast<std::size_t>(row);
+        if (!events.rows.empty()) {
+          const auto it = position.find(row);
+          if (it == position.end()) continue;
+          k = it->second;
+        }
+        if (row < 0 || k >= events.n) continue;
+        samples.insert(samples.end(), events.features.begin() + std::ptrdiff_t(k * events.f),
+                       events.features.begin() + std::ptrdiff_t((k + 1) * events.f));
         if (samples.size() / events.f >= cap) break;
       }
     }
