@@ -468,6 +468,7 @@ std::vector<std::string> write_outputs(const ResultsFile& file, Report& r, const
            oriented(r.metric, metric_mean(r.configs[b], r.metric));
   });
   std::vector<std::pair<std::string, bool>> studies;  // (trial, single layer)
+  std::map<std::string, std::string> study_label;
   bool have_multi = false;
   for (auto i : order) {
     if (studies.size() >= o.max_kan_studies) break;
@@ -493,6 +494,7 @@ std::vector<std::string> write_outputs(const ResultsFile& file, Report& r, const
     const bool single = m.layers.size() == 1;
     if (single || !have_multi) {
       studies.emplace_back(id, single);
+      study_label[id] = r.label(r.configs[i]);
       have_multi = have_multi || !single;
     }
   }
@@ -603,7 +605,8 @@ std::vector<std::string> write_outputs(const ResultsFile& file, Report& r, const
         llr_written = true;
       }
     }
-    kan_studies.push_back({{"trial", id}, {"single_layer", single}, {"n_features", shape.in}, {"n_out", shape.out}});
+    kan_studies.push_back({{"trial", id}, {"label", study_label[id]}, {"single_layer", single},
+                           {"n_features", shape.in}, {"n_out", shape.out}});
   }
   if (studies.empty()) r.notes.push_back("no stored KAN model among the best configurations: no spline/importance plots");
 
