@@ -159,6 +159,15 @@ std::vector<ConfigGroup> aggregate_seeds(const TrialsTable& t, const MetricSpec&
     groups[it->second].rows.push_back(r);
   }
   const Column* ids = t.find("trial_id");
+  // Rows are in completion order, which depends on scheduling (rank and thread counts): order
+  // seeds by (seed, id) and configurations by (model, size, label) so every output is the same
+  // for the same results.
+  for (auto& g : groups)
+    std::sort(g.rows.begin(), g.rows.end(), [&](std::size_t a, std::size_t b) {
+      const double sa = t.number("seed", a), sb = t.number("seed", b);
+      if (sa != sb && !std::isnan(sa) && !std::isnan(sb)) return sa < sb;
+      return ids->text(a) < ids->text(b);
+    });
   for (auto& g : groups) {
     std::vector<std::size_t> ok;
     for (auto r : g.rows) {
@@ -185,6 +194,11 @@ std::vector<ConfigGroup> aggregate_seeds(const TrialsTable& t, const MetricSpec&
       }
     }
   }
+  std::stable_sort(groups.begin(), groups.end(), [](const ConfigGroup& a, const ConfigGroup& b) {
+    if (a.model != b.model) return a.model < b.model;
+    if (a.n_params != b.n_params && !std::isnan(a.n_params) && !std::isnan(b.n_params)) return a.n_params < b.n_params;
+    return a.label() < b.label();
+  });
   return groups;
 }
 
