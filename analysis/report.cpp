@@ -12,6 +12,7 @@
 
 #include "analysis/kan_functions.hpp"
 #include "analysis/pareto.hpp"
+#include "framework/metrics.hpp"
 #include "framework/error.hpp"
 #include "io/config.hpp"
 #include "io/data.hpp"
@@ -336,6 +337,18 @@ std::string format_summary(const Report& r, const AnalyzeOptions& o) {
       s << "\n";
     }
   }
+  if (!r.working_points.empty()) {
+    s << "\nworking points of the front (test set; Z: Asimov significance of the test sample at its best cut):\n";
+    s << fmt::format("  {:>9}  {:>10}  {:>11}  {:>12}  {:>8}  {:>8}  {:>6}  {}\n", "params", "eff@rej.9", "eff@rej.99",
+                     "1/fpr@eff.5", "acc@0.5", "acc best", "Z", "configuration");
+    for (const auto& w : r.working_points) {
+      s << fmt::format("  {:>9}  {:>10.4f}  {:>11.4f}  {:>12.1f}", num(w.n_params), w.eff_at_rej90, w.eff_at_rej99,
+                       w.inv_fpr_at_eff50);
+      if (w.with_events) s << fmt::format("  {:>8.4f}  {:>8.4f}  {:>6.1f}", w.accuracy_05, w.best_accuracy, w.z);
+      else s << fmt::format("  {:>8}  {:>8}  {:>6}", "-", "-", "-");
+      s << "  " << w.label << "\n";
+    }
+  }
   if (!r.axes.empty()) {
     s << fmt::format("\nbest {} per axis value:\n", r.metric.name);
     std::string last;
@@ -500,7 +513,7 @@ std::vector<std::string> write_outputs(const ResultsFile& file, Report& r, const
   }
   Events events;
   bool have_events = false;
-  if (!studies.empty()) have_events = find_events(file, o, events, r.notes);
+  if (!studies.empty() || r.task == "classification") have_events = find_events(file, o, events, r.notes);
   bool llr_written = false;
   for (const auto& [id, single] : studies) {
     const ModelState m = file.read_model(id);
@@ -609,6 +622,89 @@ std::vector<std::string> write_outputs(const ResultsFile& file, Report& r, const
                            {"n_features", shape.in}, {"n_out", shape.out}});
   }
   if (studies.empty()) r.notes.push_back("no stored KAN model among the best configurations: no spline/importance plots");
+
+  // Working points of the overall front.
+  r.working_points.clear();
+  if (r.task == "classification" && r.fronts.count("all")) {
+    std::map<std::int64_t, std::size_t> position;
+    for (std::size_t k = 0; k < events.rows.size(); ++k) position.emplace(events.rows[k], k);
+    for (auto i : r.fronts.at("all")) {
+      const ConfigGroup& g = r.configs[i];
+      if (!file.has_trial_group(g.best_trial)) continue;
+      const TrialData td = file.read_trial(g.best_trial, true);
+      if (td.roc_fpr.size() < 2) continue;
+      WorkingPoint w;
+      w.trial = g.best_trial;
+      w.label = r.label(g);
+      w.n_params = g.n_params;
+      metrics::Roc roc;
+      roc.fpr = td.roc_fpr;
+      roc.tpr = td.roc_tpr;
+      try {
+        w.eff_at_rej90 = metrics::signal_efficiency_at_rejection(roc, 0.9);
+        w.eff_at_rej99 = metrics::signal_efficiency_at_rejection(roc, 0.99);
+        w.rej_at_eff50 = metrics::rejection_at_signal_efficiency(roc, 0.5);
+        w.inv_fpr_at_eff50 = w.rej_at_eff50 < 1.0 ? 1.0 / (1.0 - w.rej_at_eff50) : INFINITY;
+      } catch (const InputError& e) {
+        r.notes.push_back("trial " + w.trial + ": ROC unusable: " + e.what());
+        continue;
+      }
+      // Event-level numbers need each test event's label: binary predictions [N] and events.
+      if (have_events && !events.labels.empty() && td.prediction_cols == 1 &&
+          td.test_index.size() == td.test_predictions.size()) {
+        std::vector<float> score, weight;
+        std::vector<int> label;
+        for (std::size_t k = 0; k < td.test_index.size(); ++k) {
+          const std::int64_t row = td.test_index[k];
+          std::size_t e = static_cast<std::size_t>(row);
+          if (!events.rows.empty()) {
+            const auto it = position.find(row);
+            if (it == position.end()) continue;
+            e = it->second;
+          }
+          if (row < 0 || e >= events.n) continue;
+          score.push_back(static_cast<float>(td.test_predictions[k]));
+          label.push_back(events.labels[e]);
+          if (!events.weights.empty()) weight.push_back(events.weights[e]);
+        }
+        try {
+          if (score.size() == td.test_index.size()) {
+            w.accuracy_05 = metrics::accuracy(score, label, 0.5, weight);
+            const auto best = metrics::best_accuracy(score, label, weight);
+            w.best_accuracy = best.value;
+            w.best_accuracy_threshold = best.threshold;
+            const auto z = metrics::best_significance(score, label, weight);
+            w.z = z.z;
+            w.z_threshold = z.threshold;
+            w.z_s = z.s;
+            w.z_b = z.b;
+            w.with_events = true;
+          }
+        } catch (const std::exception& e) {
+          r.notes.push_back("trial " + w.trial + ": test predictions unusable: " + e.what());
+        }
+      }
+      r.working_points.push_back(w);
+    }
+    if (!r.working_points.empty()) {
+      std::ostringstream s;
+      s << "trial,label,n_params,sig_eff_at_bkg_rej_0.9,sig_eff_at_bkg_rej_0.99,bkg_rej_at_sig_eff_0.5,"
+           "inv_bkg_eff_at_sig_eff_0.5,accuracy_at_0.5,best_accuracy,best_accuracy_threshold,"
+           "significance,significance_threshold,significance_s,significance_b\n";
+      for (const auto& w : r.working_points) {
+        s << csv_field(w.trial) << "," << csv_field(w.label) << "," << num(w.n_params, 12) << ","
+          << num(w.eff_at_rej90, 8) << "," << num(w.eff_at_rej99, 8) << "," << num(w.rej_at_eff50, 8) << ","
+          << num(w.inv_fpr_at_eff50, 8);
+        if (w.with_events)
+          s << "," << num(w.accuracy_05, 8) << "," << num(w.best_accuracy, 8) << "," << num(w.best_accuracy_threshold, 8)
+            << "," << num(w.z, 8) << "," << num(w.z_threshold, 8) << "," << num(w.z_s, 10) << "," << num(w.z_b, 10);
+        else
+          s << ",,,,,,,";
+        s << "\n";
+      }
+      put("working_points.csv", s.str());
+    }
+  }
 
   // Manifest for plots.py.
   nlohmann::json j;
