@@ -253,13 +253,12 @@ std::vector<AxisRow> axis_table(const std::vector<ConfigGroup>& groups, const Me
 
 std::vector<BudgetRow> matched_budgets(const std::vector<ConfigGroup>& groups, const MetricSpec& primary,
                                        int bins_per_decade) {
+  if (bins_per_decade < 1) bins_per_decade = 1;
   std::map<std::pair<long, std::string>, std::size_t> best;  // (bin, model) -> group
-  std::vector<std::string> models;
   for (std::size_t i = 0; i < groups.size(); ++i) {
     const auto& g = groups[i];
     const double m = mean_of(g, primary);
     if (g.n_ok == 0 || std::isnan(m) || !(g.n_params > 0)) continue;
-    if (std::find(models.begin(), models.end(), g.model) == models.end()) models.push_back(g.model);
     const long bin = static_cast<long>(std::floor(std::log10(g.n_params) * bins_per_decade + 1e-9));
     auto [it, inserted] = best.emplace(std::make_pair(bin, g.model), i);
     if (!inserted && better(primary, m, mean_of(groups[it->second], primary))) it->second = i;

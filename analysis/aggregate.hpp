@@ -16,6 +16,7 @@ struct Stats {
   std::size_t n = 0;         // finite values used; mean and std are NaN when n = 0
 };
 // NaN and inf values are skipped (a diverged seed must not poison its configuration's mean).
+// Serial, summed in the given order: deterministic.
 Stats summarize(std::span<const double> values);
 
 // What a /trials column means to the analysis. Anything not recognised is an axis, so new

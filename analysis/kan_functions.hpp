@@ -42,6 +42,7 @@ std::vector<double> kan_feature_importance(const ModelState& m, std::span<const 
 // One feature's histogram-based log-likelihood ratio ln(p_sig(x) / p_bkg(x)) with both
 // densities normalised to unit area; bins where either class has fewer than min_count raw
 // events are left out. Range: the [0.5 %, 99.5 %] quantiles of the pooled sample.
+// Serial; deterministic.
 struct LlrCurve {
   std::vector<double> center, llr, err;  // err: Poisson approximation sqrt(1/n_s + 1/n_b)
 };
