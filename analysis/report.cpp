@@ -68,32 +68,6 @@ struct Events {
   std::vector<std::int64_t> rows;  // row in the data file of each event (empty = identity)
 };
 
-// Fixed-length strings as h5py and numpy write them (null-padded, possibly using every byte),
-// or variable-length ones.
-std::vector<std::string> read_names(const h5::Group& g, const std::string& name) {
-  h5::Handle dset(H5Dopen2(g.id(), name.c_str(), H5P_DEFAULT), H5Dclose);
-  h5::Handle ftype(H5Dget_type(dset.id()), H5Tclose);
-  if (!dset || H5Tget_class(ftype.id()) != H5T_STRING || H5Tis_variable_str(ftype.id()) > 0)
-    return g.read_strings(name);
-  h5::Handle space(H5Dget_space(dset.id()), H5Sclose);
-  if (H5Sget_simple_extent_ndims(space.id()) != 1) return {};
-  hsize_t n = 0;
-  H5Sget_simple_extent_dims(space.id(), &n, nullptr);
-  const std::size_t len = H5Tget_size(ftype.id());
-  h5::Handle mtype(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(mtype.id(), len);
-  H5Tset_strpad(mtype.id(), H5T_STR_NULLPAD);
-  std::vector<char> buf(n * len, '\0');
-  if (n && H5Dread(dset.id(), mtype.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) < 0) return {};
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < n; ++i) {
-    std::string s(buf.data() + i * len, len);
-    s.erase(std::min(s.find('\0'), s.size()));
-    out.push_back(s);
-  }
-  return out;
-}
-
 Events read_events(const std::string& path) {
   h5::File file(path, h5::File::Mode::read_only);
   const h5::Group r = file.root();
@@ -108,7 +82,7 @@ Events read_events(const std::string& path) {
     e.labels.assign(l.data.begin(), l.data.end());
   }
   if (r.is_dataset("weights")) e.weights = r.read_float("weights").data;
-  if (r.is_dataset("feature_names")) e.names = read_names(r, "feature_names");
+  if (r.is_dataset("feature_names")) e.names = r.read_strings("feature_names");
   if (!e.labels.empty() && e.labels.size() != e.n)
     throw InputError(Location{path, -1, -1, "/labels"}, "length differs from /features rows");
   if (!e.weights.empty() && e.weights.size() != e.n) e.weights.clear();

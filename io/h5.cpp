@@ -212,11 +212,14 @@ std::vector<std::string> Group::read_strings(const std::string& name) const {
     Handle mtype(H5Tcopy(H5T_C_S1), H5Tclose);
     H5Tset_size(mtype.id(), len);
     H5Tset_cset(mtype.id(), H5Tget_cset(ftype.id()));
+    // Null-padded in memory: a string that uses every byte (as h5py/numpy write them) keeps its
+    // last character; a null-terminated memory type would drop it in the conversion.
+    H5Tset_strpad(mtype.id(), H5T_STR_NULLPAD);
     if (n && H5Dread(dset.id(), mtype.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) < 0)
       fail(where(name), "cannot read strings");
     for (std::size_t i = 0; i < n; ++i) {
       std::string s(buf.data() + i * len, len);
-      s.erase(s.find_last_not_of('\0') + 1);
+      s.erase(std::min(s.find('\0'), s.size()));
       out.push_back(s);
     }
   }
@@ -276,8 +279,9 @@ std::string Group::attr_string(const std::string& name) const {
   Handle mtype(H5Tcopy(H5T_C_S1), H5Tclose);
   H5Tset_size(mtype.id(), len);
   H5Tset_cset(mtype.id(), H5Tget_cset(ftype.id()));
+  H5Tset_strpad(mtype.id(), H5T_STR_NULLPAD);
   if (H5Aread(attr.id(), mtype.id(), out.data()) < 0) fail(where(), "cannot read attribute " + name);
-  out.erase(out.find_last_not_of('\0') + 1);
+  out.erase(std::min(out.find('\0'), out.size()));
   return out;
 }
 

@@ -86,3 +86,27 @@ TEST(H5, BadFilesAreInputErrorsNamingTheFile) {
   EXPECT_THROW(f.root().read_double("absent"), InputError);
   EXPECT_THROW(f.root().open_group("absent"), InputError);
 }
+
+TEST(H5, FixedLengthStringsUsingEveryByteKeepTheirLastCharacter) {
+  // h5py/numpy write fixed-length, null-padded strings ("S7" holds "delta_r" with no terminator).
+  test::TempDir dir;
+  const std::string path = (dir / "fixed.h5").string();
+  {
+    h5::File f(path, h5::File::Mode::create_truncate);
+    h5::Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(type.id(), 7);
+    H5Tset_strpad(type.id(), H5T_STR_NULLPAD);
+    const hsize_t dims[1] = {2};
+    h5::Handle space(H5Screate_simple(1, dims, nullptr), H5Sclose);
+    h5::Handle dset(H5Dcreate2(f.root().id(), "names", type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                    H5Dclose);
+    const char data[14] = {'d', 'e', 'l', 't', 'a', '_', 'r', 'p', 't', '\0', '\0', '\0', '\0', '\0'};
+    ASSERT_GE(H5Dwrite(dset.id(), type.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data), 0);
+    h5::Handle aspace(H5Screate(H5S_SCALAR), H5Sclose);
+    h5::Handle attr(H5Acreate2(f.root().id(), "label", type.id(), aspace.id(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+    ASSERT_GE(H5Awrite(attr.id(), type.id(), data), 0);
+  }
+  h5::File f(path, h5::File::Mode::read_only);
+  EXPECT_EQ(f.root().read_strings("names"), (std::vector<std::string>{"delta_r", "pt"}));
+  EXPECT_EQ(f.root().attr_string("label"), "delta_r");
+}
