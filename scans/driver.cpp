@@ -296,7 +296,7 @@ int run_scan(Communicator& comm, const RunOptions& opts, const Hooks& hooks) {
 
   int code = 0;
   if (stats.stopped || stats.abandoned) {
-    store->publish();
+    store->finish();  // everything recorded so far becomes the results file; the journal stays
     const int sig = g_signal.load();
     code = sig > 0 ? 128 + sig : kExitInterrupted;
     std::cerr << fmt::format(
