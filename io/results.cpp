@@ -313,6 +313,7 @@ ResultStore::ResultStore(const std::string& out_path, StoreSchema schema, Mode m
     }
     write_record(rec);
     resume_.completed[rec.trial_id] = rec.outcome.ok ? "ok" : "failed";
+    resume_.metrics[rec.trial_id] = rec.outcome.metrics;
   });
   resume_.torn_bytes = journal_->torn_bytes();
   if (!have_header) {

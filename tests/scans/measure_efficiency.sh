@@ -30,7 +30,7 @@ for i in $(seq 1 "$repeats"); do
     t0=$(date +%s.%N)
     "${launcher[@]}" "$bin" run "$scan" --out "$out" --cache-dir "$work/cache" --progress-seconds 1000 >/dev/null 2>&1
     t1=$(date +%s.%N)
-    wall=$(echo "$t1 - $t0" | bc -l)
+    wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
     printf 'run %d, %d rank(s): wall %.2f s; %s\n' "$i" "$n" "$wall" "$(utilisation "$out" "$n" "$wall")"
   done
 done
@@ -45,7 +45,7 @@ if [[ -x $harness ]]; then
       t0=$(date +%s.%N)
       "${launcher[@]}" "$harness" "$scan" --out "$out" --sleep-ms 250 --progress-seconds 1000 >/dev/null 2>&1
       t1=$(date +%s.%N)
-      wall=$(echo "$t1 - $t0" | bc -l)
+      wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
       printf 'synthetic run %d, %d rank(s): wall %.2f s; %s\n' "$i" "$n" "$wall" "$(utilisation "$out" "$n" "$wall")"
     done
   done

@@ -90,11 +90,7 @@ pid_t rank_pid(pid_t parent, int rank) {
 }
 
 std::size_t records_now(const std::string& out) {
-  try {
-    return journal_records(out).size();
-  } catch (const std::exception&) {
-    return 0;  // not created yet
-  }
+  return journal_count(out);
 }
 
 std::string cmd(int ranks, const TempDir& dir, const std::string& out, bool resume) {
@@ -184,4 +180,28 @@ TEST_F(FaultKill, RepeatedKillsOfAPlainProcessThenResume) {
   for (std::size_t after : {1u, 3u, 2u}) before = run_and_kill(0, 0, "plain.h5", after, true);
   ASSERT_LT(before.size(), 24u);
   resume_and_check(2, "plain.h5", before);
+}
+
+TEST_F(FaultKill, SigtermAndSigintStopCleanlyAndResumeContinues) {
+  const std::string out = "sig.h5", path = (dir_ / out).string();
+  std::vector<io::TrialRecord> before;
+  for (int sig : {SIGTERM, SIGINT}) {
+    const bool resume = sig == SIGINT;
+    const pid_t pid = launch(cmd(0, dir_, out, resume));
+    const std::size_t start = records_now(path);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (records_now(path) < start + 3 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    kill(pid, sig);
+    EXPECT_EQ(wait_for(pid, std::chrono::seconds(60)), 128 + sig);
+    const std::string log = read_file(dir_ / (out + ".log"));
+    EXPECT_NE(log.find(sig == SIGTERM ? "stopped by SIGTERM" : "stopped by SIGINT"), std::string::npos) << log;
+    EXPECT_NE(log.find("--resume"), std::string::npos) << log;
+    before = journal_records(path);
+    // Stopped cleanly: the results file holds every recorded trial and no working file is left.
+    EXPECT_EQ(trials_rows(path), static_cast<long long>(before.size()));
+    EXPECT_FALSE(std::filesystem::exists(path + ".work"));
+  }
+  ASSERT_LT(before.size(), 24u);
+  resume_and_check(2, out, before);
 }

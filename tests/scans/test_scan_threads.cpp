@@ -73,7 +73,7 @@ TEST(ScanThreads, StopThenResumeRunsEachTrialOnceAndNeverRerunsFinishedOnes) {
   setenv("KANSCAN_TEST_RUN_LOG", log1.c_str(), 1);
   std::thread stopper([&] {
     // Stop once a few trials are in the journal (the scan itself takes ~0.5 s on 3 ranks).
-    for (int i = 0; i < 2000 && journal_records((dir / "s.h5").string()).size() < 6; ++i)
+    for (int i = 0; i < 2000 && journal_count((dir / "s.h5").string()) < 6; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     stop = true;
   });
