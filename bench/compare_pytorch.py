@@ -95,7 +95,7 @@ def run_kanscan(binary, kind, widths, grid, threads, batch, seconds):
     out = {}
     for mode in ("train", "infer"):
         name = f"{mode}/{model_name(kind, widths, grid)}/b{batch}/t{threads}"
-        cmd = [binary, f"--benchmark_filter=^{name}$", "--benchmark_format=json",
+        cmd = [binary, f"--benchmark_filter=^{name}(/real_time)?$", "--benchmark_format=json",
                f"--benchmark_min_time={seconds}"]
         res = subprocess.run(cmd, capture_output=True, text=True, check=True)
         data = json.loads(res.stdout)

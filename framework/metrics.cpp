@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <numeric>
 
@@ -15,39 +16,71 @@ void check_sizes(std::size_t n, std::size_t labels, std::size_t weights) {
   if (weights != 0 && weights != n) throw InputError("metrics: weights and scores differ in length");
 }
 
+// Cumulative weighted signal/background counts per group of equal scores, scores descending.
+// Shared by the ROC and every threshold scan so that they agree on ties.
+struct Cumulative {
+  std::vector<double> tp, fp, score;  // after including group g (score = that group's score)
+  double pos = 0, neg = 0;
+};
+
+Cumulative cumulate(std::span<const float> scores, std::span<const int> labels, std::span<const float> weights) {
+  const std::size_t n = scores.size();
+  check_sizes(n, labels.size(), weights.size());
+  for (std::size_t i = 0; i < n; ++i)
+    if (std::isnan(scores[i]))
+      throw NumericalError("metrics: score of event " + std::to_string(i) + " is NaN");
+  // Sort (score, index) pairs rather than indices into scores: contiguous keys sort ~2x
+  // faster on 10^6 events. Index breaks ties, so the order (and every sum) is fully determined.
+  struct Key {
+    float score;
+    std::uint32_t index;
+  };
+  if (n > std::numeric_limits<std::uint32_t>::max()) throw InputError("metrics: more than 2^32 events");
+  std::vector<Key> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = {scores[i], static_cast<std::uint32_t>(i)};
+  std::sort(order.begin(), order.end(), [](const Key& a, const Key& b) {
+    return a.score != b.score ? a.score > b.score : a.index < b.index;
+  });
+  Cumulative c;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double w = weights.empty() ? 1.0 : weights[i];
+    (labels[i] != 0 ? c.pos : c.neg) += w;
+  }
+  if (!(c.pos > 0) || !(c.neg > 0))
+    throw InputError("ROC/AUC needs both classes; got " +
+                     std::string(c.pos > 0 ? "only signal" : c.neg > 0 ? "only background" : "no weighted") +
+                     " events");
+  double tp = 0, fp = 0;
+  for (std::size_t k = 0; k < n;) {
+    const float s = order[k].score;
+    for (; k < n && order[k].score == s; ++k) {
+      const std::size_t i = order[k].index;
+      const double w = weights.empty() ? 1.0 : weights[i];
+      (labels[i] != 0 ? tp : fp) += w;
+    }
+    c.tp.push_back(tp);
+    c.fp.push_back(fp);
+    c.score.push_back(s);
+  }
+  return c;
+}
+
 }  // namespace
 
 Roc roc_curve(std::span<const float> scores, std::span<const int> labels,
               std::span<const float> weights) {
-  const std::size_t n = scores.size();
-  check_sizes(n, labels.size(), weights.size());
-  std::vector<std::size_t> order(n);
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t a, std::size_t b) { return scores[a] > scores[b]; });
-  double pos = 0, neg = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const double w = weights.empty() ? 1.0 : weights[i];
-    (labels[i] != 0 ? pos : neg) += w;
-  }
-  if (!(pos > 0) || !(neg > 0))
-    throw InputError("ROC/AUC needs both classes; got " + std::string(pos > 0 ? "only signal" : "only background") +
-                     " events");
+  const Cumulative c = cumulate(scores, labels, weights);
   Roc roc;
+  roc.fpr.reserve(c.tp.size() + 1);
+  roc.tpr.reserve(c.tp.size() + 1);
+  roc.thresholds.reserve(c.tp.size() + 1);
   roc.fpr.push_back(0.0);
   roc.tpr.push_back(0.0);
   roc.thresholds.push_back(std::numeric_limits<double>::infinity());
-  double tp = 0, fp = 0;
-  for (std::size_t k = 0; k < n;) {
-    const float s = scores[order[k]];
-    for (; k < n && scores[order[k]] == s; ++k) {
-      const std::size_t i = order[k];
-      const double w = weights.empty() ? 1.0 : weights[i];
-      (labels[i] != 0 ? tp : fp) += w;
-    }
-    roc.fpr.push_back(fp / neg);
-    roc.tpr.push_back(tp / pos);
-    roc.thresholds.push_back(s);
+  for (std::size_t g = 0; g < c.tp.size(); ++g) {
+    roc.fpr.push_back(c.fp[g] / c.neg);
+    roc.tpr.push_back(c.tp[g] / c.pos);
+    roc.thresholds.push_back(c.score[g]);
   }
   return roc;
 }
@@ -97,6 +130,95 @@ std::vector<double> rmse_per_column(std::span<const float> pred, std::span<const
     }
   for (auto& v : out) v = rows ? std::sqrt(v / double(rows)) : 0.0;
   return out;
+}
+
+ThresholdChoice best_accuracy(std::span<const float> scores, std::span<const int> labels,
+                              std::span<const float> weights) {
+  const Cumulative c = cumulate(scores, labels, weights);
+  const double total = c.pos + c.neg;
+  // Cut "select none" first: all events called background.
+  ThresholdChoice best{c.neg / total, std::numeric_limits<double>::infinity()};
+  for (std::size_t g = 0; g < c.tp.size(); ++g) {
+    const double acc = (c.tp[g] + (c.neg - c.fp[g])) / total;
+    if (acc > best.value) best = {acc, c.score[g]};
+  }
+  return best;
+}
+
+double signal_efficiency_at_rejection(const Roc& roc, double rejection) {
+  if (roc.fpr.empty() || roc.fpr.size() != roc.tpr.size()) throw InputError("working point: empty ROC curve");
+  if (!(rejection >= 0.0 && rejection <= 1.0))
+    throw InputError("working point: background rejection must be in [0, 1], got " + std::to_string(rejection));
+  const double f = 1.0 - rejection;
+  // Last point with fpr <= f: the top of any vertical segment, i.e. the best efficiency there.
+  std::size_t i = 0;
+  while (i + 1 < roc.fpr.size() && roc.fpr[i + 1] <= f) ++i;
+  if (i + 1 == roc.fpr.size() || roc.fpr[i] == f) return roc.tpr[i];
+  const std::size_t j = i + 1;
+  return roc.tpr[i] + (roc.tpr[j] - roc.tpr[i]) * (f - roc.fpr[i]) / (roc.fpr[j] - roc.fpr[i]);
+}
+
+double rejection_at_signal_efficiency(const Roc& roc, double efficiency) {
+  if (roc.fpr.empty() || roc.fpr.size() != roc.tpr.size()) throw InputError("working point: empty ROC curve");
+  if (!(efficiency >= 0.0 && efficiency <= 1.0))
+    throw InputError("working point: signal efficiency must be in [0, 1], got " + std::to_string(efficiency));
+  std::size_t i = 0;
+  while (i < roc.tpr.size() && roc.tpr[i] < efficiency) ++i;
+  if (i == roc.tpr.size()) return 1.0 - roc.fpr.back();
+  if (roc.tpr[i] == efficiency || i == 0) return 1.0 - roc.fpr[i];
+  const double t0 = roc.tpr[i - 1], t1 = roc.tpr[i];
+  const double f = roc.fpr[i - 1] + (roc.fpr[i] - roc.fpr[i - 1]) * (efficiency - t0) / (t1 - t0);
+  return 1.0 - f;
+}
+
+double asimov_significance(double s, double b) {
+  if (!(s > 0)) return 0.0;
+  if (!(b > 0)) return std::numeric_limits<double>::infinity();
+  // log1p keeps the s << b limit accurate, where (s+b)ln(1+s/b) - s is a small difference.
+  const double q = 2.0 * ((s + b) * std::log1p(s / b) - s);
+  return std::sqrt(std::max(q, 0.0));
+}
+
+SignificanceChoice best_significance(std::span<const float> scores, std::span<const int> labels,
+                                     std::span<const float> weights, double signal_total,
+                                     double background_total, double min_background) {
+  const Cumulative c = cumulate(scores, labels, weights);
+  const double ks = signal_total > 0 ? signal_total / c.pos : 1.0;
+  const double kb = background_total > 0 ? background_total / c.neg : 1.0;
+  SignificanceChoice best{0.0, std::numeric_limits<double>::infinity(), 0.0, 0.0};
+  for (std::size_t g = 0; g < c.tp.size(); ++g) {
+    const double s = c.tp[g] * ks, b = c.fp[g] * kb;
+    if (b < min_background) continue;
+    const double z = asimov_significance(s, b);
+    if (z > best.z) best = {z, c.score[g], s, b};
+  }
+  return best;
+}
+
+RegressionMetrics regression_metrics(std::span<const float> pred, std::span<const float> truth,
+                                     std::size_t cols, std::span<const double> target_std) {
+  if (!target_std.empty() && target_std.size() != cols)
+    throw InputError("regression metrics: " + std::to_string(target_std.size()) + " target stds for " +
+                     std::to_string(cols) + " targets");
+  RegressionMetrics r;
+  r.mae = mae_per_column(pred, truth, cols);
+  r.rmse = rmse_per_column(pred, truth, cols);
+  r.mae_std.resize(cols);
+  r.rmse_std.resize(cols);
+  for (std::size_t c = 0; c < cols; ++c) {
+    const double sd = target_std.empty() ? 1.0 : target_std[c];
+    if (!(sd > 0)) throw InputError("regression metrics: target " + std::to_string(c) + " has std <= 0");
+    r.mae_std[c] = r.mae[c] / sd;
+    r.rmse_std[c] = r.rmse[c] / sd;
+  }
+  const auto mean = [cols](const std::vector<double>& v) {
+    return std::accumulate(v.begin(), v.end(), 0.0) / double(cols);
+  };
+  r.mae_mean = mean(r.mae);
+  r.rmse_mean = mean(r.rmse);
+  r.mae_std_mean = mean(r.mae_std);
+  r.rmse_std_mean = mean(r.rmse_std);
+  return r;
 }
 
 }  // namespace kanscan::metrics

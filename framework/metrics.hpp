@@ -11,7 +11,8 @@ struct Roc {
 };
 
 // ROC curve with ties grouped (one point per distinct score) and optional event weights
-// (empty = unit weights). Throws InputError if only one class is present.
+// (empty = unit weights). Throws InputError if only one class is present, NumericalError if a
+// score is NaN (a diverged model: the trainer turns it into a failed trial).
 Roc roc_curve(std::span<const float> scores, std::span<const int> labels,
               std::span<const float> weights = {});
 // Exact area under the ROC curve (trapezoids over tie groups = Mann-Whitney with ties
@@ -27,5 +28,54 @@ std::vector<double> mae_per_column(std::span<const float> pred, std::span<const 
                                    std::size_t cols);
 std::vector<double> rmse_per_column(std::span<const float> pred, std::span<const float> truth,
                                     std::size_t cols);
+
+// ---- Threshold scans over a ROC curve (all weighted, ties grouped like roc_curve) ----
+
+struct ThresholdChoice {
+  double value = 0;      // the metric at the chosen cut
+  double threshold = 0;  // events with score >= threshold are selected as signal
+};
+
+// Accuracy maximised over every cut between distinct scores (including "select all" and
+// "select none"). Ties go to the highest threshold reaching the maximum.
+ThresholdChoice best_accuracy(std::span<const float> scores, std::span<const int> labels,
+                              std::span<const float> weights = {});
+
+// Signal efficiency (TPR) at a fixed background rejection r = 1 - FPR, linearly interpolated
+// between ROC points; r in [0, 1]. Standard working points are r = 0.9, 0.99, 0.999.
+double signal_efficiency_at_rejection(const Roc& roc, double rejection);
+// Background rejection 1 - FPR at a fixed signal efficiency, linearly interpolated.
+double rejection_at_signal_efficiency(const Roc& roc, double efficiency);
+
+// Asimov discovery significance Z = sqrt(2((s+b) ln(1+s/b) - s)) for expected signal s and
+// background b (Cowan et al. 2011); Z -> s/sqrt(b) for s << b. Returns 0 when s <= 0 and
+// +inf when b <= 0 < s.
+double asimov_significance(double s, double b);
+
+struct SignificanceChoice {
+  double z = 0;          // best Z
+  double threshold = 0;  // cut (score >= threshold)
+  double s = 0, b = 0;   // expected signal/background passing the cut
+};
+// Z maximised over cuts. Passing weighted counts are scaled so that the whole sample
+// corresponds to `signal_total` signal and `background_total` background events
+// (<= 0 keeps the sample's own weighted totals). Cuts with b < min_background are skipped so
+// that a cut keeping a single signal event with no background does not give Z = inf.
+SignificanceChoice best_significance(std::span<const float> scores, std::span<const int> labels,
+                                     std::span<const float> weights = {}, double signal_total = 0,
+                                     double background_total = 0, double min_background = 1.0);
+
+// ---- Regression summaries ----
+
+struct RegressionMetrics {
+  // Per target (columns); "std" = in standardised units (divided by the target's std).
+  std::vector<double> mae, rmse, mae_std, rmse_std;
+  // Averages over targets of the per-target values.
+  double mae_mean = 0, rmse_mean = 0, mae_std_mean = 0, rmse_std_mean = 0;
+};
+// pred and truth are row-major [n, t] in physical units; target_std [t] are the training
+// standard deviations (empty = all 1, so physical and standardised coincide).
+RegressionMetrics regression_metrics(std::span<const float> pred, std::span<const float> truth,
+                                     std::size_t cols, std::span<const double> target_std = {});
 
 }  // namespace kanscan::metrics

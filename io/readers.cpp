@@ -106,6 +106,7 @@ std::vector<std::string> read_names(const h5::Group& root, const std::string& na
 void check_labels(const std::vector<std::int32_t>& labels, int n_classes_declared, const std::string& file,
                   const std::string& key, const std::vector<int>& lines, int& n_classes) {
   std::int32_t max_label = -1;
+  std::set<std::int32_t> present;
   for (std::size_t i = 0; i < labels.size(); ++i) {
     const auto l = labels[i];
     const bool bad = l < 0 || (n_classes_declared > 0 && l >= n_classes_declared);
@@ -115,10 +116,12 @@ void check_labels(const std::vector<std::int32_t>& labels, int n_classes_declare
       fail(file, key, fmt::format("label {} at row {} (0-based) outside the class range {}", l, i, range));
     }
     max_label = std::max(max_label, l);
+    if (present.size() < 2) present.insert(l);
   }
   n_classes = n_classes_declared > 0 ? n_classes_declared : max_label + 1;
-  if (n_classes < 2)
-    fail(file, key, fmt::format("expected class indices 0..C-1 with C >= 2; all labels are {}", max_label));
+  if (present.size() < 2)
+    fail(file, key,
+         fmt::format("expected class indices 0..C-1 with C >= 2 classes present; all labels are {}", max_label));
 }
 
 Dataset finish(Dataset d, const DataConfig& cfg, const std::string& file) {
@@ -285,6 +288,7 @@ Dataset read_csv_data(const std::string& path, Task task, const DataConfig& cfg)
   std::vector<std::string> header;
   while (std::getline(in, line)) {
     ++line_no;
+    if (line_no == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // UTF-8 byte-order mark
     if (blank(line) || line[0] == '#') continue;
     split_fields(line, header);
     break;
@@ -342,9 +346,12 @@ Dataset read_csv_data(const std::string& path, Task task, const DataConfig& cfg)
     for (std::size_t c : target_cols) targs.push_back(static_cast<float>(parse_number(fields[c], path, line_no, header[c])));
     if (label_col >= 0) {
       const double v = parse_number(fields[static_cast<std::size_t>(label_col)], path, line_no, cfg.label_column);
-      if (v != std::floor(v) || v < 0 || v > 1e9)
+      if (v != std::floor(v) || v > 1e9)
         fail_line(path, line_no, fmt::format("column {}: label '{}' is not a class index (an integer >= 0)", cfg.label_column,
                                              fields[static_cast<std::size_t>(label_col)]));
+      if (v < 0)
+        fail_line(path, line_no, fmt::format("column {}: label {} outside the class range (class indices are >= 0)",
+                                             cfg.label_column, v));
       labels.push_back(static_cast<std::int32_t>(v));
     }
     if (weight_col >= 0)

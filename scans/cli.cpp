@@ -21,6 +21,8 @@ int run(int argc, char** argv, Context& ctx) {
   add_run_command(app, ctx);
   add_validate_command(app, ctx);
   add_generate_command(app, ctx);
+  add_analyze_command(app, ctx);
+  add_predict_command(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -30,5 +30,7 @@ void add_info_command(CLI::App& app, Context& ctx);
 void add_validate_command(CLI::App& app, Context& ctx);
 void add_run_command(CLI::App& app, Context& ctx);
 void add_generate_command(CLI::App& app, Context& ctx);
+void add_analyze_command(CLI::App& app, Context& ctx);
+void add_predict_command(CLI::App& app, Context& ctx);
 
 }  // namespace kanscan::cli

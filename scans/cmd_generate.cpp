@@ -92,7 +92,9 @@ void add_generate_command(CLI::App& app, Context& ctx) {
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{2'000'000'000}));
   cmd->add_option("--seed,-s", o->seed, "Generator seed")->default_val(1);
   cmd->add_option("--out,-o", o->out, "Output HDF5 file (written to a temporary name, then renamed)");
-  cmd->add_option("--set", o->sets, "Generator knob, knob=value (repeatable); see --list-knobs")->take_all();
+  cmd->add_option("--set", o->sets, "Generator knob, knob=value (repeatable); see --list-knobs")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--threads,-t", o->threads, "OpenMP threads (0 = all)")->check(CLI::NonNegativeNumber);
   cmd->add_flag("--list-knobs", o->list_knobs, "Print the generator's knobs with defaults and ranges, then exit");
   cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_generate(ctx, *o); }; });

@@ -30,7 +30,7 @@ bool in_ecal_acceptance(double abs_eta) { return abs_eta < 2.5 && !(abs_eta > 1.
 
 template <typename T>
 void sort_by_pt(std::vector<T>& v) {
-  std::sort(v.begin(), v.end(), [](const T& a, const T& b) { return a.p.pt2() > b.p.pt2(); });
+  std::sort(v.begin(), v.end(), [](const T& a, const T& b) { return a.pt > b.pt; });
 }
 
 }  // namespace
@@ -111,8 +111,11 @@ void simulate_detector(Rng& rng, const Event& ev, const DetectorConfig& cfg, Det
     if (scale <= 0) continue;
     Jet j;
     j.p = pr.p * scale;
+    j.pt = pt * scale;
+    j.eta = pr.eta;
+    j.phi = pr.phi;
     j.flavour = pr.flavour;
-    if (abs_eta < 2.5) j.btag = bernoulli(rng, btag_efficiency(pr.flavour, j.p.pt()));
+    if (abs_eta < 2.5) j.btag = bernoulli(rng, btag_efficiency(pr.flavour, j.pt));
     out.jets.push_back(j);
   }
   sort_by_pt(out.jets);
@@ -136,15 +139,16 @@ void simulate_detector(Rng& rng, const Event& ev, const DetectorConfig& cfg, Det
     }
     const double pt = p.pt();
     if (pt <= 10.0) continue;
+    const double phi = p.phi();
     bool isolated = true;
     for (const Jet& j : out.jets) {
-      if (j.p.pt() > 0.5 * pt && delta_r(eta, p.phi(), j.p.eta(), j.p.phi()) < 0.3) {
+      if (j.pt > 0.5 * pt && delta_r(eta, phi, j.eta, j.phi) < 0.3) {
         isolated = false;
         break;
       }
     }
     if (!isolated) continue;
-    RecoObject o{p, part.kind, part.charge};
+    RecoObject o{p, pt, eta, phi, part.kind, part.charge};
     (part.kind == Kind::photon ? out.photons : out.leptons).push_back(o);
   }
   sort_by_pt(out.photons);
@@ -152,18 +156,17 @@ void simulate_detector(Rng& rng, const Event& ev, const DetectorConfig& cfg, Det
 
   // 7. Overlap removal: a jet next to a selected photon or lepton is not a jet.
   for (Jet& j : out.jets) {
-    const double eta = j.p.eta(), phi = j.p.phi();
     for (const auto* list : {&out.photons, &out.leptons})
       for (const RecoObject& o : *list)
-        if (delta_r(eta, phi, o.p.eta(), o.p.phi()) < kJetR) j.removed = true;
+        if (delta_r(j.eta, j.phi, o.eta, o.phi) < kJetR) j.removed = true;
   }
 
   // 8. MET: minus every measured object (overlap-removed jets are still measured energy),
   // soft jets with a poor N(1, 0.5) response, plus unclustered-energy noise.
   double mx = 0, my = 0;
   for (const Jet& j : out.jets) {
-    if (std::abs(j.p.eta()) >= kEtaMaxJet) continue;
-    const double w = j.p.pt() > kMetJetMin ? 1.0 : gauss(rng, 1.0, 0.5);
+    if (std::abs(j.eta) >= kEtaMaxJet) continue;
+    const double w = j.pt > kMetJetMin ? 1.0 : gauss(rng, 1.0, 0.5);
     mx -= w * j.p.px;
     my -= w * j.p.py;
   }
@@ -180,7 +183,7 @@ void good_jets(const Reco& reco, double pt_min, std::vector<int>& out) {
   out.clear();
   for (std::size_t i = 0; i < reco.jets.size(); ++i) {
     const Jet& j = reco.jets[i];
-    if (!j.removed && j.p.pt() > pt_min && std::abs(j.p.eta()) < kEtaMaxJet) out.push_back(static_cast<int>(i));
+    if (!j.removed && j.pt > pt_min && std::abs(j.eta) < kEtaMaxJet) out.push_back(static_cast<int>(i));
   }
 }
 

@@ -16,6 +16,7 @@ struct DetectorConfig {
 
 struct Jet {
   P4 p;
+  double pt = 0, eta = 0, phi = 0;  // cached: the selections use them many times per event
   Kind flavour = Kind::light;
   bool btag = false;
   bool removed = false;  // overlaps a selected photon or lepton
@@ -23,6 +24,7 @@ struct Jet {
 
 struct RecoObject {
   P4 p;
+  double pt = 0, eta = 0, phi = 0;
   Kind kind = Kind::photon;
   int charge = 0;
 };

@@ -89,21 +89,21 @@ class DmMet final : public Generator {
  private:
   bool select_and_fill(Workspace& ws, float* f) const {
     const Reco& reco = ws.reco;
-    if (reco.leptons.empty() || reco.leptons[0].p.pt() <= 25.0) return false;
+    if (reco.leptons.empty() || reco.leptons[0].pt <= 25.0) return false;
     good_jets(reco, jet_pt_min_, ws.jets);
     const auto& jets = ws.jets;
     if (jets.size() < 2) return false;
     int ib = -1;
     double ht = 0;
     for (int i : jets) {
-      ht += reco.jets[i].p.pt();
+      ht += reco.jets[i].pt;
       if (ib < 0 && reco.jets[i].btag) ib = i;
     }
     if (ib < 0) return false;
     // Light (spectator) jet candidate: the most forward other jet.
     int iq = -1;
     for (int i : jets)
-      if (i != ib && (iq < 0 || std::abs(reco.jets[i].p.eta()) > std::abs(reco.jets[iq].p.eta()))) iq = i;
+      if (i != ib && (iq < 0 || std::abs(reco.jets[i].eta) > std::abs(reco.jets[iq].eta))) iq = i;
     const P4& l = reco.leptons[0].p;
     const P4& b = reco.jets[ib].p;
     const P4& q = reco.jets[iq].p;

@@ -164,10 +164,10 @@ class QcdSingleTop final : public Generator {
     const Reco& reco = ws.reco;
     const RecoObject* mu = nullptr;
     for (const RecoObject& l : reco.leptons) {
-      const double pt = l.p.pt();
+      const double pt = l.pt;
       if (l.kind == Kind::electron) {
         if (pt > 15.0) return false;
-      } else if (pt > muon_pt_min_ && std::abs(l.p.eta()) < 2.4) {
+      } else if (pt > muon_pt_min_ && std::abs(l.eta) < 2.4) {
         if (mu) return false;  // exactly one muon
         mu = &l;
       }
@@ -181,14 +181,14 @@ class QcdSingleTop final : public Generator {
     const Vec3 pmu = mu->p.p3();
     for (int i : jets) {
       const Jet& j = reco.jets[i];
-      ht += j.p.pt();
+      ht += j.pt;
       if (j.btag) {
         ++n_b;
         if (lead_b < 0) lead_b = i;
       } else {
-        fwd_untagged = std::max(fwd_untagged, std::abs(j.p.eta()));
+        fwd_untagged = std::max(fwd_untagged, std::abs(j.eta));
       }
-      const double dr = delta_r(mu->p.eta(), mu->p.phi(), j.p.eta(), j.p.phi());
+      const double dr = delta_r(mu->eta, mu->phi, j.eta, j.phi);
       if (dr < dr_min) {
         dr_min = dr;
         ptrel = pmu.cross(j.p.p3().unit()).norm();
@@ -201,11 +201,11 @@ class QcdSingleTop final : public Generator {
     const Jet& j1 = reco.jets[jets[0]];
     const Jet& j2 = reco.jets[jets[1]];
     int k = 0;
-    f[k++] = static_cast<float>(mu->p.pt());
-    f[k++] = static_cast<float>(mu->p.eta());
+    f[k++] = static_cast<float>(mu->pt);
+    f[k++] = static_cast<float>(mu->eta);
     f[k++] = static_cast<float>(met);
     f[k++] = static_cast<float>(mt_lep_met(mu->p, reco.met_x, reco.met_y));
-    f[k++] = static_cast<float>(std::abs(delta_phi(mu->p.phi(), std::atan2(reco.met_y, reco.met_x))));
+    f[k++] = static_cast<float>(std::abs(delta_phi(mu->phi, std::atan2(reco.met_y, reco.met_x))));
     f[k++] = static_cast<float>(j1.p.pt());
     f[k++] = static_cast<float>(j1.p.eta());
     f[k++] = static_cast<float>(j2.p.pt());

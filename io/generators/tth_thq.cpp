@@ -115,12 +115,13 @@ class TthThq final : public Generator {
     if (reco.photons.size() < 2 || reco.leptons.empty()) return false;
     const P4& g1 = reco.photons[0].p;
     const P4& g2 = reco.photons[1].p;
-    if (g2.pt() <= 20.0) return false;
+    const double pt1 = reco.photons[0].pt, pt2 = reco.photons[1].pt;
+    if (pt2 <= 20.0) return false;
     const P4 gg = g1 + g2;
     const double mgg = gg.m();
-    if (mgg <= 100.0 || mgg >= 180.0 || g1.pt() <= mgg / 3.0 || g2.pt() <= mgg / 4.0) return false;
+    if (mgg <= 100.0 || mgg >= 180.0 || pt1 <= mgg / 3.0 || pt2 <= mgg / 4.0) return false;
     const RecoObject& lep = reco.leptons[0];
-    if (lep.p.pt() <= 15.0) return false;
+    if (lep.pt <= 15.0) return false;
     good_jets(reco, jet_pt_min_, ws.jets);
     const auto& jets = ws.jets;
     if (jets.empty()) return false;
@@ -129,20 +130,21 @@ class TthThq final : public Generator {
     double ht = 0, max_abs_eta = -1, dr_min_gj = 1e9;
     for (int i : jets) {
       const Jet& j = reco.jets[i];
-      ht += j.p.pt();
+      ht += j.pt;
       if (j.btag) {
         ++n_b;
         if (lead_b < 0) lead_b = i;
       }
-      const double ae = std::abs(j.p.eta());
+      const double ae = std::abs(j.eta);
       if (ae > max_abs_eta) max_abs_eta = ae, fwd = i;
-      for (const P4* g : {&g1, &g2}) dr_min_gj = std::min(dr_min_gj, delta_r(g->eta(), g->phi(), j.p.eta(), j.p.phi()));
+      for (const RecoObject* g : {&reco.photons[0], &reco.photons[1]})
+        dr_min_gj = std::min(dr_min_gj, delta_r(g->eta, g->phi, j.eta, j.phi));
     }
     // Hadronic-top candidate: the three leading central jets.
     P4 three;
     int n_central = 0;
     for (int i : jets) {
-      if (std::abs(reco.jets[i].p.eta()) >= 2.5) continue;
+      if (std::abs(reco.jets[i].eta) >= 2.5) continue;
       three += reco.jets[i].p;
       if (++n_central == 3) break;
     }
@@ -151,14 +153,14 @@ class TthThq final : public Generator {
     const P4& b = reco.jets[lead_b >= 0 ? lead_b : jets[0]].p;
 
     int k = 0;
-    f[k++] = static_cast<float>(g1.pt() / mgg);
-    f[k++] = static_cast<float>(g1.eta());
-    f[k++] = static_cast<float>(g2.pt() / mgg);
-    f[k++] = static_cast<float>(g2.eta());
+    f[k++] = static_cast<float>(pt1 / mgg);
+    f[k++] = static_cast<float>(reco.photons[0].eta);
+    f[k++] = static_cast<float>(pt2 / mgg);
+    f[k++] = static_cast<float>(reco.photons[1].eta);
     f[k++] = static_cast<float>(gg.pt());
     f[k++] = static_cast<float>(gg.rapidity());
-    f[k++] = static_cast<float>(lep.p.pt());
-    f[k++] = static_cast<float>(lep.p.eta());
+    f[k++] = static_cast<float>(lep.pt);
+    f[k++] = static_cast<float>(lep.eta);
     f[k++] = static_cast<float>(lep.charge);
     f[k++] = static_cast<float>(reco.met());
     f[k++] = static_cast<float>(jets.size());
@@ -166,12 +168,12 @@ class TthThq final : public Generator {
     f[k++] = static_cast<float>(j1.p.pt());
     f[k++] = static_cast<float>(j1.p.eta());
     f[k++] = static_cast<float>(max_abs_eta);
-    f[k++] = static_cast<float>(reco.jets[fwd].p.pt());
+    f[k++] = static_cast<float>(reco.jets[fwd].pt);
     f[k++] = static_cast<float>(ht);
     f[k++] = static_cast<float>(mt_lep_met(lep.p, reco.met_x, reco.met_y));
     f[k++] = static_cast<float>((lep.p + nu + b).m());
     f[k++] = static_cast<float>(n_central == 3 ? three.m() : 0.0);
-    f[k++] = static_cast<float>(delta_r(gg.eta(), gg.phi(), lep.p.eta(), lep.p.phi()));
+    f[k++] = static_cast<float>(delta_r(gg.eta(), gg.phi(), lep.eta, lep.phi));
     f[k++] = static_cast<float>(dr_min_gj);
     return true;
   }

@@ -68,3 +68,116 @@ TEST(Metrics, AccuracyAndMae) {
   const auto rmse = m::rmse_per_column(p, t, 2);
   EXPECT_DOUBLE_EQ(rmse[0], std::sqrt((1.0 + 4.0) / 2.0));
 }
+
+TEST(Metrics, NanScoreIsANumericalError) {
+  std::vector<float> s{0.1f, std::nanf(""), 0.7f};
+  std::vector<int> y{0, 1, 1};
+  EXPECT_THROW(m::auc(s, y), kanscan::NumericalError);
+}
+
+TEST(Metrics, EmptyInputIsAClearError) {
+  std::vector<float> s;
+  std::vector<int> y;
+  EXPECT_THROW(m::auc(s, y), kanscan::InputError);
+  std::vector<float> s1{0.5f};
+  std::vector<int> y2{0, 1};
+  EXPECT_THROW(m::auc(s1, y2), kanscan::InputError);
+}
+
+TEST(Metrics, AllScoresTiedGiveHalf) {
+  std::vector<float> s{0.3f, 0.3f, 0.3f, 0.3f, 0.3f};
+  std::vector<int> y{1, 0, 0, 1, 0};
+  EXPECT_DOUBLE_EQ(m::auc(s, y), 0.5);
+  const auto roc = m::roc_curve(s, y);
+  EXPECT_EQ(roc.fpr.size(), 2u);  // origin and the single tie group
+}
+
+TEST(Metrics, BestAccuracyHandComputed) {
+  // Cuts: none 2/4, >=0.8 3/4, >=0.4 2/4, >=0.35 3/4, >=0.1 2/4: tie -> higher threshold.
+  std::vector<float> s{0.1f, 0.35f, 0.4f, 0.8f};
+  std::vector<int> y{0, 1, 0, 1};
+  auto best = m::best_accuracy(s, y);
+  EXPECT_DOUBLE_EQ(best.value, 0.75);
+  EXPECT_FLOAT_EQ(float(best.threshold), 0.8f);
+  // Weight 3 on the 0.35 signal: >=0.35 keeps 4 of 4 signal and rejects 1 of 2 background: 5/6.
+  std::vector<float> w{1, 3, 1, 1};
+  best = m::best_accuracy(s, y, w);
+  EXPECT_DOUBLE_EQ(best.value, 5.0 / 6.0);
+  EXPECT_FLOAT_EQ(float(best.threshold), 0.35f);
+  // Accuracy at the chosen threshold agrees with accuracy().
+  EXPECT_DOUBLE_EQ(m::accuracy(s, y, best.threshold, w), best.value);
+}
+
+TEST(Metrics, BestAccuracyCanSelectNothing) {
+  // Every signal scores below every background: calling all background is best (3/4).
+  std::vector<float> s{0.9f, 0.8f, 0.7f, 0.1f};
+  std::vector<int> y{0, 0, 0, 1};
+  const auto best = m::best_accuracy(s, y);
+  EXPECT_DOUBLE_EQ(best.value, 0.75);
+  EXPECT_TRUE(std::isinf(best.threshold));
+}
+
+TEST(Metrics, WorkingPointsOnStepRoc) {
+  // ROC: (0,0) (0,1/3) (1/3,1/3) (1/3,2/3) (2/3,2/3) (2/3,1) (1,1).
+  std::vector<float> s{0.9f, 0.8f, 0.7f, 0.6f, 0.5f, 0.4f};
+  std::vector<int> y{1, 0, 1, 0, 1, 0};
+  const auto roc = m::roc_curve(s, y);
+  EXPECT_DOUBLE_EQ(m::signal_efficiency_at_rejection(roc, 1.0), 1.0 / 3.0);
+  // On the vertical segment at fpr = 1/3 the best efficiency (2/3) counts.
+  EXPECT_DOUBLE_EQ(m::signal_efficiency_at_rejection(roc, 2.0 / 3.0), 2.0 / 3.0);
+  EXPECT_DOUBLE_EQ(m::signal_efficiency_at_rejection(roc, 0.5), 2.0 / 3.0);
+  EXPECT_DOUBLE_EQ(m::signal_efficiency_at_rejection(roc, 0.0), 1.0);
+  EXPECT_THROW(m::signal_efficiency_at_rejection(roc, 1.5), kanscan::InputError);
+}
+
+TEST(Metrics, WorkingPointsInterpolate) {
+  m::Roc roc;
+  roc.fpr = {0.0, 0.5, 1.0};
+  roc.tpr = {0.0, 0.8, 1.0};
+  EXPECT_DOUBLE_EQ(m::signal_efficiency_at_rejection(roc, 0.75), 0.4);
+  EXPECT_DOUBLE_EQ(m::signal_efficiency_at_rejection(roc, 0.25), 0.9);
+  EXPECT_DOUBLE_EQ(m::rejection_at_signal_efficiency(roc, 0.4), 0.75);
+  EXPECT_DOUBLE_EQ(m::rejection_at_signal_efficiency(roc, 0.8), 0.5);
+  EXPECT_DOUBLE_EQ(m::rejection_at_signal_efficiency(roc, 0.0), 1.0);
+}
+
+TEST(Metrics, AsimovSignificanceHandComputed) {
+  // sqrt(2(110 ln 1.1 - 10)), evaluated independently in Python.
+  EXPECT_NEAR(m::asimov_significance(10, 100), 0.9839916447569484, 1e-12);
+  // s << b: Z -> s / sqrt(b).
+  EXPECT_NEAR(m::asimov_significance(1, 1e6), 1e-3, 1e-6);
+  EXPECT_DOUBLE_EQ(m::asimov_significance(0, 10), 0.0);
+  EXPECT_TRUE(std::isinf(m::asimov_significance(1, 0)));
+}
+
+TEST(Metrics, BestSignificanceHandComputed) {
+  // Cuts with b >= 1: >=0.7 (s2,b1), >=0.6 (s3,b1) best, >=0.5 (s3,b2), >=0.4 (s3,b3).
+  std::vector<float> s{0.9f, 0.8f, 0.7f, 0.6f, 0.5f, 0.4f};
+  std::vector<int> y{1, 1, 0, 1, 0, 0};
+  auto z = m::best_significance(s, y);
+  EXPECT_NEAR(z.z, 2.2561814840475765, 1e-12);
+  EXPECT_FLOAT_EQ(float(z.threshold), 0.6f);
+  EXPECT_DOUBLE_EQ(z.s, 3.0);
+  EXPECT_DOUBLE_EQ(z.b, 1.0);
+  // Scaled to 30 expected signal and 300 background: >=0.6 gives s = 30, b = 100.
+  z = m::best_significance(s, y, {}, 30.0, 300.0);
+  EXPECT_NEAR(z.z, 2.866131323151064, 1e-12);
+  EXPECT_DOUBLE_EQ(z.b, 100.0);
+}
+
+TEST(Metrics, RegressionMetricsStandardisedAndPhysical) {
+  // Two targets, three events; target stds 2 and 0.5.
+  std::vector<float> p{1, 0, 2, 1, 3, 3};
+  std::vector<float> t{0, 0, 2, 0, 6, 3};
+  std::vector<double> sd{2.0, 0.5};
+  const auto r = m::regression_metrics(p, t, 2, sd);
+  EXPECT_DOUBLE_EQ(r.mae[0], (1.0 + 0.0 + 3.0) / 3.0);
+  EXPECT_DOUBLE_EQ(r.mae[1], 1.0 / 3.0);
+  EXPECT_DOUBLE_EQ(r.mae_std[0], r.mae[0] / 2.0);
+  EXPECT_DOUBLE_EQ(r.mae_std[1], r.mae[1] / 0.5);
+  EXPECT_DOUBLE_EQ(r.rmse[0], std::sqrt(10.0 / 3.0));
+  EXPECT_DOUBLE_EQ(r.mae_mean, 0.5 * (r.mae[0] + r.mae[1]));
+  EXPECT_DOUBLE_EQ(r.mae_std_mean, 0.5 * (r.mae_std[0] + r.mae_std[1]));
+  std::vector<double> bad{1.0};
+  EXPECT_THROW(m::regression_metrics(p, t, 2, bad), kanscan::InputError);
+}

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <set>
 
@@ -162,4 +163,27 @@ TEST(LoadData, UserHdf5FileThroughLoadData) {
     EXPECT_EQ(s.test.labels[i], r % 2);
     EXPECT_EQ(s.test.weights[i], 2.0f);
   }
+}
+
+TEST(LoadData, StaleLockIsTakenOverAndAValidCacheNeedsNoLock) {
+  test::TempDir dir;
+  const DataConfig cfg = gen_config("dm_met", 200);
+  // Learn the cache file name, then remove it and leave a stale lock from a "dead" process.
+  io::load_data(cfg, Task::regression, dir.path().string());
+  const fs::path file = h5_files(dir.path())[0];
+  fs::remove(file);
+  const fs::path lock = file.string() + ".lock";
+  test::write_file(lock, "99999999");
+  fs::last_write_time(lock, fs::file_time_type::clock::now() - std::chrono::hours(13));
+  const DataSplit s = io::load_data(cfg, Task::regression, dir.path().string());
+  EXPECT_EQ(s.train.size() + s.val.size() + s.test.size(), 200u);
+  EXPECT_TRUE(fs::exists(file));
+  EXPECT_FALSE(fs::exists(lock));
+  // A fresh lock held by another writer does not block reading an already valid file.
+  test::write_file(lock, "1");
+  EXPECT_EQ(io::load_data(cfg, Task::regression, dir.path().string()).train.index, s.train.index);
+  fs::remove(lock);
+  // A corrupt cache file (wrong key) is regenerated, not used.
+  test::write_file(file, "garbage");
+  EXPECT_EQ(io::load_data(cfg, Task::regression, dir.path().string()).train.features, s.train.features);
 }

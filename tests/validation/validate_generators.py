@@ -104,13 +104,15 @@ def main():
     workdir = args.workdir or tempfile.mkdtemp(prefix="kanscan_validate_")
     ok = True
     for task in args.tasks.split(","):
-        path = os.path.join(workdir, f"{task}_{args.events}_{args.seed}.h5")
-        cmd = [args.kanscan, "generate", task, "--events", str(args.events), "--seed", str(args.seed),
-               "--out", path, "--threads", str(args.threads)]
+        sets = []
         for s in args.set:
             t, kv = s.split(":", 1)
             if t == task:
-                cmd += ["--set", kv]
+                sets += ["--set", kv]
+        tag = "_".join(kv.replace("=", "") for kv in sets[1::2])
+        path = os.path.join(workdir, f"{task}_{args.events}_{args.seed}{'_' + tag if tag else ''}.h5")
+        cmd = [args.kanscan, "generate", task, "--events", str(args.events), "--seed", str(args.seed),
+               "--out", path, "--threads", str(args.threads)] + sets
         t0 = time.time()
         gen = subprocess.run(cmd, capture_output=True, text=True)
         if gen.returncode != 0:

@@ -1,0 +1,266 @@
+#include "analysis/aggregate.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include "framework/error.hpp"
+
+namespace kanscan::analysis {
+namespace {
+
+bool starts_with(const std::string& s, const char* p) { return s.rfind(p, 0) == 0; }
+
+bool parse_number(const std::string& s, double& v) {
+  if (s.empty()) return false;
+  const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+// Strictly better in the metric's direction; NaN is never better.
+bool better(const MetricSpec& m, double a, double b) {
+  if (std::isnan(a)) return false;
+  if (std::isnan(b)) return true;
+  return m.higher_is_better ? a > b : a < b;
+}
+
+double mean_of(const ConfigGroup& g, const MetricSpec& m) {
+  const auto it = g.metrics.find(m.name);
+  return (it == g.metrics.end() || it->second.n == 0) ? std::nan("") : it->second.mean;
+}
+
+}  // namespace
+
+Stats summarize(std::span<const double> values) {
+  Stats s;
+  double sum = 0;
+  for (double v : values)
+    if (std::isfinite(v)) sum += v, ++s.n;
+  if (s.n == 0) return {std::nan(""), std::nan(""), 0};
+  s.mean = sum / double(s.n);
+  double ss = 0;
+  for (double v : values)
+    if (std::isfinite(v)) ss += (v - s.mean) * (v - s.mean);
+  s.std = s.n > 1 ? std::sqrt(ss / double(s.n - 1)) : 0.0;
+  return s;
+}
+
+ColumnRole column_role(const std::string& name) {
+  if (name == "trial_id") return ColumnRole::id;
+  if (name == "status" || name == "seed" || name == "epochs_run" || name == "train_seconds" ||
+      name == "n_params" || name == "error" || name == "rank" || name == "finished_utc" || name == "threads" ||
+      name == "config_hash")
+    return ColumnRole::bookkeeping;
+  if (starts_with(name, "test_") || starts_with(name, "val_") || starts_with(name, "train_") ||
+      starts_with(name, "best_"))
+    return ColumnRole::metric;
+  return ColumnRole::axis;
+}
+
+MetricSpec choose_metric(const TrialsTable& t, const std::string& requested) {
+  if (!requested.empty()) {
+    if (!t.has(requested)) {
+      std::string have;
+      for (const auto& c : t.columns)
+        if (column_role(c.name) == ColumnRole::metric) have += (have.empty() ? "" : ", ") + c.name;
+      throw InputError("--metric " + requested + ": no such column in /trials (metric columns: " +
+                       (have.empty() ? "none" : have) + ")");
+    }
+    const bool higher = requested.find("auc") != std::string::npos ||
+                        requested.find("accuracy") != std::string::npos ||
+                        requested.find("significance") != std::string::npos ||
+                        requested.find("eff") != std::string::npos;
+    return {requested, higher};
+  }
+  if (t.has("test_auc")) return {"test_auc", true};
+  if (t.has("test_mae")) return {"test_mae", false};
+  if (t.has("test_accuracy")) return {"test_accuracy", true};
+  if (t.has("test_loss")) return {"test_loss", false};
+  return {"", true};
+}
+
+double oriented(const MetricSpec& m, double v) { return m.higher_is_better ? v : -v; }
+
+bool row_ok(const TrialsTable& t, std::size_t row) {
+  const Column* s = t.find("status");
+  return !s || s->text(row) == "ok";
+}
+
+std::string ConfigGroup::label() const {
+  std::string out = model;
+  for (const auto& [k, v] : axes)
+    if (!v.empty()) out += " " + k + "=" + v;
+  return out;
+}
+
+std::string ConfigGroup::label(const std::vector<std::string>& shown) const {
+  std::string out = model;
+  for (const auto& [k, v] : axes)
+    if (!v.empty() && std::find(shown.begin(), shown.end(), k) != shown.end()) out += " " + k + "=" + v;
+  return out;
+}
+
+std::map<std::string, std::vector<std::string>> varying_axes(const std::vector<ConfigGroup>& groups) {
+  std::map<std::string, std::vector<std::string>> out;
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    auto& shown = out[groups[i].model];
+    for (const auto& [k, v] : groups[i].axes) {
+      if (std::find(shown.begin(), shown.end(), k) != shown.end()) continue;
+      for (std::size_t j = 0; j < i; ++j)
+        if (groups[j].model == groups[i].model && groups[j].axis(k) != v) {
+          shown.push_back(k);
+          break;
+        }
+    }
+  }
+  // Table order, not discovery order.
+  for (auto& [model, shown] : out) {
+    std::vector<std::string> ordered;
+    for (const auto& g : groups)
+      if (g.model == model)
+        for (const auto& [k, v] : g.axes)
+          if (std::find(shown.begin(), shown.end(), k) != shown.end() &&
+              std::find(ordered.begin(), ordered.end(), k) == ordered.end())
+            ordered.push_back(k);
+    shown = std::move(ordered);
+  }
+  return out;
+}
+
+std::string ConfigGroup::axis(const std::string& name) const {
+  if (name == "model") return model;
+  for (const auto& [k, v] : axes)
+    if (k == name) return v;
+  return "";
+}
+
+std::vector<ConfigGroup> aggregate_seeds(const TrialsTable& t, const MetricSpec& primary) {
+  std::vector<const Column*> axis_cols, metric_cols;
+  for (const auto& c : t.columns) {
+    if (c.name == "model") continue;
+    const ColumnRole role = column_role(c.name);
+    if (role == ColumnRole::axis) axis_cols.push_back(&c);
+    if (role == ColumnRole::metric && !c.is_string) metric_cols.push_back(&c);
+  }
+  std::vector<ConfigGroup> groups;
+  std::map<std::string, std::size_t> by_key;
+  for (std::size_t r = 0; r < t.rows; ++r) {
+    std::string key = t.string("model", r);
+    for (const Column* c : axis_cols) key += '\x1f' + c->text(r);
+    auto [it, inserted] = by_key.emplace(key, groups.size());
+    if (inserted) {
+      ConfigGroup g;
+      g.model = t.string("model", r);
+      for (const Column* c : axis_cols) g.axes.emplace_back(c->name, c->text(r));
+      groups.push_back(std::move(g));
+    }
+    groups[it->second].rows.push_back(r);
+  }
+  const Column* ids = t.find("trial_id");
+  for (auto& g : groups) {
+    std::vector<std::size_t> ok;
+    for (auto r : g.rows) {
+      if (row_ok(t, r)) ok.push_back(r);
+      else ++g.n_failed;
+    }
+    g.n_ok = ok.size();
+    for (const Column* c : metric_cols) {
+      std::vector<double> v;
+      for (auto r : ok) v.push_back(c->num[r]);
+      g.metrics[c->name] = summarize(v);
+    }
+    std::vector<double> np;
+    for (auto r : (ok.empty() ? g.rows : ok)) np.push_back(t.number("n_params", r));
+    const Stats nps = summarize(np);
+    g.n_params = nps.n ? nps.mean : std::nan("");
+    double best = std::nan("");
+    for (auto r : ok) {
+      g.trial_ids.push_back(ids->text(r));
+      const double v = primary.name.empty() ? std::nan("") : t.number(primary.name, r);
+      if (g.best_trial.empty() || better(primary, v, best)) {
+        best = v;
+        g.best_trial = ids->text(r);
+      }
+    }
+  }
+  return groups;
+}
+
+std::vector<AxisRow> axis_table(const std::vector<ConfigGroup>& groups, const MetricSpec& primary) {
+  std::vector<AxisRow> out;
+  std::vector<std::string> models;
+  for (const auto& g : groups)
+    if (std::find(models.begin(), models.end(), g.model) == models.end()) models.push_back(g.model);
+  for (const auto& model : models) {
+    std::vector<std::string> axes;
+    for (const auto& g : groups)
+      if (g.model == model)
+        for (const auto& [k, v] : g.axes)
+          if (std::find(axes.begin(), axes.end(), k) == axes.end()) axes.push_back(k);
+    for (const auto& axis : axes) {
+      std::vector<std::string> values;
+      for (const auto& g : groups)
+        if (g.model == model && g.n_ok > 0) {
+          const std::string v = g.axis(axis);
+          if (!v.empty() && std::find(values.begin(), values.end(), v) == values.end()) values.push_back(v);
+        }
+      if (values.size() < 2) continue;
+      // Numeric axes in numeric order, others alphabetically.
+      std::stable_sort(values.begin(), values.end(), [](const std::string& a, const std::string& b) {
+        double x = 0, y = 0;
+        const bool na = parse_number(a, x), nb = parse_number(b, y);
+        if (na && nb) return x < y;
+        if (na != nb) return na;
+        return a < b;
+      });
+      for (const auto& value : values) {
+        AxisRow row{model, axis, value, 0, {}, 0};
+        std::vector<double> means;
+        double best = std::nan("");
+        bool have_best = false;
+        for (std::size_t i = 0; i < groups.size(); ++i) {
+          const auto& g = groups[i];
+          if (g.model != model || g.n_ok == 0 || g.axis(axis) != value) continue;
+          ++row.n_configs;
+          const double m = mean_of(g, primary);
+          means.push_back(m);
+          if (!have_best || better(primary, m, best)) best = m, row.best = i, have_best = true;
+        }
+        row.over_configs = summarize(means);
+        out.push_back(row);
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<BudgetRow> matched_budgets(const std::vector<ConfigGroup>& groups, const MetricSpec& primary,
+                                       int bins_per_decade) {
+  std::map<std::pair<long, std::string>, std::size_t> best;  // (bin, model) -> group
+  std::vector<std::string> models;
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    const auto& g = groups[i];
+    const double m = mean_of(g, primary);
+    if (g.n_ok == 0 || std::isnan(m) || !(g.n_params > 0)) continue;
+    if (std::find(models.begin(), models.end(), g.model) == models.end()) models.push_back(g.model);
+    const long bin = static_cast<long>(std::floor(std::log10(g.n_params) * bins_per_decade + 1e-9));
+    auto [it, inserted] = best.emplace(std::make_pair(bin, g.model), i);
+    if (!inserted && better(primary, m, mean_of(groups[it->second], primary))) it->second = i;
+  }
+  std::vector<BudgetRow> out;
+  for (const auto& [key, i] : best) {
+    const double lo = std::pow(10.0, double(key.first) / bins_per_decade);
+    const double hi = std::pow(10.0, double(key.first + 1) / bins_per_decade);
+    out.push_back({lo, hi, key.second, i});
+  }
+  // Within a bin keep models in order of first appearance (map order is alphabetical).
+  std::stable_sort(out.begin(), out.end(), [&](const BudgetRow& a, const BudgetRow& b) {
+    if (a.lo != b.lo) return a.lo < b.lo;
+    return std::find(models.begin(), models.end(), a.model) < std::find(models.begin(), models.end(), b.model);
+  });
+  return out;
+}
+
+}  // namespace kanscan::analysis

@@ -1,0 +1,566 @@
+#include "analysis/report.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <sstream>
+
+#include "analysis/kan_functions.hpp"
+#include "analysis/pareto.hpp"
+#include "framework/error.hpp"
+#include "io/h5.hpp"
+
+namespace kanscan::analysis {
+namespace fs = std::filesystem;
+namespace {
+
+double metric_mean(const ConfigGroup& g, const MetricSpec& m) {
+  const auto it = g.metrics.find(m.name);
+  return (it == g.metrics.end() || it->second.n == 0) ? std::nan("") : it->second.mean;
+}
+
+Stats metric_stats(const ConfigGroup& g, const std::string& name) {
+  const auto it = g.metrics.find(name);
+  return it == g.metrics.end() ? Stats{std::nan(""), std::nan(""), 0} : it->second;
+}
+
+std::string num(double v, int digits = 6) {
+  if (std::isnan(v)) return "";
+  return fmt::format("{:.{}g}", v, digits);
+}
+
+std::string pm(const Stats& s, int prec = 4) {
+  if (s.n == 0) return "n/a";
+  if (s.n == 1) return fmt::format("{:.{}f} (n=1)", s.mean, prec);
+  return fmt::format("{:.{}f} ± {:.{}f} (n={})", s.mean, prec, s.std, prec, s.n);
+}
+
+// Writes text to dir/name through a temporary file so a crash never leaves half a file.
+void write_atomic(const fs::path& path, const std::string& text) {
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw InputError(Location{path.string(), -1, -1, ""}, "cannot write (directory not writable?)");
+    out << text;
+    if (!out.flush()) throw InputError(Location{path.string(), -1, -1, ""}, "write failed (disk full?)");
+  }
+  fs::rename(tmp, path);
+}
+
+// Events of a data file, for the spline-vs-LLR and importance studies.
+struct Events {
+  std::vector<float> features;  // [n, f]
+  std::size_t n = 0, f = 0;
+  std::vector<int> labels;
+  std::vector<float> weights;
+  std::vector<std::string> names;
+};
+
+// Fixed-length strings as h5py and numpy write them (null-padded, possibly using every byte),
+// or variable-length ones.
+std::vector<std::string> read_names(const h5::Group& g, const std::string& name) {
+  h5::Handle dset(H5Dopen2(g.id(), name.c_str(), H5P_DEFAULT), H5Dclose);
+  h5::Handle ftype(H5Dget_type(dset.id()), H5Tclose);
+  if (!dset || H5Tget_class(ftype.id()) != H5T_STRING || H5Tis_variable_str(ftype.id()) > 0)
+    return g.read_strings(name);
+  h5::Handle space(H5Dget_space(dset.id()), H5Sclose);
+  if (H5Sget_simple_extent_ndims(space.id()) != 1) return {};
+  hsize_t n = 0;
+  H5Sget_simple_extent_dims(space.id(), &n, nullptr);
+  const std::size_t len = H5Tget_size(ftype.id());
+  h5::Handle mtype(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(mtype.id(), len);
+  H5Tset_strpad(mtype.id(), H5T_STR_NULLPAD);
+  std::vector<char> buf(n * len, '\0');
+  if (n && H5Dread(dset.id(), mtype.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) < 0) return {};
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::string s(buf.data() + i * len, len);
+    s.erase(std::min(s.find('\0'), s.size()));
+    out.push_back(s);
+  }
+  return out;
+}
+
+Events read_events(const std::string& path) {
+  h5::File file(path, h5::File::Mode::read_only);
+  const h5::Group r = file.root();
+  Events e;
+  auto feats = r.read_float("features");
+  if (feats.shape.size() != 2) throw InputError(Location{path, -1, -1, "/features"}, "expected a 2-D [N, F] array");
+  e.n = feats.shape[0];
+  e.f = feats.shape[1];
+  e.features = std::move(feats.data);
+  if (r.is_dataset("labels")) {
+    const auto l = r.read_int64("labels");
+    e.labels.assign(l.data.begin(), l.data.end());
+  }
+  if (r.is_dataset("weights")) e.weights = r.read_float("weights").data;
+  if (r.is_dataset("feature_names")) e.names = read_names(r, "feature_names");
+  if (!e.labels.empty() && e.labels.size() != e.n)
+    throw InputError(Location{path, -1, -1, "/labels"}, "length differs from /features rows");
+  if (!e.weights.empty() && e.weights.size() != e.n) e.weights.clear();
+  if (e.names.size() != e.f) {
+    e.names.clear();
+    for (std::size_t i = 0; i < e.f; ++i) e.names.push_back(fmt::format("x{}", i));
+  }
+  return e;
+}
+
+// Where the scan's events are: --data, a root attribute, or a relative `path:` in the YAML
+// resolved against the results file's directory. Generated data is found through data_file.
+std::string find_data_file(const ResultsFile& file, const AnalyzeOptions& o, std::vector<std::string>& notes) {
+  if (!o.data_file.empty()) return o.data_file;
+  const std::string attr = file.attribute("data_file");
+  if (!attr.empty()) {
+    if (fs::exists(attr)) return attr;
+    const fs::path rel = fs::path(file.path()).parent_path() / attr;
+    if (fs::exists(rel)) return rel.string();
+    notes.push_back("data file " + attr + " (from the results file) not found; pass --data");
+    return "";
+  }
+  notes.push_back("no data file recorded in the results file; pass --data DATA.h5 for the spline-vs-LLR study");
+  return "";
+}
+
+std::string fmt_budget(double lo, double hi) { return fmt::format("[{}, {})", num(lo, 3), num(hi, 3)); }
+
+}  // namespace
+
+std::string Report::label(const ConfigGroup& g) const {
+  const auto it = shown_axes.find(g.model);
+  return it == shown_axes.end() ? g.label() : g.label(it->second);
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+Report analyze(const ResultsFile& file, const AnalyzeOptions& o) {
+  Report r;
+  r.results_path = file.path();
+  r.attributes = file.attributes();
+  r.trials = file.trials();
+  const TrialsTable& t = r.trials;
+  r.metric = choose_metric(t, o.metric);
+  r.task = r.attributes.count("task")      ? r.attributes.at("task")
+           : t.has("test_auc")             ? "classification"
+           : t.has("test_mae")             ? "regression"
+                                           : "";
+  for (std::size_t row = 0; row < t.rows; ++row) {
+    const bool ok = row_ok(t, row);
+    ok ? ++r.n_ok : ++r.n_failed;
+    const std::string id = t.string("trial_id", row);
+    if (ok && !file.has_trial_group(id)) r.rows_without_group.push_back(id);
+  }
+  {
+    std::vector<std::string> ids;
+    for (std::size_t row = 0; row < t.rows; ++row) ids.push_back(t.string("trial_id", row));
+    std::sort(ids.begin(), ids.end());
+    for (const auto& g : file.trial_groups())
+      if (!std::binary_search(ids.begin(), ids.end(), g)) r.groups_without_row.push_back(g);
+  }
+  if (!t.skipped.empty()) {
+    std::string s;
+    for (const auto& k : t.skipped) s += (s.empty() ? "" : ", ") + k;
+    r.notes.push_back("/trials fields of an unsupported type skipped: " + s);
+  }
+  if (r.metric.name.empty()) {
+    r.notes.push_back("no test metric columns in /trials: nothing to rank");
+    return r;
+  }
+  r.configs = aggregate_seeds(t, r.metric);
+  for (const auto& g : r.configs)
+    if (std::find(r.models.begin(), r.models.end(), g.model) == r.models.end()) r.models.push_back(g.model);
+
+  // Fronts over configurations (seed means), overall and per model type.
+  auto front_of = [&](const std::string& model) {
+    std::vector<ParetoPoint> pts;
+    std::vector<std::size_t> idx;
+    for (std::size_t i = 0; i < r.configs.size(); ++i) {
+      const auto& g = r.configs[i];
+      if (g.n_ok == 0 || (!model.empty() && g.model != model)) continue;
+      pts.push_back({g.n_params, oriented(r.metric, metric_mean(g, r.metric))});
+      idx.push_back(i);
+    }
+    std::vector<std::size_t> out;
+    for (auto k : pareto_front(pts)) out.push_back(idx[k]);
+    return out;
+  };
+  r.fronts["all"] = front_of("");
+  for (const auto& m : r.models) r.fronts[m] = front_of(m);
+  r.shown_axes = varying_axes(r.configs);
+  r.axes = axis_table(r.configs, r.metric);
+  r.budgets = matched_budgets(r.configs, r.metric, o.bins_per_decade);
+  return r;
+}
+
+std::string format_summary(const Report& r, const AnalyzeOptions& o) {
+  std::ostringstream s;
+  s << "results: " << r.results_path;
+  if (r.attributes.count("scan_name")) s << " (scan " << r.attributes.at("scan_name") << ")";
+  if (r.attributes.count("kanscan_version")) s << ", kanscan " << r.attributes.at("kanscan_version");
+  s << "\n";
+  s << fmt::format("trials: {} rows, {} ok, {} failed", r.trials.rows, r.n_ok, r.n_failed);
+  if (!r.rows_without_group.empty()) s << fmt::format(", {} ok rows without a /trial group", r.rows_without_group.size());
+  if (!r.groups_without_row.empty())
+    s << fmt::format(", {} trial groups not yet in /trials (ignored)", r.groups_without_row.size());
+  s << "\n";
+  if (r.metric.name.empty()) {
+    for (const auto& n : r.notes) s << "note: " << n << "\n";
+    return s.str();
+  }
+  std::size_t with_ok = 0;
+  for (const auto& g : r.configs) with_ok += g.n_ok > 0;
+  s << fmt::format("configurations: {} ({} with at least one ok seed); metric: {} ({} is better)\n",
+                   r.configs.size(), with_ok, r.metric.name, r.metric.higher_is_better ? "higher" : "lower");
+
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < r.configs.size(); ++i)
+    if (r.configs[i].n_ok > 0 && !std::isnan(metric_mean(r.configs[i], r.metric))) order.push_back(i);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return oriented(r.metric, metric_mean(r.configs[a], r.metric)) >
+           oriented(r.metric, metric_mean(r.configs[b], r.metric));
+  });
+  s << "\nbest configurations:\n";
+  for (std::size_t k = 0; k < std::min(o.top, order.size()); ++k) {
+    const auto& g = r.configs[order[k]];
+    s << fmt::format("  {}. {} {} params: {} {}  [{}]\n", k + 1, r.label(g), num(g.n_params), r.metric.name,
+                     pm(metric_stats(g, r.metric.name)), g.best_trial);
+  }
+  auto print_front = [&](const std::string& scope) {
+    const auto it = r.fronts.find(scope);
+    if (it == r.fronts.end()) return;
+    s << fmt::format("\nPareto front ({}): parameters -> {}\n", scope, r.metric.name);
+    for (auto i : it->second) {
+      const auto& g = r.configs[i];
+      s << fmt::format("  {:>9}  {}  {}\n", num(g.n_params), pm(metric_stats(g, r.metric.name)), r.label(g));
+    }
+  };
+  print_front("all");
+  for (const auto& m : r.models)
+    if (r.models.size() > 1) print_front(m);
+
+  if (r.models.size() > 1) {
+    s << "\nat matched parameter budgets (best configuration per bin):\n";
+    s << fmt::format("  {:<18}", "parameters");
+    for (const auto& m : r.models) s << fmt::format("  {:<28}", m);
+    s << "\n";
+    for (std::size_t k = 0; k < r.budgets.size();) {
+      const double lo = r.budgets[k].lo;
+      std::map<std::string, std::size_t> row;
+      for (; k < r.budgets.size() && r.budgets[k].lo == lo; ++k) row[r.budgets[k].model] = r.budgets[k].best;
+      s << fmt::format("  {:<18}", fmt_budget(lo, r.budgets[k - 1].hi));
+      for (const auto& m : r.models) {
+        const auto it = row.find(m);
+        s << fmt::format("  {:<28}", it == row.end() ? "-" : pm(metric_stats(r.configs[it->second], r.metric.name)));
+      }
+      s << "\n";
+    }
+  }
+  if (!r.axes.empty()) {
+    s << fmt::format("\nbest {} per axis value:\n", r.metric.name);
+    std::string last;
+    for (const auto& a : r.axes) {
+      const std::string head = a.model + " " + a.axis;
+      if (head != last) s << "  " << head << ":";
+      last = head;
+      s << fmt::format(" {}={}", a.value, num(metric_mean(r.configs[a.best], r.metric), 4));
+      const bool end = (&a == &r.axes.back()) || ((&a + 1)->model + " " + (&a + 1)->axis != head);
+      if (end) s << "\n";
+    }
+  }
+  for (const auto& n : r.notes) s << "note: " << n << "\n";
+  return s.str();
+}
+
+std::vector<std::string> write_outputs(const ResultsFile& file, Report& r, const std::string& dir,
+                                       const AnalyzeOptions& o) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (!fs::is_directory(dir)) throw InputError(Location{dir, -1, -1, ""}, "cannot create the output directory");
+  std::vector<std::string> written;
+  auto put = [&](const std::string& name, const std::string& text) {
+    write_atomic(fs::path(dir) / name, text);
+    written.push_back((fs::path(dir) / name).string());
+  };
+  const TrialsTable& t = r.trials;
+
+  {  // trials.csv: the table as stored
+    std::ostringstream s;
+    for (std::size_t c = 0; c < t.columns.size(); ++c) s << (c ? "," : "") << csv_field(t.columns[c].name);
+    s << "\n";
+    for (std::size_t row = 0; row < t.rows; ++row) {
+      for (std::size_t c = 0; c < t.columns.size(); ++c) s << (c ? "," : "") << csv_field(t.columns[c].text(row));
+      s << "\n";
+    }
+    put("trials.csv", s.str());
+  }
+  // Metric columns reported per configuration, in table order.
+  std::vector<std::string> metric_cols;
+  for (const auto& c : t.columns)
+    if (column_role(c.name) == ColumnRole::metric && !c.is_string) metric_cols.push_back(c.name);
+  std::vector<std::string> axis_names;
+  for (const auto& g : r.configs)
+    for (const auto& [k, v] : g.axes)
+      if (std::find(axis_names.begin(), axis_names.end(), k) == axis_names.end()) axis_names.push_back(k);
+
+  auto config_cols = [&](const ConfigGroup& g) {
+    std::string s = csv_field(g.model);
+    for (const auto& a : axis_names) s.append(",").append(csv_field(g.axis(a)));
+    s.append(",").append(num(g.n_params, 12));
+    return s;
+  };
+  std::string config_head = "model";
+  for (const auto& a : axis_names) config_head.append(",").append(csv_field(a));
+  config_head += ",n_params";
+
+  {  // configs.csv: seed aggregates
+    std::ostringstream s;
+    s << "config," << config_head << ",n_ok,n_failed";
+    for (const auto& m : metric_cols) s << "," << m << "_mean," << m << "_std," << m << "_n";
+    s << ",best_trial,trial_ids\n";
+    for (std::size_t i = 0; i < r.configs.size(); ++i) {
+      const auto& g = r.configs[i];
+      s << i << "," << config_cols(g) << "," << g.n_ok << "," << g.n_failed;
+      for (const auto& m : metric_cols) {
+        const Stats st = metric_stats(g, m);
+        s << "," << num(st.mean, 10) << "," << num(st.n ? st.std : std::nan(""), 10) << "," << st.n;
+      }
+      std::string ids;
+      for (const auto& id : g.trial_ids) ids += (ids.empty() ? "" : ";") + id;
+      s << "," << csv_field(g.best_trial) << "," << csv_field(ids) << "\n";
+    }
+    put("configs.csv", s.str());
+  }
+  if (!r.metric.name.empty()) {
+    {  // pareto.csv
+      std::ostringstream s;
+      s << "scope,rank,config," << config_head << "," << r.metric.name << "_mean," << r.metric.name << "_std,n,best_trial\n";
+      std::vector<std::string> scopes{"all"};
+      scopes.insert(scopes.end(), r.models.begin(), r.models.end());
+      for (const auto& scope : scopes) {
+        const auto& f = r.fronts[scope];
+        for (std::size_t k = 0; k < f.size(); ++k) {
+          const auto& g = r.configs[f[k]];
+          const Stats st = metric_stats(g, r.metric.name);
+          s << csv_field(scope) << "," << k << "," << f[k] << "," << config_cols(g) << "," << num(st.mean, 10) << ","
+            << num(st.std, 10) << "," << st.n << "," << csv_field(g.best_trial) << "\n";
+        }
+      }
+      put("pareto.csv", s.str());
+    }
+    {  // axes.csv: the metric against each axis
+      std::ostringstream s;
+      s << "model,axis,value,n_configs,mean_over_configs,std_over_configs,best_config,best_" << r.metric.name
+        << "_mean,best_" << r.metric.name << "_std,best_n,best_n_params,best_trial,best_label\n";
+      for (const auto& a : r.axes) {
+        const auto& g = r.configs[a.best];
+        const Stats st = metric_stats(g, r.metric.name);
+        s << csv_field(a.model) << "," << csv_field(a.axis) << "," << csv_field(a.value) << "," << a.n_configs << ","
+          << num(a.over_configs.mean, 10) << "," << num(a.over_configs.std, 10) << "," << a.best << ","
+          << num(st.mean, 10) << "," << num(st.std, 10) << "," << st.n << "," << num(g.n_params, 12) << ","
+          << csv_field(g.best_trial) << "," << csv_field(r.label(g)) << "\n";
+      }
+      put("axes.csv", s.str());
+    }
+    {  // matched_budget.csv
+      std::ostringstream s;
+      s << "params_lo,params_hi,model,config,n_params," << r.metric.name << "_mean," << r.metric.name
+        << "_std,n,best_trial,label\n";
+      for (const auto& b : r.budgets) {
+        const auto& g = r.configs[b.best];
+        const Stats st = metric_stats(g, r.metric.name);
+        s << num(b.lo, 8) << "," << num(b.hi, 8) << "," << csv_field(b.model) << "," << b.best << ","
+          << num(g.n_params, 12) << "," << num(st.mean, 10) << "," << num(st.std, 10) << "," << st.n << ","
+          << csv_field(g.best_trial) << "," << csv_field(r.label(g)) << "\n";
+      }
+      put("matched_budget.csv", s.str());
+    }
+  }
+
+  // KAN studies: the best single-layer KANs (splines vs LLR) and the best KAN overall
+  // (importance), as long as their models are stored.
+  nlohmann::json kan_studies = nlohmann::json::array();
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < r.configs.size(); ++i)
+    if (r.configs[i].n_ok > 0 && !r.configs[i].best_trial.empty()) order.push_back(i);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return oriented(r.metric, metric_mean(r.configs[a], r.metric)) >
+           oriented(r.metric, metric_mean(r.configs[b], r.metric));
+  });
+  std::vector<std::pair<std::string, bool>> studies;  // (trial, single layer)
+  bool have_multi = false;
+  for (auto i : order) {
+    if (studies.size() >= o.max_kan_studies) break;
+    // The best seed's model, else any seed's (a writer may keep models of some seeds only).
+    std::string id = r.configs[i].best_trial;
+    if (!file.has_model(id)) {
+      id.clear();
+      for (const auto& tid : r.configs[i].trial_ids)
+        if (file.has_model(tid)) {
+          id = tid;
+          break;
+        }
+      if (id.empty()) continue;
+    }
+    ModelState m;
+    try {
+      m = file.read_model(id);
+    } catch (const InputError& e) {
+      r.notes.push_back("model of trial " + id + " unreadable: " + e.what());
+      continue;
+    }
+    if (!is_kan(m)) continue;
+    const bool single = m.layers.size() == 1;
+    if (single || !have_multi) {
+      studies.emplace_back(id, single);
+      have_multi = have_multi || !single;
+    }
+  }
+  Events events;
+  bool have_events = false;
+  if (!studies.empty()) {
+    const std::string data = find_data_file(file, o, r.notes);
+    if (!data.empty()) {
+      try {
+        events = read_events(data);
+        have_events = true;
+      } catch (const InputError& e) {
+        r.notes.push_back(std::string("data file unreadable, spline-vs-LLR study skipped: ") + e.what());
+      }
+    }
+  }
+  bool llr_written = false;
+  for (const auto& [id, single] : studies) {
+    const ModelState m = file.read_model(id);
+    const LayerState& l0 = m.layers.front();
+    KanShape shape;
+    try {
+      shape = kan_shape(l0);
+    } catch (const InputError& e) {
+      r.notes.push_back("trial " + id + ": " + e.what());
+      continue;
+    }
+    const bool events_match = have_events && events.f == shape.in;
+    if (have_events && !events_match)
+      r.notes.push_back(fmt::format("data file has {} features, the model of {} {}: data ignored", events.f, id, shape.in));
+    std::vector<std::string> names = events_match ? events.names : std::vector<std::string>{};
+    for (std::size_t i = names.size(); i < shape.in; ++i) names.push_back(fmt::format("x{}", i));
+
+    // Importance over the trial's test events when available (Erdmann et al. use the data).
+    std::vector<float> samples;
+    if (events_match) {
+      const TrialData td = file.read_trial(id, true);
+      const std::size_t cap = 5000;
+      for (auto row : td.test_index) {
+        if (row < 0 || static_cast<std::size_t>(row) >= events.n) continue;
+        samples.insert(samples.end(), events.features.begin() + row * events.f,
+                       events.features.begin() + (row + 1) * events.f);
+        if (samples.size() / events.f >= cap) break;
+      }
+    }
+    const auto imp = kan_feature_importance(m, samples, shape.in);
+    {
+      std::ostringstream s;
+      s << "feature,name,importance\n";
+      for (std::size_t i = 0; i < shape.in; ++i) s << i << "," << csv_field(names[i]) << "," << num(imp[i], 10) << "\n";
+      put("kan_" + id + "_importance.csv", s.str());
+    }
+    if (single) {
+      std::ostringstream s;
+      s << "feature,name,x_std,x_raw,in_grid";
+      for (std::size_t j = 0; j < shape.out; ++j) s << ",phi_" << j;
+      s << "\n";
+      const Tensor& grid = l0.tensors.at("grid");
+      const std::size_t nk = grid.shape[1];
+      for (std::size_t i = 0; i < shape.in; ++i) {
+        // The active range of the splines, plus a margin where only the SiLU part remains.
+        const double lo = grid.data[i * nk + shape.spline_order];
+        const double hi = grid.data[i * nk + shape.spline_order + shape.grid_size];
+        double from = lo - 0.25 * (hi - lo), to = hi + 0.25 * (hi - lo);
+        if (events_match) {
+          // Cover the bulk of the data too: outside the grid only the SiLU part acts, which is
+          // part of what the model does to real events.
+          std::vector<float> col;
+          col.reserve(events.n);
+          for (std::size_t k = 0; k < events.n; ++k)
+            if (std::isfinite(events.features[k * events.f + i])) col.push_back(events.features[k * events.f + i]);
+          if (col.size() > 1) {
+            std::sort(col.begin(), col.end());
+            const double q0 = (col[std::size_t(0.005 * double(col.size() - 1))] - m.input_mean[i]) / m.input_std[i];
+            const double q1 = (col[std::size_t(0.995 * double(col.size() - 1))] - m.input_mean[i]) / m.input_std[i];
+            from = std::min(from, q0);
+            to = std::max(to, q1);
+          }
+        }
+        constexpr int kPoints = 161;
+        for (int p = 0; p < kPoints; ++p) {
+          const double x = from + (to - from) * p / (kPoints - 1);
+          s << i << "," << csv_field(names[i]) << "," << num(x, 8) << ","
+            << num(x * m.input_std[i] + m.input_mean[i], 8) << "," << (x >= lo && x <= hi ? 1 : 0);
+          for (std::size_t j = 0; j < shape.out; ++j) s << "," << num(kan_edge(l0, j, i, x), 8);
+          s << "\n";
+        }
+      }
+      put("kan_" + id + "_functions.csv", s.str());
+      if (events_match && !events.labels.empty() && !llr_written) {
+        std::ostringstream ls;
+        ls << "feature,name,x_raw,llr,err\n";
+        std::vector<float> col(events.n);
+        for (std::size_t i = 0; i < events.f; ++i) {
+          for (std::size_t k = 0; k < events.n; ++k) col[k] = events.features[k * events.f + i];
+          try {
+            const LlrCurve c = log_likelihood_ratio(col, events.labels, events.weights);
+            for (std::size_t b = 0; b < c.center.size(); ++b)
+              ls << i << "," << csv_field(names[i]) << "," << num(c.center[b], 8) << "," << num(c.llr[b], 8) << ","
+                 << num(c.err[b], 6) << "\n";
+          } catch (const InputError& e) {
+            r.notes.push_back(std::string("LLR: ") + e.what());
+            break;
+          }
+        }
+        put("llr.csv", ls.str());
+        llr_written = true;
+      }
+    }
+    kan_studies.push_back({{"trial", id}, {"single_layer", single}, {"n_features", shape.in}, {"n_out", shape.out}});
+  }
+  if (studies.empty()) r.notes.push_back("no stored KAN model among the best configurations: no spline/importance plots");
+
+  // Manifest for plots.py.
+  nlohmann::json j;
+  j["results"] = fs::absolute(file.path()).string();
+  j["task"] = r.task;
+  j["metric"] = r.metric.name;
+  j["higher_is_better"] = r.metric.higher_is_better;
+  j["models"] = r.models;
+  nlohmann::json fronts = nlohmann::json::object();
+  for (const auto& [scope, f] : r.fronts) {
+    nlohmann::json ids = nlohmann::json::array();
+    for (auto i : f) ids.push_back(r.configs[i].best_trial);
+    fronts[scope] = ids;
+  }
+  j["front_trials"] = fronts;
+  nlohmann::json curves = nlohmann::json::array();
+  for (const auto& a : r.axes)
+    curves.push_back({{"model", a.model}, {"axis", a.axis}, {"value", a.value},
+                      {"trial", r.configs[a.best].best_trial}, {"label", r.label(r.configs[a.best])}});
+  j["axis_best_trials"] = curves;
+  j["kan_studies"] = kan_studies;
+  j["llr_csv"] = llr_written ? nlohmann::json("llr.csv") : nlohmann::json(nullptr);
+  j["notes"] = r.notes;
+  put("summary.txt", format_summary(r, o));
+  put("analysis.json", j.dump(2) + "\n");
+  return written;
+}
+
+}  // namespace kanscan::analysis

@@ -1,0 +1,57 @@
+#pragma once
+// `kanscan analyze`: everything computed from one results file, the printed summary, and the
+// CSV/JSON files the plotting script (analysis/plots.py) draws from.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "analysis/aggregate.hpp"
+#include "analysis/results_file.hpp"
+
+namespace kanscan::analysis {
+
+struct AnalyzeOptions {
+  std::string metric;     // "" = choose_metric's default
+  std::string data_file;  // events for the spline-vs-LLR study; "" = from the results file
+  int bins_per_decade = 2;
+  std::size_t top = 5;    // best configurations listed in the summary
+  std::size_t max_kan_studies = 3;
+};
+
+struct Report {
+  std::string results_path;
+  std::map<std::string, std::string> attributes;
+  std::string task;  // classification | regression | "" (unknown: no metric columns)
+  MetricSpec metric;
+  TrialsTable trials;
+  std::size_t n_ok = 0, n_failed = 0;
+  std::vector<std::string> rows_without_group;  // ok rows whose /trial/<id> is missing
+  std::vector<std::string> groups_without_row;  // trial groups not (yet) in /trials
+  std::vector<ConfigGroup> configs;
+  std::vector<std::string> models;                          // in order of appearance
+  std::map<std::string, std::vector<std::string>> shown_axes;  // per model: axes that vary (labels)
+  std::string label(const ConfigGroup& g) const;
+  std::map<std::string, std::vector<std::size_t>> fronts;   // "all" and each model -> config indices
+  std::vector<AxisRow> axes;
+  std::vector<BudgetRow> budgets;
+  std::vector<std::string> notes;                           // things skipped, and why
+};
+
+// Aggregates, fronts and tables. Never throws for an incomplete file; throws InputError for
+// a bad --metric.
+Report analyze(const ResultsFile& file, const AnalyzeOptions& options = {});
+
+// The concise text summary printed by `kanscan analyze`.
+std::string format_summary(const Report& report, const AnalyzeOptions& options = {});
+
+// Writes trials.csv, configs.csv, pareto.csv, axes.csv, matched_budget.csv, summary.txt,
+// the KAN function / importance / LLR CSVs where the models and data allow, and
+// analysis.json (the plot manifest) into dir (created). Each file is written to a temporary
+// name and renamed. Returns the files written.
+std::vector<std::string> write_outputs(const ResultsFile& file, Report& report, const std::string& dir,
+                                       const AnalyzeOptions& options = {});
+
+// Quotes a CSV field when needed (RFC 4180).
+std::string csv_field(const std::string& s);
+
+}  // namespace kanscan::analysis

@@ -1,0 +1,214 @@
+"""Reader for kanscan results files (h5py + pandas + numpy)."""
+import json
+import os
+
+# Must be set before the HDF5 library opens any file: a running scan holds a lock.
+os.environ.setdefault("HDF5_USE_FILE_LOCKING", "FALSE")
+
+import h5py  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+
+def _text(v):
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "replace").rstrip("\x00")
+    if isinstance(v, np.ndarray) and v.shape == ():
+        return _text(v[()])
+    return v
+
+
+class ResultsFile:
+    """An open results file. Use as a context manager or call close()."""
+
+    def __init__(self, path):
+        self.path = str(path)
+        try:
+            self._f = h5py.File(self.path, "r", locking=False)
+        except TypeError:  # h5py < 3.5: the environment variable above does the job
+            self._f = h5py.File(self.path, "r")
+        f = self._f
+        if not any(k in f.attrs for k in ("schema_version", "kanscan_version")) and "trials" not in f and "scan" not in f:
+            f.close()
+            raise ValueError(f"{self.path}: not a kanscan results file (no schema_version attribute or /trials table)")
+
+    def close(self):
+        self._f.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def attrs(self):
+        return {k: _text(v) for k, v in self._f.attrs.items()}
+
+    @property
+    def config_yaml(self):
+        if "scan" in self._f and "config_yaml" in self._f["scan"]:
+            v = self._f["scan"]["config_yaml"][()]
+            if isinstance(v, np.ndarray):
+                v = v.flat[0] if v.size else b""
+            return _text(v)
+        return ""
+
+    def trials(self):
+        """/trials as a DataFrame (strings decoded; unwritten tail rows dropped)."""
+        if "trials" not in self._f:
+            return pd.DataFrame()
+        table = self._f["trials"][()]
+        df = pd.DataFrame({name: table[name] for name in table.dtype.names})
+        for col in df.columns:
+            if df[col].dtype == object or df[col].dtype.kind == "S":
+                df[col] = df[col].map(_text)
+        if "trial_id" in df.columns:
+            df = df[df["trial_id"].astype(str) != ""].reset_index(drop=True)
+        return df
+
+    def trial_ids(self):
+        return sorted(self._f["trial"].keys()) if "trial" in self._f else []
+
+    def _group(self, trial_id):
+        if "trial" not in self._f or trial_id not in self._f["trial"]:
+            raise KeyError(f"{self.path}: no trial {trial_id!r} (ids are in load_trials(path).trial_id)")
+        return self._f["trial"][trial_id]
+
+    def history(self, trial_id):
+        g = self._group(trial_id)
+        if "history" not in g:
+            return pd.DataFrame()
+        h = g["history"]
+        cols = {k: h[k][()] for k in ("epoch", "train_loss", "val_loss", "val_metric") if k in h}
+        n = min((len(v) for v in cols.values()), default=0)
+        df = pd.DataFrame({k: v[:n] for k, v in cols.items()})
+        name = h.attrs.get("val_metric_name")
+        if name is not None:
+            df.attrs["val_metric_name"] = _text(name)
+        return df
+
+    def trial(self, trial_id):
+        """Everything stored for one trial: config (dict), history, roc, predictions, index."""
+        g = self._group(trial_id)
+        out = {"id": trial_id}
+        cfg = g.attrs.get("config")
+        out["config"] = json.loads(_text(cfg)) if cfg is not None else {}
+        if "error" in g.attrs:
+            out["error"] = _text(g.attrs["error"])
+        out["history"] = self.history(trial_id)
+        if "roc" in g and "fpr" in g["roc"] and "tpr" in g["roc"]:
+            out["roc"] = (g["roc"]["fpr"][()], g["roc"]["tpr"][()])
+        if "test_predictions" in g:
+            out["test_predictions"] = g["test_predictions"][()]
+        if "test_index" in g:
+            out["test_index"] = g["test_index"][()]
+        return out
+
+    def model(self, trial_id):
+        """The trained model: input/target standardisation and per-layer tensors and attrs."""
+        g = self._group(trial_id)
+        if "model" not in g:
+            raise KeyError(f"{self.path}: trial {trial_id!r} has no stored model")
+        m = g["model"]
+        out = {k: _text(v) for k, v in m.attrs.items()}
+        for k in ("input_mean", "input_std", "target_mean", "target_std"):
+            if k in m:
+                out[k] = m[k][()]
+        layers = []
+        i = 0
+        while f"layer_{i}" in m:
+            lg = m[f"layer_{i}"]
+            layer = {k: _text(v) for k, v in lg.attrs.items()}
+            layer.update({k: lg[k][()] for k in lg.keys()})
+            layers.append(layer)
+            i += 1
+        out["layers"] = layers
+        return out
+
+
+def load_trials(path):
+    with ResultsFile(path) as f:
+        return f.trials()
+
+
+def read_history(path, trial_id):
+    with ResultsFile(path) as f:
+        return f.history(trial_id)
+
+
+def read_trial(path, trial_id):
+    with ResultsFile(path) as f:
+        return f.trial(trial_id)
+
+
+def read_model(path, trial_id):
+    with ResultsFile(path) as f:
+        return f.model(trial_id)
+
+
+def bspline_basis(knots, order, x):
+    """B-spline bases [len(x), len(knots)-1-order] (Cox-de Boor, half-open intervals)."""
+    x = np.asarray(x, dtype=float)[:, None]
+    t = np.asarray(knots, dtype=float)
+    b = ((x >= t[:-1]) & (x < t[1:])).astype(float)
+    for k in range(1, order + 1):
+        dl = t[k:-1] - t[:-(k + 1)]
+        dr = t[k + 1:] - t[1:-k]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            left = np.where(dl != 0, (x - t[:-(k + 1)]) / dl, 0.0) * b[:, :-1]
+            right = np.where(dr != 0, (t[k + 1:] - x) / dr, 0.0) * b[:, 1:]
+        b = left + right
+    return b
+
+
+def kan_edge(layer, out, inp, x):
+    """phi_{out,inp}(x) of a kind = kan layer, x in the layer's (standardised) input units."""
+    order = int(layer["spline_order"])
+    basis = bspline_basis(layer["grid"][inp], order, x)
+    spline = basis @ layer["spline_weight"][out, inp]
+    x = np.asarray(x, dtype=float)
+    silu = x / (1.0 + np.exp(-x))
+    return layer["base_weight"][out, inp] * silu + layer["spline_scaler"][out, inp] * spline
+
+
+def _activation(name, slope):
+    return {
+        "relu": lambda v: np.maximum(v, 0.0),
+        "leaky_relu": lambda v: np.where(v > 0, v, slope * v),
+        "silu": lambda v: v / (1.0 + np.exp(-v)),
+        "tanh": np.tanh,
+        "sigmoid": lambda v: 1.0 / (1.0 + np.exp(-v)),
+        "identity": lambda v: v,
+        "": lambda v: v,
+    }[name]
+
+
+def predict(model, features):
+    """Numpy reference forward pass of a stored model on raw features [N, F]; the units of
+    test_predictions (probabilities, or targets in physical units)."""
+    h = (np.asarray(features, dtype=float) - model["input_mean"]) / model["input_std"]
+    for layer in model["layers"]:
+        if layer["kind"] == "kan":
+            o, i = layer["base_weight"].shape
+            nxt = np.zeros((h.shape[0], o))
+            for a in range(i):
+                basis = bspline_basis(layer["grid"][a], int(layer["spline_order"]), h[:, a])
+                silu = h[:, a] / (1.0 + np.exp(-h[:, a]))
+                nxt += silu[:, None] * layer["base_weight"][:, a]
+                nxt += (basis @ layer["spline_weight"][:, a, :].T) * layer["spline_scaler"][:, a]
+            h = nxt
+        else:
+            h = h @ layer["weight"].T + layer["bias"]
+            h = _activation(str(layer.get("activation", "identity")), float(layer.get("leaky_slope", 0.01)))(h)
+    output = str(model.get("output", ""))
+    if output == "sigmoid":
+        h = 1.0 / (1.0 + np.exp(-h))
+    elif output == "clip":  # a classifier trained with a regression loss
+        h = np.clip(h, 0.0, 1.0)
+    elif output == "softmax":
+        e = np.exp(h - h.max(axis=1, keepdims=True))
+        h = e / e.sum(axis=1, keepdims=True)
+    if "target_mean" in model:
+        h = h * model["target_std"] + model["target_mean"]
+    return h

@@ -1,0 +1,65 @@
+// `kanscan analyze FILE.h5 [--out DIR]`: seed aggregates, Pareto fronts, per-axis and
+// matched-budget tables, a printed summary, CSVs, and matplotlib plots (analysis/).
+#include <filesystem>
+#include <iostream>
+
+#include "analysis/plots_runner.hpp"
+#include "analysis/report.hpp"
+#include "analysis/results_file.hpp"
+#include "framework/log.hpp"
+#include "scans/cli.hpp"
+
+namespace kanscan::cli {
+namespace {
+
+struct AnalyzeArgs {
+  std::string file, out, metric, data;
+  bool no_plots = false;
+  std::size_t top = 5;
+};
+
+int run_analyze(Context& ctx, const AnalyzeArgs& a) {
+  // Reading is cheap and single-threaded: rank 0 does it all, other ranks have nothing to do.
+  if (ctx.comm && ctx.comm->rank() != 0) return kExitOk;
+  analysis::AnalyzeOptions o;
+  o.metric = a.metric;
+  o.data_file = a.data;
+  o.top = a.top;
+  const analysis::ResultsFile file(a.file);
+  analysis::Report report = analysis::analyze(file, o);
+  std::string dir = a.out;
+  if (dir.empty()) {
+    std::filesystem::path p(a.file);
+    dir = (p.parent_path() / (p.stem().string() + "_analysis")).string();
+  }
+  const auto written = analysis::write_outputs(file, report, dir, o);
+  std::cout << analysis::format_summary(report, o);
+  std::cout << "\nwrote " << written.size() << " files to " << dir << "\n";
+  std::cout.flush();  // before the plotting child writes to the same stream
+  if (!a.no_plots) {
+    const auto plots = analysis::run_plots(dir);
+    if (plots.ran) std::cout << "plots (PNG, PDF) in " << dir << "\n";
+    else log::warn("{}", plots.message);
+  }
+  std::cout.flush();
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_analyze_command(CLI::App& app, Context& ctx) {
+  auto args = std::make_shared<AnalyzeArgs>();
+  auto* cmd = app.add_subcommand(
+      "analyze",
+      "Pareto fronts (parameters vs metric), seed aggregates, per-axis tables and plots from a results file.\n"
+      "Works on a file that is still being written or was left by a crashed run.");
+  cmd->add_option("file", args->file, "Results file written by `kanscan run`")->required();
+  cmd->add_option("--out", args->out, "Output directory for CSVs and plots (default: FILE_analysis next to FILE)");
+  cmd->add_option("--metric", args->metric, "Column of /trials to rank by (default: test_auc, else test_mae)");
+  cmd->add_option("--data", args->data, "Data file with the events (for the spline-vs-LLR and importance plots)");
+  cmd->add_option("--top", args->top, "Best configurations to list")->check(CLI::PositiveNumber);
+  cmd->add_flag("--no-plots", args->no_plots, "Write the CSVs only, do not run matplotlib");
+  cmd->callback([&ctx, args] { ctx.action = [&ctx, args] { return run_analyze(ctx, *args); }; });
+}
+
+}  // namespace kanscan::cli

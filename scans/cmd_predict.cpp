@@ -1,0 +1,116 @@
+// `kanscan predict FILE.h5 --trial ID --data DATA.h5 --out PRED.h5`: applies a trained model
+// from a results file to new events; /predictions is in the units of test_predictions.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "analysis/results_file.hpp"
+#include "framework/error.hpp"
+#include "framework/parallel.hpp"
+#include "io/h5.hpp"
+#include "models/trial_runner.hpp"
+#include "scans/cli.hpp"
+
+namespace kanscan::cli {
+namespace {
+
+struct PredictArgs {
+  std::string file, trial, data, out;
+  int threads = 0;
+};
+
+// The trial named by `id`, or the single trial whose id starts with it (ids are long hashes).
+std::string resolve_trial(const analysis::ResultsFile& f, const std::string& id) {
+  if (f.has_trial_group(id)) return id;
+  std::vector<std::string> matches;
+  for (const auto& g : f.trial_groups())
+    if (g.rfind(id, 0) == 0) matches.push_back(g);
+  if (matches.size() == 1) return matches.front();
+  const std::string how = fmt::format("the ids are the trial_id column of `kanscan analyze {}` (trials.csv)", f.path());
+  if (matches.empty())
+    throw InputError(Location{f.path(), -1, -1, "--trial"},
+                     fmt::format("no trial '{}' in this results file ({} trials stored); {}", id,
+                                 f.trial_groups().size(), how));
+  throw InputError(Location{f.path(), -1, -1, "--trial"},
+                   fmt::format("'{}' matches {} trials ({}, {}, ...); give more of the id", id, matches.size(),
+                               matches[0], matches[1]));
+}
+
+int run_predict(Context& ctx, const PredictArgs& a) {
+  if (ctx.comm && ctx.comm->rank() != 0) return kExitOk;
+  const analysis::ResultsFile results(a.file);
+  const std::string id = resolve_trial(results, a.trial);
+  if (!results.has_model(id))
+    throw InputError(Location{a.file, -1, -1, "--trial"},
+                     "trial " + id + " has no stored model (a failed or unfinished trial)");
+  const ModelState model = results.read_model(id);
+
+  RowMatrixXf x;
+  {
+    const h5::File data(a.data, h5::File::Mode::read_only);
+    const h5::Group root = data.root();
+    if (!root.is_dataset("features"))
+      throw InputError(Location{a.data, -1, -1, "/features"}, "missing dataset: expected float [N, F] features");
+    const auto f = root.read_float("features");
+    if (f.shape.size() != 2)
+      throw InputError(Location{a.data, -1, -1, "/features"},
+                       fmt::format("expected a 2-D [N, F] array, got {} dimensions", f.shape.size()));
+    if (f.shape[1] != model.input_mean.size())
+      throw InputError(Location{a.data, -1, -1, "/features"},
+                       fmt::format("{} features per event, but the model of trial {} was trained on {}", f.shape[1],
+                                   id, model.input_mean.size()));
+    x = Eigen::Map<const RowMatrixXf>(f.data.data(), static_cast<Eigen::Index>(f.shape[0]),
+                                      static_cast<Eigen::Index>(f.shape[1]));
+  }
+  const RowMatrixXf pred = models::predict(model, x, a.threads);
+
+  // Temporary name + rename: an interrupted run never leaves a half-written output.
+  const std::filesystem::path out(a.out);
+  const std::filesystem::path tmp = out.string() + fmt::format(".tmp-{}", ::getpid());
+  try {
+    h5::File f(tmp.string(), h5::File::Mode::create_truncate);
+    h5::Group root = f.root();
+    const std::vector<float> flat(pred.data(), pred.data() + pred.size());
+    const bool vector = pred.cols() == 1;
+    root.write("predictions", flat,
+               vector ? std::vector<std::size_t>{std::size_t(pred.rows())}
+                      : std::vector<std::size_t>{std::size_t(pred.rows()), std::size_t(pred.cols())});
+    root.set_attr("trial_id", id);
+    root.set_attr("results_file", std::filesystem::absolute(a.file).string());
+    root.set_attr("data_file", std::filesystem::absolute(a.data).string());
+    root.set_attr("task", model.task);
+    root.set_attr("units", std::string(model.task == "regression" ? "physical (test_predictions units)"
+                                                                  : "probabilities"));
+    f.flush();
+  } catch (...) {
+    std::error_code ec;
+    std::filesystem::remove(tmp, ec);
+    throw;
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, out, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    throw InputError(Location{a.out, -1, -1, "--out"}, "cannot write the output file: " + ec.message());
+  }
+  std::cout << fmt::format("wrote {} predictions ({} column{}) of trial {} to {}\n", pred.rows(), pred.cols(),
+                           pred.cols() == 1 ? "" : "s", id, a.out);
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_predict_command(CLI::App& app, Context& ctx) {
+  auto args = std::make_shared<PredictArgs>();
+  auto* cmd = app.add_subcommand("predict", "Apply a trained model from a results file to new events");
+  cmd->add_option("file", args->file, "Results file written by `kanscan run`")->required();
+  cmd->add_option("--trial", args->trial, "Trial id (or a unique prefix of it)")->required();
+  cmd->add_option("--data", args->data, "HDF5 data file with /features [N, F]")->required();
+  cmd->add_option("--out", args->out, "Output HDF5 file: /predictions [N] or [N, T]")->required();
+  cmd->add_option("--threads", args->threads, "OpenMP threads (0 = all)")->check(CLI::NonNegativeNumber);
+  cmd->callback([&ctx, args] { ctx.action = [&ctx, args] { return run_predict(ctx, *args); }; });
+}
+
+}  // namespace kanscan::cli

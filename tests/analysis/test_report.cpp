@@ -1,0 +1,207 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+
+#include "analysis/report.hpp"
+#include "framework/error.hpp"
+#include "tests/analysis/fixture.hpp"
+#include "tests/support/support.hpp"
+
+namespace a = kanscan::analysis;
+namespace t = kanscan::test;
+
+namespace {
+
+std::vector<std::vector<std::string>> read_csv(const std::filesystem::path& p) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream in(t::read_file(p));
+  std::string line;
+  while (std::getline(in, line)) {
+    std::vector<std::string> cells;
+    std::string cell;
+    bool quoted = false;
+    for (char c : line) {
+      if (c == '"') quoted = !quoted;
+      else if (c == ',' && !quoted) cells.push_back(cell), cell.clear();
+      else cell += c;
+    }
+    cells.push_back(cell);
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
+std::size_t col(const std::vector<std::string>& header, const std::string& name) {
+  for (std::size_t i = 0; i < header.size(); ++i)
+    if (header[i] == name) return i;
+  ADD_FAILURE() << "no column " << name;
+  return 0;
+}
+
+std::vector<t::FixtureTrial> scan_trials() {
+  // kan 100 params: 0.80, 0.82 (+1 failed) | kan 300: 0.85 | kan 1000: 0.84 (dominated)
+  // mlp 120: 0.83, 0.81 | mlp 2000: 0.86
+  auto ts = std::vector<t::FixtureTrial>{
+      t::standard_trial("k1", "kan", "ok", 1, 100, 0, 1, 5, 0.80),
+      t::standard_trial("k2", "kan", "ok", 2, 100, 0, 1, 5, 0.82),
+      t::standard_trial("k3", "kan", "failed", 3, 100, 0, 1, 5, std::nan("")),
+      t::standard_trial("k4", "kan", "ok", 1, 300, 1, 3, 5, 0.85),
+      t::standard_trial("k5", "kan", "ok", 1, 1000, 1, 3, 10, 0.84),
+      t::standard_trial("m1", "mlp", "ok", 1, 120, 1, 4, 0, 0.83),
+      t::standard_trial("m2", "mlp", "ok", 2, 120, 1, 4, 0, 0.81),
+      t::standard_trial("m3", "mlp", "ok", 1, 2000, 2, 32, 0, 0.86),
+  };
+  ts[1].with_model = true;  // best seed of the single-layer KAN
+  return ts;
+}
+
+}  // namespace
+
+TEST(Report, FrontsTablesAndCsvContent) {
+  t::TempDir dir;
+  const auto path = (dir / "r.h5").string();
+  t::write_results_fixture(path, t::standard_columns(), scan_trials());
+  const a::ResultsFile file(path);
+  a::Report r = a::analyze(file);
+  EXPECT_EQ(r.task, "classification");
+  EXPECT_EQ(r.n_ok, 7u);
+  EXPECT_EQ(r.n_failed, 1u);
+  ASSERT_EQ(r.configs.size(), 5u);
+  // Overall front: kan@100 (0.81), mlp@120 (0.82), kan@300 (0.85), mlp@2000 (0.86).
+  std::vector<std::string> front;
+  for (auto i : r.fronts.at("all")) front.push_back(r.configs[i].best_trial);
+  EXPECT_EQ(front, (std::vector<std::string>{"k2", "m1", "k4", "m3"}));
+  std::vector<std::string> kan_front;
+  for (auto i : r.fronts.at("kan")) kan_front.push_back(r.configs[i].best_trial);
+  EXPECT_EQ(kan_front, (std::vector<std::string>{"k2", "k4"}));
+
+  const auto out = dir / "out";
+  const auto files = a::write_outputs(file, r, out.string());
+  for (const char* f : {"trials.csv", "configs.csv", "pareto.csv", "axes.csv", "matched_budget.csv", "summary.txt",
+                        "analysis.json", "kan_k2_importance.csv", "kan_k2_functions.csv"})
+    EXPECT_TRUE(std::filesystem::exists(out / f)) << f;
+  EXPECT_FALSE(std::filesystem::exists(out / "llr.csv"));  // no data file known
+
+  const auto trials = read_csv(out / "trials.csv");
+  ASSERT_EQ(trials.size(), 9u);
+  EXPECT_EQ(trials[3][col(trials[0], "status")], "failed");
+
+  const auto configs = read_csv(out / "configs.csv");
+  ASSERT_EQ(configs.size(), 6u);
+  const auto& h = configs[0];
+  EXPECT_EQ(configs[1][col(h, "model")], "kan");
+  EXPECT_EQ(configs[1][col(h, "n_ok")], "2");
+  EXPECT_EQ(configs[1][col(h, "n_failed")], "1");
+  EXPECT_NEAR(std::stod(configs[1][col(h, "test_auc_mean")]), 0.81, 1e-9);
+  EXPECT_NEAR(std::stod(configs[1][col(h, "test_auc_std")]), 0.01 * std::sqrt(2.0), 1e-9);
+  EXPECT_EQ(configs[1][col(h, "test_auc_n")], "2");
+  EXPECT_EQ(configs[1][col(h, "trial_ids")], "k1;k2");
+  EXPECT_EQ(configs[1][col(h, "grid_size")], "5");
+
+  const auto pareto = read_csv(out / "pareto.csv");
+  // 4 (all) + 2 (kan) + 2 (mlp) rows.
+  ASSERT_EQ(pareto.size(), 9u);
+  EXPECT_EQ(pareto[1][col(pareto[0], "scope")], "all");
+  EXPECT_EQ(pareto[1][col(pareto[0], "n_params")], "100");
+  EXPECT_EQ(pareto[4][col(pareto[0], "best_trial")], "m3");
+
+  const auto budget = read_csv(out / "matched_budget.csv");
+  // [100,316): kan 0.85 (k4 at 300) and mlp 0.82; [1000,3162): kan 0.84 and mlp 0.86.
+  ASSERT_EQ(budget.size(), 5u);
+  EXPECT_EQ(budget[1][col(budget[0], "model")], "kan");
+  EXPECT_EQ(budget[1][col(budget[0], "best_trial")], "k4");
+  EXPECT_EQ(budget[2][col(budget[0], "model")], "mlp");
+  EXPECT_EQ(budget[4][col(budget[0], "best_trial")], "m3");
+
+  const auto fn = read_csv(out / "kan_k2_functions.csv");
+  EXPECT_EQ(fn.size(), 1u + 3u * 161u);
+  EXPECT_EQ(fn[0][4], "in_grid");
+  const std::string summary = t::read_file(out / "summary.txt");
+  EXPECT_NE(summary.find("8 rows, 7 ok, 1 failed"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("Pareto front (all)"), std::string::npos);
+  EXPECT_NE(summary.find("matched parameter budgets"), std::string::npos);
+  EXPECT_NE(summary.find("pass --data"), std::string::npos);
+  // No temporary files left behind.
+  for (const auto& e : std::filesystem::directory_iterator(out))
+    EXPECT_NE(e.path().extension(), ".tmp") << e.path();
+}
+
+TEST(Report, SplineVersusLlrWithADataFile) {
+  t::TempDir dir;
+  // Data: 3 features, signal shifted in feature 0 only.
+  {
+    kanscan::h5::File data((dir / "data.h5").string(), kanscan::h5::File::Mode::create_truncate);
+    std::vector<float> f;
+    std::vector<std::int32_t> y;
+    for (int i = 0; i < 4000; ++i) {
+      const int label = i % 2;
+      const float u = float((i * 37) % 1000) / 1000.0f;
+      f.push_back(u + (label ? 0.3f : 0.0f));
+      f.push_back(u);
+      f.push_back(1.0f - u);
+      y.push_back(label);
+    }
+    data.root().write("features", f, {4000, 3});
+    data.root().write("labels", y);
+    data.root().write_strings("feature_names", {"pt_lep", "eta_lep", "m_bb"});
+  }
+  auto ts = scan_trials();
+  ts[1].test_index = {0, 1, 2, 3, 10, 20};
+  t::FixtureOptions o;
+  o.data_file = "data.h5";  // relative to the results file
+  t::write_results_fixture((dir / "r.h5").string(), t::standard_columns(), ts, o);
+  const a::ResultsFile file((dir / "r.h5").string());
+  a::Report r = a::analyze(file);
+  a::write_outputs(file, r, (dir / "out").string());
+  ASSERT_TRUE(std::filesystem::exists(dir / "out" / "llr.csv"));
+  const auto llr = read_csv(dir / "out" / "llr.csv");
+  ASSERT_GT(llr.size(), 10u);
+  EXPECT_EQ(llr[1][1], "pt_lep");
+  const auto imp = read_csv(dir / "out" / "kan_k2_importance.csv");
+  ASSERT_EQ(imp.size(), 4u);
+  EXPECT_EQ(imp[3][1], "m_bb");
+  // A wrong --data is a note, not a failure.
+  a::AnalyzeOptions bad;
+  bad.data_file = (dir / "nope.h5").string();
+  a::Report r2 = a::analyze(file, bad);
+  a::write_outputs(file, r2, (dir / "out2").string(), bad);
+  bool noted = false;
+  for (const auto& n : r2.notes) noted = noted || n.find("data file unreadable") != std::string::npos;
+  EXPECT_TRUE(noted);
+}
+
+TEST(Report, EmptyAndRegressionFiles) {
+  t::TempDir dir;
+  // A scan that crashed before its first trial: an empty table.
+  t::write_results_fixture((dir / "empty.h5").string(), t::standard_columns(), {});
+  const a::ResultsFile empty((dir / "empty.h5").string());
+  a::Report r = a::analyze(empty);
+  EXPECT_TRUE(r.configs.empty());
+  EXPECT_NO_THROW(a::write_outputs(empty, r, (dir / "o1").string()));
+  EXPECT_NE(a::format_summary(r).find("0 rows"), std::string::npos);
+
+  // Regression: test_mae, lower is better.
+  using C = t::FixtureColumn;
+  const std::vector<C> cols{{C::string, "trial_id"}, {C::string, "model"}, {C::string, "status"},
+                            {C::int64, "seed"},      {C::int64, "n_params"}, {C::int64, "width"},
+                            {C::float64, "test_mae"}, {C::float64, "test_mae_nu_px"}};
+  std::vector<t::FixtureTrial> ts(4);
+  ts[0].values = {"a", "mlp", "ok", 1, 100, 8, 0.30, 0.25};
+  ts[1].values = {"b", "mlp", "ok", 1, 400, 32, 0.28, 0.2};
+  ts[2].values = {"c", "kan", "ok", 1, 300, 8, 0.31, 0.3};
+  ts[3].values = {"d", "kan", "ok", 1, 900, 16, 0.29, 0.3};
+  t::write_results_fixture((dir / "reg.h5").string(), cols, ts);
+  const a::ResultsFile reg((dir / "reg.h5").string());
+  a::Report rr = a::analyze(reg);
+  EXPECT_EQ(rr.task, "regression");
+  EXPECT_EQ(rr.metric.name, "test_mae");
+  EXPECT_FALSE(rr.metric.higher_is_better);
+  std::vector<std::string> front;
+  for (auto i : rr.fronts.at("all")) front.push_back(rr.configs[i].best_trial);
+  EXPECT_EQ(front, (std::vector<std::string>{"a", "b"}));
+  std::vector<std::string> kan;
+  for (auto i : rr.fronts.at("kan")) kan.push_back(rr.configs[i].best_trial);
+  EXPECT_EQ(kan, (std::vector<std::string>{"c", "d"}));
+}
