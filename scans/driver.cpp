@@ -237,7 +237,9 @@ int run_scan(Communicator& comm, const RunOptions& opts, const Hooks& hooks) {
                                                                        : io::ResultStore::Mode::create);
     store->set_publish_interval(opts.publish_seconds);
     const auto& rs = store->resume_state();
-    if (opts.resume) {
+    if (opts.resume && !rs.found) {
+      log::info("resume: no earlier run of this scan at {}; starting it", out);
+    } else if (opts.resume) {
       std::set<std::string> ids;
       for (const auto& t : ex.trials) ids.insert(t.config.trial_id);
       std::vector<std::string> missing;

@@ -163,3 +163,14 @@ TEST(ScanThreads, BadConfigGivesExit2OnEveryRank) {
   EXPECT_FALSE(std::filesystem::exists(dir / "e.h5"));
   EXPECT_FALSE(std::filesystem::exists(dir / "e.h5.journal"));
 }
+
+TEST(ScanThreads, ResumeWithNothingToContinueStartsTheScan) {
+  TempDir dir;
+  write_file(dir / "scan.yaml", kThreadScan);
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(run_on_threads(2, options(dir, "f.h5", true)), 0);
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("no earlier run of this scan"), std::string::npos) << err;
+  EXPECT_EQ(err.find("definition changed"), std::string::npos) << err;
+  EXPECT_EQ(trials_rows((dir / "f.h5").string()), 28);
+}
