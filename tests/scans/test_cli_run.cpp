@@ -172,3 +172,11 @@ TEST(CliValidate, DocsScanFormatIsUpToDateWithTheKeyTable) {
   EXPECT_NE(doc.find(keys), std::string::npos)
       << "docs/scan-format.md is out of date: regenerate the key reference with `kanscan validate --describe-keys`";
 }
+
+TEST(CliRun, UsageErrorUnderMpiexecIsReportedOnce) {
+  const auto r = run_command(mpiexec_prefix(3) + kanscan_binary() + " run");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  const auto first = r.output.find("scan is required");
+  EXPECT_NE(first, std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("scan is required", first + 1), std::string::npos) << r.output;
+}
