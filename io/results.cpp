@@ -332,7 +332,7 @@ ResultStore::ResultStore(const std::string& out_path, StoreSchema schema, Mode m
 ResultStore::~ResultStore() {
   if (!finished_ && writer_) {
     try {
-      publish();
+      finish();  // the working file holds everything recorded: make it the results file
     } catch (...) {
       // Destructors must not throw; the journal still holds everything.
     }

@@ -127,6 +127,8 @@ TEST(ScanThreads, ResumeWithRemovedTrialsIsRefused) {
   EXPECT_NE(err.find("cannot resume"), std::string::npos) << err;
   EXPECT_NE(err.find("14 finished trial(s) that this scan definition no longer defines"), std::string::npos) << err;
   EXPECT_EQ(journal_records((dir / "b.h5").string()).size(), 28u);  // nothing changed
+  EXPECT_EQ(trials_rows((dir / "b.h5").string()), 28);
+  EXPECT_FALSE(std::filesystem::exists(dir / "b.h5.work"));
 }
 
 TEST(ScanThreads, ExistingResultsWithoutResumeAreRefused) {
