@@ -228,6 +228,7 @@ std::vector<KeyDecl> build_table() {
     k.required = true;
     k.choices = {"kan", "mlp"};
     k.doc = "Model family of the block (one per block).";
+    k.column = "model_type";
     k.relevant = [](const TrialConfig&) { return true; };
     k.set = [](TrialConfig& c, const Value& v) {
       c.model.type = std::get<std::string>(v) == "mlp" ? ModelType::mlp : ModelType::kan;

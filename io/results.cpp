@@ -275,6 +275,7 @@ ResultStore::ResultStore(const std::string& out_path, StoreSchema schema, Mode m
       throw InputError(Location{journal_path(), -1, -1, ""},
                        "a journal of an earlier run exists; pass --resume to continue it, or remove it");
     fs::remove(work_path());
+    resume_.previous_yaml = schema_.config_yaml;
     if (schema_.created_utc.empty()) schema_.created_utc = utc_now();
     journal_ = std::make_unique<Journal>(journal_path(), nullptr);
     journal_->append(JournalRecordType::header, header_json(schema_));
@@ -283,6 +284,7 @@ ResultStore::ResultStore(const std::string& out_path, StoreSchema schema, Mode m
     return;
   }
   // Resume: replay the journal into a fresh working file.
+  resume_.found = true;
   bool have_header = false;
   journal_ = std::make_unique<Journal>(journal_path(), [&](JournalRecordType type, const std::string& payload) {
     if (type == JournalRecordType::header) {
@@ -313,6 +315,7 @@ ResultStore::ResultStore(const std::string& out_path, StoreSchema schema, Mode m
     }
     write_record(rec);
     resume_.completed[rec.trial_id] = rec.outcome.ok ? "ok" : "failed";
+    resume_.metrics[rec.trial_id] = rec.outcome.metrics;
   });
   resume_.torn_bytes = journal_->torn_bytes();
   if (!have_header) {
@@ -329,7 +332,7 @@ ResultStore::ResultStore(const std::string& out_path, StoreSchema schema, Mode m
 ResultStore::~ResultStore() {
   if (!finished_ && writer_) {
     try {
-      publish();
+      finish();  // the working file holds everything recorded: make it the results file
     } catch (...) {
       // Destructors must not throw; the journal still holds everything.
     }

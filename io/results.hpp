@@ -39,7 +39,9 @@ struct StoreSchema {
 std::vector<std::string> metric_columns(Task task, const std::vector<std::string>& target_names);
 
 struct ResumeState {
+  bool found = false;                            // a journal of an earlier run was read
   std::map<std::string, std::string> completed;  // trial id -> status (ok | failed)
+  std::map<std::string, std::map<std::string, double>> metrics;  // trial id -> its metrics
   std::string previous_yaml;                     // the scan definition the journal last recorded
   std::uint64_t torn_bytes = 0;                  // cut from the journal's tail
   std::size_t duplicates_dropped = 0;

@@ -24,17 +24,20 @@ int run(int argc, char** argv, Context& ctx) {
   add_analyze_command(app, ctx);
   add_predict_command(app, ctx);
 
+  // Every rank parses the same argv, so every rank reaches the same verdict: rank 0 alone
+  // prints it, and the exit is collective (one message per job, no MPI_Abort).
+  const bool printer = !ctx.comm || ctx.comm->rank() == 0;
   try {
     app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);  // prints the message and usage hint
-    return kExitBadInput;
+    ctx.collective_exit = true;
+    const bool info = dynamic_cast<const CLI::CallForHelp*>(&e) || dynamic_cast<const CLI::CallForAllHelp*>(&e) ||
+                      dynamic_cast<const CLI::CallForVersion*>(&e);
+    if (printer) {
+      const int code = app.exit(e);  // prints the help, version, or message and usage hint
+      return info ? code : kExitBadInput;
+    }
+    return info ? kExitOk : kExitBadInput;
   }
   if (!ctx.action) return kExitBadInput;
   return ctx.action();

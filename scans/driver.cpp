@@ -71,21 +71,29 @@ class Progress {
         metric_(task == Task::classification ? "test_auc" : "test_mae"), maximize_(task == Task::classification),
         start_(std::chrono::steady_clock::now()), last_(start_) {}
 
+  // A trial recorded by an earlier run of a resumed scan: counts for failures and the best metric.
+  void add_previous(const std::string& label, const std::string& status, const std::map<std::string, double>& metrics) {
+    if (status != "ok") ++failed_;
+    consider(label, status == "ok", metrics);
+  }
+
   void add(const TrialConfig& cfg, const TrialOutcome& o, double cost) {
     ++done_;
     ++session_done_;
     cost_done_ += cost;
     if (!o.ok) ++failed_;
-    if (o.ok) {
-      auto it = o.metrics.find(metric_);
-      if (it != o.metrics.end() && std::isfinite(it->second) &&
-          (!best_ || (maximize_ ? it->second > *best_ : it->second < *best_))) {
-        best_ = it->second;
-        best_trial_ = fmt::format("{} {}", cfg.model_name, cfg.trial_id);
-      }
-    }
+    consider(fmt::format("{} {}", cfg.model_name, cfg.trial_id), o.ok, o.metrics);
     const auto now = std::chrono::steady_clock::now();
     if (std::chrono::duration<double>(now - last_).count() >= interval_ || done_ == total_) print(now);
+  }
+
+  void consider(const std::string& label, bool ok, const std::map<std::string, double>& metrics) {
+    if (!ok) return;
+    auto it = metrics.find(metric_);
+    if (it != metrics.end() && std::isfinite(it->second) && (!best_ || (maximize_ ? it->second > *best_ : it->second < *best_))) {
+      best_ = it->second;
+      best_trial_ = label;
+    }
   }
 
   void print(std::chrono::steady_clock::time_point now) {
@@ -229,7 +237,9 @@ int run_scan(Communicator& comm, const RunOptions& opts, const Hooks& hooks) {
                                                                        : io::ResultStore::Mode::create);
     store->set_publish_interval(opts.publish_seconds);
     const auto& rs = store->resume_state();
-    if (opts.resume) {
+    if (opts.resume && !rs.found) {
+      log::info("resume: no earlier run of this scan at {}; starting it", out);
+    } else if (opts.resume) {
       std::set<std::string> ids;
       for (const auto& t : ex.trials) ids.insert(t.config.trial_id);
       std::vector<std::string> missing;
@@ -275,6 +285,15 @@ int run_scan(Communicator& comm, const RunOptions& opts, const Hooks& hooks) {
   double cost_todo = 0;
   for (auto i : todo) cost_todo += cost[i];
   Progress progress(ex.trials.size(), done_before, cost_todo, scan.task, opts.progress_seconds);
+  {
+    const auto& rs = store->resume_state();
+    for (const auto& t : ex.trials) {
+      auto it = rs.completed.find(t.config.trial_id);
+      if (it != rs.completed.end())
+        progress.add_previous(fmt::format("{} {}", t.config.model_name, t.config.trial_id), it->second,
+                              rs.metrics.at(t.config.trial_id));
+    }
+  }
   log::info("running {} trials on {} rank(s) x {} thread(s) per trial{}", todo.size(), comm.size(),
             ex.trials.empty() ? 1 : ex.trials.front().config.threads,
             comm.size() > 1 && opts.coordinator_runs_trials ? " (rank 0 coordinates and runs trials)" : "");
@@ -296,7 +315,7 @@ int run_scan(Communicator& comm, const RunOptions& opts, const Hooks& hooks) {
 
   int code = 0;
   if (stats.stopped || stats.abandoned) {
-    store->publish();
+    store->finish();  // everything recorded so far becomes the results file; the journal stays
     const int sig = g_signal.load();
     code = sig > 0 ? 128 + sig : kExitInterrupted;
     std::cerr << fmt::format(
@@ -306,7 +325,7 @@ int run_scan(Communicator& comm, const RunOptions& opts, const Hooks& hooks) {
         stats.cancelled, out, opts.scan_path, out);
   } else {
     store->finish();
-    std::cerr << fmt::format("kanscan: scan '{}' complete: {} trials ({} failed this session) in {}; results in {}\n",
+    std::cerr << fmt::format("kanscan: scan '{}' complete: {} trials ({} failed) in {}; results in {}\n",
                              scan.name, ex.trials.size(), progress.failed(), hms(progress.elapsed()), out);
   }
   store.reset();

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
+#include <tuple>
 
 #include "io/config.hpp"
 #include "io/journal.hpp"
@@ -148,6 +149,7 @@ ScheduleStats coordinate(Communicator& comm, const std::vector<std::string>& job
   }
   bool stopping = false;
   std::chrono::steady_clock::time_point stop_time;
+  std::vector<std::tuple<int, std::size_t, TrialOutcome>> finished_now;
 
   auto busy_count = [&] {
     std::size_t n = local_slot.busy ? 1 : 0;
@@ -193,6 +195,10 @@ ScheduleStats coordinate(Communicator& comm, const std::vector<std::string>& job
         local->submit(local_slot.index, jobs[local_slot.index]);
       }
     }
+    // Record finished trials only now, after their slots got new work: writing results (journal
+    // fsync, HDF5) then overlaps with training instead of idling a worker.
+    for (auto& [rank, index, out] : finished_now) finished(rank, index, std::move(out));
+    finished_now.clear();
     const std::size_t busy = busy_count();
     if (busy == 0 && (queue.empty() || stopping)) break;
     bool all_gone = !use_local;
@@ -216,7 +222,7 @@ ScheduleStats coordinate(Communicator& comm, const std::vector<std::string>& job
           case kResult: {
             const std::size_t index = index_of(m->bytes);
             s.busy = false;
-            finished(m->source, index, io::deserialize_outcome(m->bytes.substr(8)));
+            finished_now.emplace_back(m->source, index, io::deserialize_outcome(m->bytes.substr(8)));
             break;
           }
           default: break;
@@ -227,7 +233,7 @@ ScheduleStats coordinate(Communicator& comm, const std::vector<std::string>& job
       const auto wait = size > 1 ? std::chrono::milliseconds(0) : std::chrono::milliseconds(100);
       if (auto r = local->poll(wait)) {
         local_slot.busy = false;
-        finished(0, r->first, std::move(r->second));
+        finished_now.emplace_back(0, r->first, std::move(r->second));
       }
     }
   }

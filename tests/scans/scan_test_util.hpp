@@ -46,6 +46,15 @@ inline std::vector<io::TrialRecord> journal_records(const std::string& out) {
   return recs;
 }
 
+// Records so far, 0 while the journal does not exist yet (for watchers of a running scan).
+inline std::size_t journal_count(const std::string& out) {
+  try {
+    return journal_records(out).size();
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
 // Serialised outcome with the wall-clock field zeroed: what must be bitwise identical.
 inline std::string result_bytes(io::TrialRecord r) {
   r.outcome.train_seconds = 0;

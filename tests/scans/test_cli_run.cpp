@@ -172,3 +172,32 @@ TEST(CliValidate, DocsScanFormatIsUpToDateWithTheKeyTable) {
   EXPECT_NE(doc.find(keys), std::string::npos)
       << "docs/scan-format.md is out of date: regenerate the key reference with `kanscan validate --describe-keys`";
 }
+
+TEST(CliRun, UsageErrorUnderMpiexecIsReportedOnce) {
+  const auto r = run_command(mpiexec_prefix(3) + kanscan_binary() + " run");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  const auto first = r.output.find("scan is required");
+  EXPECT_NE(first, std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("scan is required", first + 1), std::string::npos) << r.output;
+}
+
+TEST(CliRun, DivergingTrialIsRecordedAsFailedAndTheScanGoesOn) {
+  TempDir dir;
+  write_file(dir / "scan.yaml",
+             "name: div\ntask: regression\ndata: {generator: dm_met, events: 2000}\n"
+             "train: {loss: mse, epochs: 3, batch_size: 128}\n"
+             "models:\n  - type: mlp\n    depth: 2\n    width: 16\n    optimizer: {name: sgd, lr: [1.0e-3, 1.0e+8]}\n");
+  const auto r = run_command(run_cmd(2, dir, "div.h5"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("2 trials (1 failed)"), std::string::npos) << r.output;
+  const auto recs = journal_records((dir / "div.h5").string());
+  ASSERT_EQ(recs.size(), 2u);
+  for (const auto& rec : recs) {
+    const bool huge = rec.config_json.find("100000000") != std::string::npos;
+    EXPECT_EQ(rec.outcome.ok, !huge) << rec.config_json;
+    if (huge) {
+      EXPECT_NE(rec.outcome.error.find("diverged"), std::string::npos) << rec.outcome.error;
+    }
+  }
+  EXPECT_EQ(trials_rows((dir / "div.h5").string()), 2);
+}

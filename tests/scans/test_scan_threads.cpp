@@ -73,7 +73,7 @@ TEST(ScanThreads, StopThenResumeRunsEachTrialOnceAndNeverRerunsFinishedOnes) {
   setenv("KANSCAN_TEST_RUN_LOG", log1.c_str(), 1);
   std::thread stopper([&] {
     // Stop once a few trials are in the journal (the scan itself takes ~0.5 s on 3 ranks).
-    for (int i = 0; i < 2000 && journal_records((dir / "s.h5").string()).size() < 6; ++i)
+    for (int i = 0; i < 2000 && journal_count((dir / "s.h5").string()) < 6; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     stop = true;
   });
@@ -127,6 +127,8 @@ TEST(ScanThreads, ResumeWithRemovedTrialsIsRefused) {
   EXPECT_NE(err.find("cannot resume"), std::string::npos) << err;
   EXPECT_NE(err.find("14 finished trial(s) that this scan definition no longer defines"), std::string::npos) << err;
   EXPECT_EQ(journal_records((dir / "b.h5").string()).size(), 28u);  // nothing changed
+  EXPECT_EQ(trials_rows((dir / "b.h5").string()), 28);
+  EXPECT_FALSE(std::filesystem::exists(dir / "b.h5.work"));
 }
 
 TEST(ScanThreads, ExistingResultsWithoutResumeAreRefused) {
@@ -162,4 +164,15 @@ TEST(ScanThreads, BadConfigGivesExit2OnEveryRank) {
   EXPECT_EQ(err.find("bogus", err.find("bogus") + 10), std::string::npos) << "reported more than once: " << err;
   EXPECT_FALSE(std::filesystem::exists(dir / "e.h5"));
   EXPECT_FALSE(std::filesystem::exists(dir / "e.h5.journal"));
+}
+
+TEST(ScanThreads, ResumeWithNothingToContinueStartsTheScan) {
+  TempDir dir;
+  write_file(dir / "scan.yaml", kThreadScan);
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(run_on_threads(2, options(dir, "f.h5", true)), 0);
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("no earlier run of this scan"), std::string::npos) << err;
+  EXPECT_EQ(err.find("definition changed"), std::string::npos) << err;
+  EXPECT_EQ(trials_rows((dir / "f.h5").string()), 28);
 }

@@ -1,0 +1,213 @@
+// Journal and ResultStore: bit-exact record round trip, torn and corrupt tails, locking, the
+// create/resume rules, rebuilding a destroyed results file from the journal.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "framework/error.hpp"
+#include "io/config.hpp"
+#include "io/journal.hpp"
+#include "io/results.hpp"
+#include "tests/support/support.hpp"
+
+using namespace kanscan;
+using namespace kanscan::io;
+using kanscan::test::TempDir;
+
+namespace {
+
+TrialRecord make_record(int i, bool ok = true) {
+  TrialConfig cfg;
+  cfg.seed = static_cast<std::uint64_t>(i);
+  cfg.model.width = 3 + i;
+  DataConfig data;
+  data.generator = "tth_thq";
+  data.events = 100;
+  TrialRecord r;
+  r.config_json = canonical_json(cfg, data);
+  r.trial_id = fmt::format("{:016x}", 0x1000 + i);
+  r.model_name = "kan";
+  TrialOutcome& o = r.outcome;
+  o.ok = ok;
+  o.error = ok ? "" : "loss became NaN";
+  o.epochs_run = 2;
+  o.train_seconds = 0.125 * i;
+  o.n_params = 100 + i;
+  o.history.epoch = {1, 2};
+  o.history.train_loss = {0.7, 0.1 + 1e-17 * i};
+  o.history.val_loss = {0.8, 0.3};
+  o.history.val_metric = {0.6, 0.7};
+  o.history.val_metric_name = "val_auc";
+  if (ok) {
+    o.metrics = {{"test_auc", 0.75 + i * 1e-3}, {"test_accuracy", 0.7}, {"test_loss", 0.5}, {"extra_metric", 3.0}};
+    o.roc_fpr = {0, 0.5, 1};
+    o.roc_tpr = {0, 0.8, 1};
+    o.test_predictions.resize(3, 1);
+    o.test_predictions << 0.1f, 0.2f, 0.3f;
+    o.test_index = {7, 8, 9};
+    o.model.task = "classification";
+    o.model.output = "sigmoid";
+    o.model.input_mean = {0.5, -0.25};
+    o.model.input_std = {1.0, 2.0};
+    LayerState l;
+    l.kind = "kan";
+    l.tensors["base_weight"] = Tensor{{1, 2}, {0.1 * i, -0.3}};
+    l.attrs["grid_size"] = std::int64_t{5};
+    l.attrs["scale"] = 0.5;
+    l.attrs["note"] = std::string("x");
+    o.model.layers.push_back(l);
+  }
+  return r;
+}
+
+StoreSchema schema() {
+  StoreSchema s;
+  s.scan_name = "j";
+  s.config_yaml = "name: j\n";
+  s.metric_columns = metric_columns(Task::classification, {});
+  s.trials_expected = 5;
+  return s;
+}
+
+std::size_t count_records(const std::string& journal) {
+  std::size_t n = 0;
+  Journal::read(journal, [&](JournalRecordType t, const std::string&) { n += t == JournalRecordType::trial; });
+  return n;
+}
+
+}  // namespace
+
+TEST(Journal, RecordRoundTripIsBitExact) {
+  const TrialRecord r = make_record(3);
+  const std::string bytes = serialize(r);
+  const TrialRecord back = deserialize_record(bytes);
+  EXPECT_EQ(serialize(back), bytes);
+  EXPECT_EQ(back.outcome.history.train_loss[1], r.outcome.history.train_loss[1]);
+  EXPECT_EQ(std::get<std::string>(back.outcome.model.layers[0].attrs.at("note")), "x");
+  EXPECT_THROW(deserialize_record(bytes.substr(0, bytes.size() - 3)), InputError);
+}
+
+TEST(Journal, TornTailIsCutAndAppendsContinueAfterTheLastGoodRecord) {
+  TempDir dir;
+  const std::string path = (dir / "x.journal").string();
+  {
+    Journal j(path, nullptr);
+    for (int i = 0; i < 3; ++i) j.append(JournalRecordType::trial, serialize(make_record(i)));
+  }
+  const auto full = std::filesystem::file_size(path);
+  std::filesystem::resize_file(path, full - 10);  // a crash in the middle of the last record
+  std::uint64_t torn = 0;
+  std::size_t seen = 0;
+  Journal::read(path, [&](JournalRecordType, const std::string&) { ++seen; }, &torn);
+  EXPECT_EQ(seen, 2u);
+  EXPECT_GT(torn, 0u);
+  {
+    Journal j(path, nullptr);
+    EXPECT_EQ(j.records(), 2u);
+    EXPECT_EQ(j.torn_bytes(), torn);
+    j.append(JournalRecordType::trial, serialize(make_record(7)));
+  }
+  std::vector<std::string> ids;
+  Journal::read(path, [&](JournalRecordType, const std::string& p) { ids.push_back(deserialize_record(p).trial_id); });
+  EXPECT_EQ(ids, (std::vector<std::string>{"0000000000001000", "0000000000001001", "0000000000001007"}));
+}
+
+TEST(Journal, CorruptPayloadFailsItsChecksum) {
+  TempDir dir;
+  const std::string path = (dir / "x.journal").string();
+  {
+    Journal j(path, nullptr);
+    for (int i = 0; i < 2; ++i) j.append(JournalRecordType::trial, serialize(make_record(i)));
+  }
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(-20, std::ios::end);
+    f.put('\x5a');  // flip a byte inside the last payload
+  }
+  EXPECT_EQ(count_records(path), 1u);
+}
+
+TEST(Journal, ForeignFileIsRejectedAndSecondWriterIsLockedOut) {
+  TempDir dir;
+  kanscan::test::write_file(dir / "foreign", "this is not a kanscan journal at all");
+  try {
+    Journal j((dir / "foreign").string(), nullptr);
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("not a kanscan journal"), std::string::npos) << e.what();
+  }
+  Journal first((dir / "y.journal").string(), nullptr);
+  try {
+    Journal second((dir / "y.journal").string(), nullptr);
+    FAIL() << "second writer not refused";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("another kanscan process"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ResultStore, CreateRefusesExistingResultsAndResumeRebuildsFromTheJournal) {
+  TempDir dir;
+  const std::string out = (dir / "r.h5").string();
+  {
+    ResultStore s(out, schema(), ResultStore::Mode::create);
+    s.append(make_record(0));
+    s.append(make_record(1, false));
+    s.append(make_record(1, false));  // reported twice: recorded once
+    s.finish();
+  }
+  EXPECT_EQ(count_records(out + ".journal"), 2u);
+  EXPECT_THROW(ResultStore(out, schema(), ResultStore::Mode::create), InputError);
+  // Destroy the results file: resume rebuilds it from the journal.
+  kanscan::test::write_file(out, "garbage, not HDF5");
+  {
+    ResultStore s(out, schema(), ResultStore::Mode::resume);
+    EXPECT_EQ(s.resume_state().completed.size(), 2u);
+    EXPECT_EQ(s.resume_state().completed.at("0000000000001001"), "failed");
+    EXPECT_EQ(s.rows(), 2u);
+    s.append(make_record(2));
+    s.finish();
+  }
+  EXPECT_EQ(count_records(out + ".journal"), 3u);
+  const auto r = kanscan::test::run_command(
+      "/usr/bin/python3 -c \"import h5py, pandas as pd, math; f = h5py.File('" + out +
+      "', 'r'); df = pd.DataFrame(f['trials'][:]); "
+      "assert len(df) == 3 and df.trial_id.nunique() == 3; "
+      "row = df[df.trial_id == b'0000000000001001'].iloc[0]; "
+      "assert row.status == b'failed' and math.isnan(row.test_auc); "
+      "assert f['trial/0000000000001001'].attrs['error'] == 'loss became NaN'; "
+      "g = f['trial/0000000000001000']; assert g['model/layer_0'].attrs['kind'] == 'kan'; "
+      "assert list(g['test_index'][:]) == [7, 8, 9]; print('ok')\"");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+}
+
+TEST(ResultStore, ResumeRefusesAJournalOfADifferentTask) {
+  TempDir dir;
+  const std::string out = (dir / "t.h5").string();
+  {
+    ResultStore s(out, schema(), ResultStore::Mode::create);
+    s.finish();
+  }
+  StoreSchema other = schema();
+  other.task = Task::regression;
+  other.metric_columns = metric_columns(Task::regression, {"px"});
+  try {
+    ResultStore s(out, other, ResultStore::Mode::resume);
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("task changed"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ResultStore, ResumeWithoutJournalButWithResultsIsRefused) {
+  TempDir dir;
+  const std::string out = (dir / "n.h5").string();
+  kanscan::test::write_file(out, "x");
+  try {
+    ResultStore s(out, schema(), ResultStore::Mode::resume);
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("has no journal"), std::string::npos) << e.what();
+  }
+}
