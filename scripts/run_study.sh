@@ -52,7 +52,11 @@ start=$(date +%s)
 run=("$bin" run "$scan" --out "$results" --resume --cache-dir "$cache")
 if [[ $ranks -gt 1 ]] && command -v mpiexec >/dev/null; then
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-  mpiexec -n "$ranks" --oversubscribe "${run[@]}" 2>&1 | tee "$log"
+  # Open MPI refuses more ranks than cores without --oversubscribe; MPICH does not know the flag.
+  extra=()
+  flavour=$(mpiexec --version 2>&1 || true)
+  [[ ${flavour,,} =~ open\ ?mpi|openrte ]] && extra=(--oversubscribe)
+  mpiexec -n "$ranks" "${extra[@]}" "${run[@]}" 2>&1 | tee "$log"
 else
   [[ $ranks -gt 1 ]] && echo "run_study.sh: mpiexec not found, running as one process" >&2
   "${run[@]}" 2>&1 | tee "$log"
