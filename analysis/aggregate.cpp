@@ -159,6 +159,15 @@ std::vector<ConfigGroup> aggregate_seeds(const TrialsTable& t, const MetricSpec&
     groups[it->second].rows.push_back(r);
   }
   const Column* ids = t.find("trial_id");
+  // Rows are in completion order, which depends on scheduling (rank and thread counts): order
+  // seeds by (seed, id) and configurations by (model, size, label) so every output is the same
+  // for the same results.
+  for (auto& g : groups)
+    std::sort(g.rows.begin(), g.rows.end(), [&](std::size_t a, std::size_t b) {
+      const double sa = t.number("seed", a), sb = t.number("seed", b);
+      if (sa != sb && !std::isnan(sa) && !std::isnan(sb)) return sa < sb;
+      return ids->text(a) < ids->text(b);
+    });
   for (auto& g : groups) {
     std::vector<std::size_t> ok;
     for (auto r : g.rows) {
@@ -185,6 +194,11 @@ std::vector<ConfigGroup> aggregate_seeds(const TrialsTable& t, const MetricSpec&
       }
     }
   }
+  std::stable_sort(groups.begin(), groups.end(), [](const ConfigGroup& a, const ConfigGroup& b) {
+    if (a.model != b.model) return a.model < b.model;
+    if (a.n_params != b.n_params && !std::isnan(a.n_params) && !std::isnan(b.n_params)) return a.n_params < b.n_params;
+    return a.label() < b.label();
+  });
   return groups;
 }
 
@@ -193,6 +207,7 @@ std::vector<AxisRow> axis_table(const std::vector<ConfigGroup>& groups, const Me
   std::vector<std::string> models;
   for (const auto& g : groups)
     if (std::find(models.begin(), models.end(), g.model) == models.end()) models.push_back(g.model);
+  std::sort(models.begin(), models.end());
   for (const auto& model : models) {
     std::vector<std::string> axes;
     for (const auto& g : groups)
@@ -238,13 +253,12 @@ std::vector<AxisRow> axis_table(const std::vector<ConfigGroup>& groups, const Me
 
 std::vector<BudgetRow> matched_budgets(const std::vector<ConfigGroup>& groups, const MetricSpec& primary,
                                        int bins_per_decade) {
+  if (bins_per_decade < 1) bins_per_decade = 1;
   std::map<std::pair<long, std::string>, std::size_t> best;  // (bin, model) -> group
-  std::vector<std::string> models;
   for (std::size_t i = 0; i < groups.size(); ++i) {
     const auto& g = groups[i];
     const double m = mean_of(g, primary);
     if (g.n_ok == 0 || std::isnan(m) || !(g.n_params > 0)) continue;
-    if (std::find(models.begin(), models.end(), g.model) == models.end()) models.push_back(g.model);
     const long bin = static_cast<long>(std::floor(std::log10(g.n_params) * bins_per_decade + 1e-9));
     auto [it, inserted] = best.emplace(std::make_pair(bin, g.model), i);
     if (!inserted && better(primary, m, mean_of(groups[it->second], primary))) it->second = i;
@@ -255,11 +269,7 @@ std::vector<BudgetRow> matched_budgets(const std::vector<ConfigGroup>& groups, c
     const double hi = std::pow(10.0, double(key.first + 1) / bins_per_decade);
     out.push_back({lo, hi, key.second, i});
   }
-  // Within a bin keep models in order of first appearance (map order is alphabetical).
-  std::stable_sort(out.begin(), out.end(), [&](const BudgetRow& a, const BudgetRow& b) {
-    if (a.lo != b.lo) return a.lo < b.lo;
-    return std::find(models.begin(), models.end(), a.model) < std::find(models.begin(), models.end(), b.model);
-  });
+  // Map order: bin, then model name.
   return out;
 }
 

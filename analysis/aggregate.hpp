@@ -16,6 +16,7 @@ struct Stats {
   std::size_t n = 0;         // finite values used; mean and std are NaN when n = 0
 };
 // NaN and inf values are skipped (a diverged seed must not poison its configuration's mean).
+// Serial, summed in the given order: deterministic.
 Stats summarize(std::span<const double> values);
 
 // What a /trials column means to the analysis. Anything not recognised is an axis, so new
@@ -52,7 +53,8 @@ bool row_ok(const TrialsTable& t, std::size_t row);
 // Per model, the axes whose value differs between its configurations (what a label needs).
 std::map<std::string, std::vector<std::string>> varying_axes(const std::vector<ConfigGroup>& groups);
 
-// Groups rows by (model, every axis value), in order of first appearance.
+// Groups rows by (model, every axis value); configurations ordered by (model, n_params, label)
+// and seeds by (seed, trial id), so the result does not depend on the rows' completion order.
 std::vector<ConfigGroup> aggregate_seeds(const TrialsTable& t, const MetricSpec& primary);
 
 // Best configuration (by mean of the primary metric) for each value of each axis, per model.

@@ -100,35 +100,40 @@ double kan_edge(const LayerState& l, std::size_t out, std::size_t in, double x) 
 bool is_kan(const ModelState& m) { return !m.layers.empty() && m.layers.front().kind == "kan"; }
 
 std::vector<double> kan_feature_importance(const ModelState& m, std::span<const float> samples,
-                                           std::size_t n_features) {
+                                           std::size_t n_features, bool centered) {
   if (!is_kan(m)) throw InputError("feature importance from L1 norms needs a KAN (first layer kind = kan)");
   const LayerState& l = m.layers.front();
   const KanShape s = kan_shape(l);
   const KanView v = view_of(l, s);
   if (m.input_mean.size() != s.in || m.input_std.size() != s.in)
     throw InputError("KAN model: input_mean/input_std do not match the first layer's inputs");
+  if (!samples.empty() && (n_features != s.in || samples.size() % s.in != 0))
+    throw InputError("feature importance: samples have " + std::to_string(n_features) + " features, the model " +
+                     std::to_string(s.in));
   std::vector<double> imp(s.in, 0.0);
-  if (!samples.empty()) {
-    if (n_features != s.in || samples.size() % s.in != 0)
-      throw InputError("feature importance: samples have " + std::to_string(n_features) + " features, the model " +
-                       std::to_string(s.in));
-    const std::size_t n = samples.size() / s.in;
-    for (std::size_t i = 0; i < s.in; ++i)
-      for (std::size_t r = 0; r < n; ++r) {
-        const double x = (samples[r * s.in + i] - m.input_mean[i]) / m.input_std[i];
-        for (std::size_t o = 0; o < s.out; ++o) imp[i] += std::abs(edge(v, o, i, x));
-      }
-    for (auto& value : imp) value /= double(n);
-    return imp;
-  }
   constexpr int kPoints = 201;
+  std::vector<double> xs;
   for (std::size_t i = 0; i < s.in; ++i) {
-    const double lo = v.grid[i * v.nk + s.spline_order], hi = v.grid[i * v.nk + s.spline_order + s.grid_size];
-    for (int p = 0; p < kPoints; ++p) {
-      const double x = lo + (hi - lo) * p / (kPoints - 1);
-      for (std::size_t o = 0; o < s.out; ++o) imp[i] += std::abs(edge(v, o, i, x));
+    // The points where feature i is evaluated: its samples (standardised), or the spline range.
+    xs.clear();
+    if (!samples.empty()) {
+      const std::size_t n = samples.size() / s.in;
+      for (std::size_t r = 0; r < n; ++r) xs.push_back((samples[r * s.in + i] - m.input_mean[i]) / m.input_std[i]);
+    } else {
+      const double lo = v.grid[i * v.nk + s.spline_order], hi = v.grid[i * v.nk + s.spline_order + s.grid_size];
+      for (int p = 0; p < kPoints; ++p) xs.push_back(lo + (hi - lo) * p / (kPoints - 1));
     }
-    imp[i] /= kPoints;
+    if (xs.empty()) continue;
+    for (std::size_t o = 0; o < s.out; ++o) {
+      double mean = 0;
+      if (centered) {
+        for (double x : xs) mean += edge(v, o, i, x);
+        mean /= double(xs.size());
+      }
+      double sum = 0;
+      for (double x : xs) sum += std::abs(edge(v, o, i, x) - mean);
+      imp[i] += sum / double(xs.size());
+    }
   }
   return imp;
 }

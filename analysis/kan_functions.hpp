@@ -33,13 +33,16 @@ bool is_kan(const ModelState& m);
 // Feature importance of the first layer: I_i = sum_out mean_x |phi_{out,i}(x)|, the mean
 // over the given raw samples [n, F] (standardised with the model's input_mean/std), or, when
 // samples is empty, over a uniform grid of the active spline range [knot_k, knot_{G+k}].
+// centered: mean |phi - mean(phi)| instead, since a constant in one edge function can move to
+// another edge (or the next layer) without changing the model, so it carries no information.
 // Parallel: none; deterministic.
 std::vector<double> kan_feature_importance(const ModelState& m, std::span<const float> samples = {},
-                                           std::size_t n_features = 0);
+                                           std::size_t n_features = 0, bool centered = false);
 
 // One feature's histogram-based log-likelihood ratio ln(p_sig(x) / p_bkg(x)) with both
 // densities normalised to unit area; bins where either class has fewer than min_count raw
 // events are left out. Range: the [0.5 %, 99.5 %] quantiles of the pooled sample.
+// Serial; deterministic.
 struct LlrCurve {
   std::vector<double> center, llr, err;  // err: Poisson approximation sqrt(1/n_s + 1/n_b)
 };

@@ -15,7 +15,7 @@ struct ParetoPoint {
 // q.cost <= p.cost and q.value >= p.value with at least one strict: so identical points are
 // all kept (neither dominates the other), while a point that only ties the value of a cheaper
 // point, or only ties the cost of a better one, is dominated. Points with a NaN coordinate
-// are ignored. O(n log n).
+// are ignored. O(n log n). Serial; deterministic (ties ordered by index).
 std::vector<std::size_t> pareto_front(std::span<const ParetoPoint> points);
 
 }  // namespace kanscan::analysis

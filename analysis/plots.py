@@ -209,9 +209,13 @@ def plot_kan(out, man, written):
         if imp_path.exists():
             imp = pd.read_csv(imp_path).sort_values("importance")
             fig, ax = plt.subplots(figsize=(5.2, 0.26 * len(imp) + 1.4))
-            ax.barh(imp["name"], imp["importance"], color=COLORS["kan"])
-            ax.set_xlabel("L1 norm of the learned functions, mean |φ| (sum over outputs)")
-            ax.set_title(f"KAN feature importance, trial {tid[:12]}")
+            ax.barh(imp["name"], imp["importance"], color=COLORS["kan"], label="mean |φ| (L1 norm)")
+            if "importance_centered" in imp:
+                ax.plot(imp["importance_centered"], imp["name"], "k|", ms=9, mew=2, label="mean |φ − mean φ|")
+            where = "test events" if imp.get("evaluated_on", pd.Series(["x"])).iloc[0] == "test_events" else "spline grid"
+            ax.set_xlabel(f"L1 norm of the learned functions over the {where}")
+            ax.legend(fontsize=7, loc="lower right")
+            ax.set_title(f"Feature importance: {st.get('label', '')} [{tid[:8]}]", fontsize=9)
             ax.grid(axis="y", alpha=0)
             save(fig, out, f"kan_importance_{tid}", written)
         fn_path = out / f"kan_{tid}_functions.csv"
@@ -259,9 +263,9 @@ def plot_kan(out, man, written):
                 ax.legend(fontsize=7)
         for k in range(n, nrow * ncol):
             axs[k // ncol][k % ncol].axis("off")
-        fig.suptitle(f"Single-layer KAN {tid[:12]}: learned spline vs log-likelihood ratio ln(p_sig/p_bkg)"
-                     if llr is not None else f"Single-layer KAN {tid[:12]}: learned splines (no data file for the LLR)",
-                     fontsize=10)
+        what = st.get("label", "single-layer KAN") + f" [{tid[:8]}]"
+        fig.suptitle(f"{what}: learned spline φ_i vs log-likelihood ratio ln(p_sig/p_bkg) of each feature"
+                     if llr is not None else f"{what}: learned splines (no events found for the LLR)", fontsize=10)
         save(fig, out, f"kan_splines_{tid}", written)
 
 

@@ -12,7 +12,10 @@
 
 #include "analysis/kan_functions.hpp"
 #include "analysis/pareto.hpp"
+#include "framework/metrics.hpp"
 #include "framework/error.hpp"
+#include "io/config.hpp"
+#include "io/data.hpp"
 #include "io/h5.hpp"
 
 namespace kanscan::analysis {
@@ -37,7 +40,10 @@ std::string num(double v, int digits = 6) {
 std::string pm(const Stats& s, int prec = 4) {
   if (s.n == 0) return "n/a";
   if (s.n == 1) return fmt::format("{:.{}f} (n=1)", s.mean, prec);
-  return fmt::format("{:.{}f} ± {:.{}f} (n={})", s.mean, prec, s.std, prec, s.n);
+  // A spread below the printed precision is still shown, not rounded to zero.
+  const std::string sd = s.std > 0 && s.std < 0.5 * std::pow(10.0, -prec) ? fmt::format("{:.1g}", s.std)
+                                                                           : fmt::format("{:.{}f}", s.std, prec);
+  return fmt::format("{:.{}f} ± {} (n={})", s.mean, prec, sd, s.n);
 }
 
 // Writes text to dir/name through a temporary file so a crash never leaves half a file.
@@ -59,6 +65,7 @@ struct Events {
   std::vector<int> labels;
   std::vector<float> weights;
   std::vector<std::string> names;
+  std::vector<std::int64_t> rows;  // row in the data file of each event (empty = identity)
 };
 
 // Fixed-length strings as h5py and numpy write them (null-padded, possibly using every byte),
@@ -112,20 +119,82 @@ Events read_events(const std::string& path) {
   return e;
 }
 
-// Where the scan's events are: --data, a root attribute, or a relative `path:` in the YAML
-// resolved against the results file's directory. Generated data is found through data_file.
-std::string find_data_file(const ResultsFile& file, const AnalyzeOptions& o, std::vector<std::string>& notes) {
-  if (!o.data_file.empty()) return o.data_file;
-  const std::string attr = file.attribute("data_file");
-  if (!attr.empty()) {
-    if (fs::exists(attr)) return attr;
-    const fs::path rel = fs::path(file.path()).parent_path() / attr;
-    if (fs::exists(rel)) return rel.string();
-    notes.push_back("data file " + attr + " (from the results file) not found; pass --data");
-    return "";
+// The scan's events from its own definition (/scan/config_yaml): the generator is rerun
+// through io::load_data (deterministic for the recorded seed; the scan's cache next to the
+// results file is used when present, otherwise the events are generated in memory), or the
+// user's data path is read relative to the results file.
+bool events_from_config(const ResultsFile& file, Events& e, std::vector<std::string>& notes) {
+  const std::string yaml = file.config_yaml();
+  if (yaml.empty()) return false;
+  io::ScanConfig scan;
+  try {
+    scan = io::parse_scan_config(yaml, file.path() + ":/scan/config_yaml");
+  } catch (const InputError& err) {
+    notes.push_back(std::string("cannot read the scan definition stored in the results file: ") + err.what());
+    return false;
   }
-  notes.push_back("no data file recorded in the results file; pass --data DATA.h5 for the spline-vs-LLR study");
-  return "";
+  const fs::path dir = fs::path(file.path()).parent_path();
+  if (!scan.data.path.empty() && fs::path(scan.data.path).is_relative()) {
+    const fs::path rel = dir / scan.data.path;
+    if (fs::exists(rel)) scan.data.path = rel.string();
+  }
+  fs::path cache = scan.cache_dir.empty() ? dir / "kanscan-cache" : fs::path(scan.cache_dir);
+  if (cache.is_relative() && !scan.cache_dir.empty()) cache = dir / cache;
+  const std::string cache_dir = fs::is_directory(cache) ? cache.string() : "";
+  try {
+    const DataSplit split = io::load_data(scan.data, scan.task, cache_dir);
+    const Dataset* parts[] = {&split.train, &split.val, &split.test};
+    e = Events{};
+    e.f = split.test.n_features();
+    e.names = split.test.feature_names;
+    for (const Dataset* d : parts) {
+      const std::size_t rows = d->size();
+      for (std::size_t k = 0; k < rows; ++k) {
+        const std::int64_t row = d->index.empty() ? -1 : d->index[k];
+        e.features.insert(e.features.end(), d->features.row(Eigen::Index(k)).data(),
+                          d->features.row(Eigen::Index(k)).data() + e.f);
+        if (!d->labels.empty()) e.labels.push_back(d->labels[k]);
+        if (!d->weights.empty()) e.weights.push_back(d->weights[k]);
+        e.rows.push_back(row);
+      }
+    }
+    e.n = e.rows.size();
+    if (e.weights.size() != e.n) e.weights.clear();
+    if (e.labels.size() != e.n) e.labels.clear();
+    if (e.names.size() != e.f) {
+      e.names.clear();
+      for (std::size_t i = 0; i < e.f; ++i) e.names.push_back(fmt::format("x{}", i));
+    }
+    return true;
+  } catch (const InputError& err) {
+    notes.push_back(std::string("cannot load the scan's data for the spline-vs-LLR study: ") + err.what());
+    return false;
+  }
+}
+
+// The events: --data, a data_file root attribute, or the scan definition in the file.
+bool find_events(const ResultsFile& file, const AnalyzeOptions& o, Events& e, std::vector<std::string>& notes) {
+  std::string path = o.data_file;
+  if (path.empty()) {
+    const std::string attr = file.attribute("data_file");
+    if (!attr.empty()) {
+      const fs::path rel = fs::path(file.path()).parent_path() / attr;
+      path = fs::exists(attr) ? attr : rel.string();
+    }
+  }
+  if (!path.empty()) {
+    try {
+      e = read_events(path);
+      return true;
+    } catch (const InputError& err) {
+      notes.push_back(std::string("data file unreadable, spline-vs-LLR study skipped: ") + err.what());
+      return false;
+    }
+  }
+  if (events_from_config(file, e, notes)) return true;
+  notes.push_back("no events found; pass --data DATA.h5 for the spline-vs-LLR study and a data-based feature "
+                  "importance");
+  return false;
 }
 
 std::string fmt_budget(double lo, double hi) { return fmt::format("[{}, {})", num(lo, 3), num(hi, 3)); }
@@ -180,6 +249,8 @@ Report analyze(const ResultsFile& file, const AnalyzeOptions& o) {
   r.configs = aggregate_seeds(t, r.metric);
   for (const auto& g : r.configs)
     if (std::find(r.models.begin(), r.models.end(), g.model) == r.models.end()) r.models.push_back(g.model);
+  // Alphabetical, not completion order, so that reruns print the same tables.
+  std::sort(r.models.begin(), r.models.end());
 
   // Fronts over configurations (seed means), overall and per model type.
   auto front_of = [&](const std::string& model) {
@@ -264,6 +335,18 @@ std::string format_summary(const Report& r, const AnalyzeOptions& o) {
         s << fmt::format("  {:<28}", it == row.end() ? "-" : pm(metric_stats(r.configs[it->second], r.metric.name)));
       }
       s << "\n";
+    }
+  }
+  if (!r.working_points.empty()) {
+    s << "\nworking points of the front (test set; Z: Asimov significance of the test sample at its best cut):\n";
+    s << fmt::format("  {:>9}  {:>10}  {:>11}  {:>12}  {:>8}  {:>8}  {:>6}  {}\n", "params", "eff@rej.9", "eff@rej.99",
+                     "1/fpr@eff.5", "acc@0.5", "acc best", "Z", "configuration");
+    for (const auto& w : r.working_points) {
+      s << fmt::format("  {:>9}  {:>10.4f}  {:>11.4f}  {:>12.1f}", num(w.n_params), w.eff_at_rej90, w.eff_at_rej99,
+                       w.inv_fpr_at_eff50);
+      if (w.with_events) s << fmt::format("  {:>8.4f}  {:>8.4f}  {:>6.1f}", w.accuracy_05, w.best_accuracy, w.z);
+      else s << fmt::format("  {:>8}  {:>8}  {:>6}", "-", "-", "-");
+      s << "  " << w.label << "\n";
     }
   }
   if (!r.axes.empty()) {
@@ -398,6 +481,7 @@ std::vector<std::string> write_outputs(const ResultsFile& file, Report& r, const
            oriented(r.metric, metric_mean(r.configs[b], r.metric));
   });
   std::vector<std::pair<std::string, bool>> studies;  // (trial, single layer)
+  std::map<std::string, std::string> study_label;
   bool have_multi = false;
   for (auto i : order) {
     if (studies.size() >= o.max_kan_studies) break;
@@ -423,22 +507,13 @@ std::vector<std::string> write_outputs(const ResultsFile& file, Report& r, const
     const bool single = m.layers.size() == 1;
     if (single || !have_multi) {
       studies.emplace_back(id, single);
+      study_label[id] = r.label(r.configs[i]);
       have_multi = have_multi || !single;
     }
   }
   Events events;
   bool have_events = false;
-  if (!studies.empty()) {
-    const std::string data = find_data_file(file, o, r.notes);
-    if (!data.empty()) {
-      try {
-        events = read_events(data);
-        have_events = true;
-      } catch (const InputError& e) {
-        r.notes.push_back(std::string("data file unreadable, spline-vs-LLR study skipped: ") + e.what());
-      }
-    }
-  }
+  if (!studies.empty() || r.task == "classification") have_events = find_events(file, o, events, r.notes);
   bool llr_written = false;
   for (const auto& [id, single] : studies) {
     const ModelState m = file.read_model(id);
@@ -461,18 +536,29 @@ std::vector<std::string> write_outputs(const ResultsFile& file, Report& r, const
     if (events_match) {
       const TrialData td = file.read_trial(id, true);
       const std::size_t cap = 5000;
+      std::map<std::int64_t, std::size_t> position;  // data-file row -> event
+      for (std::size_t k = 0; k < events.rows.size(); ++k) position.emplace(events.rows[k], k);
       for (auto row : td.test_index) {
-        if (row < 0 || static_cast<std::size_t>(row) >= events.n) continue;
-        samples.insert(samples.end(), events.features.begin() + row * events.f,
-                       events.features.begin() + (row + 1) * events.f);
+        std::size_t k = static_cast<std::size_t>(row);
+        if (!events.rows.empty()) {
+          const auto it = position.find(row);
+          if (it == position.end()) continue;
+          k = it->second;
+        }
+        if (row < 0 || k >= events.n) continue;
+        samples.insert(samples.end(), events.features.begin() + std::ptrdiff_t(k * events.f),
+                       events.features.begin() + std::ptrdiff_t((k + 1) * events.f));
         if (samples.size() / events.f >= cap) break;
       }
     }
     const auto imp = kan_feature_importance(m, samples, shape.in);
+    const auto imp_c = kan_feature_importance(m, samples, shape.in, true);
     {
       std::ostringstream s;
-      s << "feature,name,importance\n";
-      for (std::size_t i = 0; i < shape.in; ++i) s << i << "," << csv_field(names[i]) << "," << num(imp[i], 10) << "\n";
+      s << "feature,name,importance,importance_centered,evaluated_on\n";
+      for (std::size_t i = 0; i < shape.in; ++i)
+        s << i << "," << csv_field(names[i]) << "," << num(imp[i], 10) << "," << num(imp_c[i], 10) << ","
+          << (samples.empty() ? "spline_grid" : "test_events") << "\n";
       put("kan_" + id + "_importance.csv", s.str());
     }
     if (single) {
@@ -532,9 +618,93 @@ std::vector<std::string> write_outputs(const ResultsFile& file, Report& r, const
         llr_written = true;
       }
     }
-    kan_studies.push_back({{"trial", id}, {"single_layer", single}, {"n_features", shape.in}, {"n_out", shape.out}});
+    kan_studies.push_back({{"trial", id}, {"label", study_label[id]}, {"single_layer", single},
+                           {"n_features", shape.in}, {"n_out", shape.out}});
   }
   if (studies.empty()) r.notes.push_back("no stored KAN model among the best configurations: no spline/importance plots");
+
+  // Working points of the overall front.
+  r.working_points.clear();
+  if (r.task == "classification" && r.fronts.count("all")) {
+    std::map<std::int64_t, std::size_t> position;
+    for (std::size_t k = 0; k < events.rows.size(); ++k) position.emplace(events.rows[k], k);
+    for (auto i : r.fronts.at("all")) {
+      const ConfigGroup& g = r.configs[i];
+      if (!file.has_trial_group(g.best_trial)) continue;
+      const TrialData td = file.read_trial(g.best_trial, true);
+      if (td.roc_fpr.size() < 2) continue;
+      WorkingPoint w;
+      w.trial = g.best_trial;
+      w.label = r.label(g);
+      w.n_params = g.n_params;
+      metrics::Roc roc;
+      roc.fpr = td.roc_fpr;
+      roc.tpr = td.roc_tpr;
+      try {
+        w.eff_at_rej90 = metrics::signal_efficiency_at_rejection(roc, 0.9);
+        w.eff_at_rej99 = metrics::signal_efficiency_at_rejection(roc, 0.99);
+        w.rej_at_eff50 = metrics::rejection_at_signal_efficiency(roc, 0.5);
+        w.inv_fpr_at_eff50 = w.rej_at_eff50 < 1.0 ? 1.0 / (1.0 - w.rej_at_eff50) : INFINITY;
+      } catch (const InputError& e) {
+        r.notes.push_back("trial " + w.trial + ": ROC unusable: " + e.what());
+        continue;
+      }
+      // Event-level numbers need each test event's label: binary predictions [N] and events.
+      if (have_events && !events.labels.empty() && td.prediction_cols == 1 &&
+          td.test_index.size() == td.test_predictions.size()) {
+        std::vector<float> score, weight;
+        std::vector<int> label;
+        for (std::size_t k = 0; k < td.test_index.size(); ++k) {
+          const std::int64_t row = td.test_index[k];
+          std::size_t e = static_cast<std::size_t>(row);
+          if (!events.rows.empty()) {
+            const auto it = position.find(row);
+            if (it == position.end()) continue;
+            e = it->second;
+          }
+          if (row < 0 || e >= events.n) continue;
+          score.push_back(static_cast<float>(td.test_predictions[k]));
+          label.push_back(events.labels[e]);
+          if (!events.weights.empty()) weight.push_back(events.weights[e]);
+        }
+        try {
+          if (score.size() == td.test_index.size()) {
+            w.accuracy_05 = metrics::accuracy(score, label, 0.5, weight);
+            const auto best = metrics::best_accuracy(score, label, weight);
+            w.best_accuracy = best.value;
+            w.best_accuracy_threshold = best.threshold;
+            const auto z = metrics::best_significance(score, label, weight);
+            w.z = z.z;
+            w.z_threshold = z.threshold;
+            w.z_s = z.s;
+            w.z_b = z.b;
+            w.with_events = true;
+          }
+        } catch (const std::exception& e) {
+          r.notes.push_back("trial " + w.trial + ": test predictions unusable: " + e.what());
+        }
+      }
+      r.working_points.push_back(w);
+    }
+    if (!r.working_points.empty()) {
+      std::ostringstream s;
+      s << "trial,label,n_params,sig_eff_at_bkg_rej_0.9,sig_eff_at_bkg_rej_0.99,bkg_rej_at_sig_eff_0.5,"
+           "inv_bkg_eff_at_sig_eff_0.5,accuracy_at_0.5,best_accuracy,best_accuracy_threshold,"
+           "significance,significance_threshold,significance_s,significance_b\n";
+      for (const auto& w : r.working_points) {
+        s << csv_field(w.trial) << "," << csv_field(w.label) << "," << num(w.n_params, 12) << ","
+          << num(w.eff_at_rej90, 8) << "," << num(w.eff_at_rej99, 8) << "," << num(w.rej_at_eff50, 8) << ","
+          << num(w.inv_fpr_at_eff50, 8);
+        if (w.with_events)
+          s << "," << num(w.accuracy_05, 8) << "," << num(w.best_accuracy, 8) << "," << num(w.best_accuracy_threshold, 8)
+            << "," << num(w.z, 8) << "," << num(w.z_threshold, 8) << "," << num(w.z_s, 10) << "," << num(w.z_b, 10);
+        else
+          s << ",,,,,,,";
+        s << "\n";
+      }
+      put("working_points.csv", s.str());
+    }
+  }
 
   // Manifest for plots.py.
   nlohmann::json j;

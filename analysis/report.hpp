@@ -18,6 +18,18 @@ struct AnalyzeOptions {
   std::size_t max_kan_studies = 3;
 };
 
+// Working points of one trial on the front (classification), from its stored ROC curve and,
+// when the events are available, from its test predictions and the events' labels/weights.
+struct WorkingPoint {
+  std::string trial, label;
+  double n_params = 0;
+  double eff_at_rej90 = 0, eff_at_rej99 = 0;  // signal efficiency at background rejection 1 - FPR
+  double rej_at_eff50 = 0, inv_fpr_at_eff50 = 0;  // at 50 % signal efficiency: 1 - FPR and 1 / FPR
+  bool with_events = false;
+  double accuracy_05 = 0, best_accuracy = 0, best_accuracy_threshold = 0;
+  double z = 0, z_threshold = 0, z_s = 0, z_b = 0;  // Asimov significance at the best cut (test sample)
+};
+
 struct Report {
   std::string results_path;
   std::map<std::string, std::string> attributes;
@@ -34,6 +46,7 @@ struct Report {
   std::map<std::string, std::vector<std::size_t>> fronts;   // "all" and each model -> config indices
   std::vector<AxisRow> axes;
   std::vector<BudgetRow> budgets;
+  std::vector<WorkingPoint> working_points;                  // front of "all" (filled by write_outputs)
   std::vector<std::string> notes;                           // things skipped, and why
 };
 
@@ -44,7 +57,8 @@ Report analyze(const ResultsFile& file, const AnalyzeOptions& options = {});
 // The concise text summary printed by `kanscan analyze`.
 std::string format_summary(const Report& report, const AnalyzeOptions& options = {});
 
-// Writes trials.csv, configs.csv, pareto.csv, axes.csv, matched_budget.csv, summary.txt,
+// Writes trials.csv, configs.csv, pareto.csv, axes.csv, matched_budget.csv, working_points.csv
+// (classification), summary.txt,
 // the KAN function / importance / LLR CSVs where the models and data allow, and
 // analysis.json (the plot manifest) into dir (created). Each file is written to a temporary
 // name and renamed. Returns the files written.

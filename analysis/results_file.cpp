@@ -161,6 +161,11 @@ TrialsTable read_compound_table(const h5::Group& parent, const std::string& name
     c.name = field;
     switch (H5Tget_class(mtype.id())) {
       case H5T_INTEGER:
+        c.num = read_numeric_member(dset.id(), mtype.id(), field, n, where);
+        c.is_integer = true;
+        for (auto& v : c.num)
+          if (v == -1.0) v = std::nan("");
+        break;
       case H5T_FLOAT:
       case H5T_ENUM:
         c.num = read_numeric_member(dset.id(), mtype.id(), field, n, where);

@@ -16,9 +16,13 @@ namespace kanscan::analysis {
 
 // One field of the /trials compound table, read generically: numbers (integers, floats,
 // enums such as h5py booleans) become double, strings (fixed-length or variable) stay strings.
+// The scan engine writes "not applicable" (e.g. width of a single-layer model, grid_size of an
+// MLP) as -1 in integer fields, NaN in float fields and "" in string fields; all three read
+// back as missing (NaN number, empty text).
 struct Column {
   std::string name;
   bool is_string = false;
+  bool is_integer = false;        // stored as an integer: -1 means not applicable
   std::vector<double> num;        // when !is_string
   std::vector<std::string> str;   // when is_string
   // The value as text: strings as stored, numbers in shortest round-trip form.

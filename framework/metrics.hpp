@@ -1,6 +1,7 @@
 #pragma once
 // Evaluation metrics shared by the trainer (validation/test) and analysis/.
 // All functions take scores for the positive class and integer labels (0/1) or targets.
+// All are serial and deterministic: sums run in a fixed order (score, then event index).
 #include <span>
 #include <vector>
 

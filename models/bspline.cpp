@@ -55,6 +55,9 @@ void SplineKnots<T>::build_tables() {
   padded_.assign(static_cast<std::size_t>(n_in_) * np, T(0));
   inv_.assign(static_cast<std::size_t>(n_in_) * (k_ + 1) * np, T(0));
   scale_.assign(n_in_, T(0));
+  uniform_.assign(n_in_, 0);
+  t0_.assign(n_in_, T(0));
+  inv_h_.assign(n_in_, T(0));
   for (int i = 0; i < n_in_; ++i) {
     const T* t = knots(i);
     T* p = padded_.data() + static_cast<std::size_t>(i) * np;
@@ -71,7 +74,22 @@ void SplineKnots<T>::build_tables() {
         inv[q * np + j] = d > T(0) ? T(1) / d : T(0);
       }
     scale_[i] = T(n - 1) / (t[n - 1] - t[0]);
+    // Uniform up to rounding of lo + j h (the same test on reload, so the same path is taken).
+    const double h = (static_cast<double>(t[n - 1]) - static_cast<double>(t[0])) / (n - 1);
+    const double tol = 1e-6 * (std::abs(static_cast<double>(t[0])) + std::abs(static_cast<double>(t[n - 1])));
+    bool uni = true;
+    for (int j = 0; j < n && uni; ++j) uni = std::abs(static_cast<double>(t[j]) - (t[0] + j * h)) <= tol;
+    uniform_[i] = uni;
+    t0_[i] = t[0];
+    inv_h_[i] = static_cast<T>(1.0 / h);
   }
+}
+
+template <typename T>
+bool SplineKnots<T>::all_uniform() const {
+  for (auto u : uniform_)
+    if (!u) return false;
+  return true;
 }
 
 template <typename T>
@@ -84,6 +102,50 @@ int SplineKnots<T>::eval(int i, T x, T* N, T* dN) const {
       if (dN) dN[q] = T(0);
     }
     return -1;
+  }
+  if (uniform_[i]) {
+    // Uniform knots: in units of h, left[j] = f + j - 1, right[j] = j - f, every span of
+    // degree j is j.
+    const T u = (x - t0_[i]) * inv_h_[i];
+    int mu = static_cast<int>(u);
+    if (mu > n - 2) mu = n - 2;
+    const T f = u - T(mu);
+    if (k_ == 3) {
+      // Cubic (the default): the uniform B-spline polynomials in closed form.
+      const T g = T(1) - f, f2 = f * f, f3 = f2 * f, sixth = T(1) / T(6);
+      N[0] = g * g * g * sixth;
+      N[1] = (T(3) * f3 - T(6) * f2 + T(4)) * sixth;
+      N[2] = (T(-3) * f3 + T(3) * f2 + T(3) * f + T(1)) * sixth;
+      N[3] = f3 * sixth;
+      if (dN) {
+        const T ih = inv_h_[i];
+        const T p0 = T(0.5) * g * g, p2 = T(0.5) * f2, p1 = T(1) - p0 - p2;
+        dN[0] = -p0 * ih;
+        dN[1] = (p0 - p1) * ih;
+        dN[2] = (p1 - p2) * ih;
+        dN[3] = p2 * ih;
+      }
+      return mu;
+    }
+    T prev[kMaxSplineOrder + 1];
+    N[0] = T(1);
+    for (int j = 1; j <= k_; ++j) {
+      if (j == k_)
+        for (int r = 0; r < k_; ++r) prev[r] = N[r];
+      const T inv_j = T(1) / T(j);
+      T saved = T(0);
+      for (int r = 0; r < j; ++r) {
+        const T temp = N[r] * inv_j;
+        N[r] = saved + (T(r + 1) - f) * temp;
+        saved = (f + T(j - r - 1)) * temp;
+      }
+      N[j] = saved;
+    }
+    if (dN) {
+      const T ih = inv_h_[i];
+      for (int q = 0; q <= k_; ++q) dN[q] = ih * ((q >= 1 ? prev[q - 1] : T(0)) - (q < k_ ? prev[q] : T(0)));
+    }
+    return mu;
   }
   // Interval mu with t_mu <= x < t_{mu+1}: a linear guess, corrected by walking.
   int mu = static_cast<int>((x - t[0]) * scale_[i]);

@@ -28,6 +28,10 @@ class SplineKnots {
   int n_basis() const { return G_ + k_; }
   const T* knots(int i) const { return knots_.data() + static_cast<std::size_t>(i) * n_knots(); }
   const std::vector<T>& all_knots() const { return knots_; }
+  // Every input on uniform knots (the default grid): batched kernels may take the fast path.
+  bool all_uniform() const;
+  const T* first_knots() const { return t0_.data(); }
+  const T* inv_spacings() const { return inv_h_.data(); }
 
   // Evaluates the k+1 bases that can be non-zero at x for input i into N[0..k] and their
   // derivatives into dN[0..k] (dN may be null). Returns r0 such that N[q] belongs to basis
@@ -42,6 +46,10 @@ class SplineKnots {
   std::vector<T> padded_;  // [n_in, n + 2k]: k virtual knots per side so A2.2 never leaves the array
   std::vector<T> inv_;     // [n_in, k+1, n + 2k]: 1 / (t_{j+p} - t_j), 0 for empty spans
   std::vector<T> scale_;   // [n_in]: (n-1)/(t_{n-1}-t_0), a first guess of the interval index
+  // Inputs whose knots are uniform (the default grid) take a path that needs only the
+  // fractional position inside the interval: spans are multiples of h, no table lookups.
+  std::vector<unsigned char> uniform_;  // [n_in]
+  std::vector<T> t0_, inv_h_;           // [n_in]
 };
 
 // Direct Cox-de Boor recursion for all G+k bases at x (reference for tests; efficient-kan's

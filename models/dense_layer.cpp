@@ -70,7 +70,7 @@ void DenseLayer<T>::forward(const Mat<T>& x, Mat<T>& y, bool training, int threa
     mask_.clear();
   }
   const std::size_t nb = num_blocks(n, kSampleBlock);
-  parallel_for(nb, threads, [&](std::size_t blk) {
+  for_blocks(nb, threads, [&](std::size_t blk) {
     const BlockRange br = block_range(blk, n, kSampleBlock);
     const auto rows = static_cast<Eigen::Index>(br.end - br.begin);
     const auto r0 = static_cast<Eigen::Index>(br.begin);
@@ -94,7 +94,7 @@ void DenseLayer<T>::backward(const Mat<T>& x, const Mat<T>& dy, Mat<T>* dx, int 
   if (partial_.size() < nb) partial_.resize(nb);
   if (dx) dx->resize(x.rows(), in_);
   const std::size_t np = n_params();
-  parallel_for(nb, threads, [&](std::size_t blk) {
+  for_blocks(nb, threads, [&](std::size_t blk) {
     const BlockRange br = block_range(blk, n, kSampleBlock);
     const auto rows = static_cast<Eigen::Index>(br.end - br.begin);
     const auto r0 = static_cast<Eigen::Index>(br.begin);

@@ -8,6 +8,7 @@
 #include "framework/error.hpp"
 #include "framework/parallel.hpp"
 #include "models/activation.hpp"
+#include "models/kan_kernels.hpp"
 
 namespace kanscan::models {
 namespace {
@@ -23,47 +24,6 @@ MatD lstsq(const MatD& a, const MatD& b) {
 
 // Kaiming-uniform as torch.nn.init.kaiming_uniform_(w, a): bound = sqrt(6 / ((1 + a^2) fan_in)).
 double kaiming_bound(double a, int fan_in) { return std::sqrt(6.0 / ((1.0 + a * a) * fan_in)); }
-
-// acc[0..W) += a * row[0..W)
-template <typename T, int W>
-inline void axpy_fixed(T* acc, T a, const T* row) {
-  for (int l = 0; l < W; ++l) acc[l] += a * row[l];
-}
-
-// One sample's outputs jc..jc+W from the cached bases: the register-blocked core of forward.
-template <typename T, int W>
-inline void forward_chunk(const T* eff, int in, int rows, int out, int jc, int k1, const int* r0, const T* basis,
-                          const T* sx, T* y) {
-  T acc[W] = {};
-  const std::size_t stride_i = static_cast<std::size_t>(rows) * out;
-  for (int i = 0; i < in; ++i) {
-    const T* ei = eff + i * stride_i + jc;
-    axpy_fixed<T, W>(acc, sx[i], ei + static_cast<std::size_t>(rows - 1) * out);
-    const int r = r0[i];
-    if (r < 0) continue;
-    const T* n = basis + static_cast<std::size_t>(i) * k1;
-    for (int q = 0; q < k1; ++q) axpy_fixed<T, W>(acc, n[q], ei + static_cast<std::size_t>(r + q) * out);
-  }
-  for (int l = 0; l < W; ++l) y[jc + l] = acc[l];
-}
-
-// Returns sum_j g[j] e[j] (lane-wise, deterministic) and does de += a * g.
-template <typename T>
-inline T dot_axpy(const T* g, const T* e, T* de, T a, int n) {
-  T acc[8] = {};
-  int j = 0;
-  for (; j + 8 <= n; j += 8)
-    for (int l = 0; l < 8; ++l) {
-      acc[l] += g[j + l] * e[j + l];
-      de[j + l] += a * g[j + l];
-    }
-  T s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-  for (; j < n; ++j) {
-    s += g[j] * e[j];
-    de[j] += a * g[j];
-  }
-  return s;
-}
 
 }  // namespace
 
@@ -146,27 +106,40 @@ void KanLayer<T>::forward(const Mat<T>& x, Mat<T>& y, bool /*training*/, int thr
   silu_.resize(n * in_);
   dsilu_.resize(n * in_);
   const std::size_t nb = num_blocks(n, kSampleBlock);
-  parallel_for(nb, threads, [&](std::size_t blk) {
+  const bool cubic_uniform = knots_.order() == 3 && knots_.all_uniform();
+  for_blocks(nb, threads, [&](std::size_t blk) {
     const BlockRange br = block_range(blk, n, kSampleBlock);
-    for (std::size_t b = br.begin; b < br.end; ++b) {
-      const T* xb = x.data() + b * in_;
-      const std::size_t base = b * in_;
-      for (int i = 0; i < in_; ++i) {
-        const T v = xb[i];
-        r0_[base + i] = knots_.eval(i, v, &basis_[(base + i) * k1], &dbasis_[(base + i) * k1]);
-        const T sg = sigmoid(v);
-        silu_[base + i] = v * sg;
-        dsilu_[base + i] = sg * (T(1) + v * (T(1) - sg));
-      }
-      const int* r0 = &r0_[base];
-      const T* bs = &basis_[base * k1];
-      const T* sx = &silu_[base];
-      T* yb = y.data() + b * out_;
-      int jc = 0;
-      for (; jc + 32 <= out_; jc += 32) forward_chunk<T, 32>(eff_.data(), in_, R, out_, jc, k1, r0, bs, sx, yb);
-      for (; jc + 8 <= out_; jc += 8) forward_chunk<T, 8>(eff_.data(), in_, R, out_, jc, k1, r0, bs, sx, yb);
-      for (; jc < out_; ++jc) forward_chunk<T, 1>(eff_.data(), in_, R, out_, jc, k1, r0, bs, sx, yb);
+    {
+      // SiLU and its derivative for the whole block with Eigen's vectorised exp.
+      const auto len = static_cast<Eigen::Index>((br.end - br.begin) * in_);
+      const std::size_t off = br.begin * in_;
+      const Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>> xa(x.data() + off, len);
+      const Eigen::Array<T, Eigen::Dynamic, 1> sg = (T(1) + (-xa).exp()).inverse();
+      Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(silu_.data() + off, len) = xa * sg;
+      Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(dsilu_.data() + off, len) = sg * (T(1) + xa * (T(1) - sg));
     }
+    if (cubic_uniform) {
+      (use_avx2_kernels() ? avx2::kan_basis_rows_uniform_cubic<T> : generic::kan_basis_rows_uniform_cubic<T>)(
+          x.data(), in_, knots_.first_knots(), knots_.inv_spacings(), knots_.n_knots(), r0_.data(), basis_.data(),
+          dbasis_.data(), br.begin, br.end);
+    } else {
+      T nq[kMaxSplineOrder + 1], dq[kMaxSplineOrder + 1];
+      for (std::size_t b = br.begin; b < br.end; ++b) {
+        const T* xb = x.data() + b * in_;
+        const std::size_t base = b * in_;
+        T* bn = &basis_[base * k1];  // [k+1][in] per sample
+        T* bd = &dbasis_[base * k1];
+        for (int i = 0; i < in_; ++i) {
+          r0_[base + i] = knots_.eval(i, xb[i], nq, dq);
+          for (int q = 0; q < k1; ++q) {
+            bn[q * in_ + i] = nq[q];
+            bd[q * in_ + i] = dq[q];
+          }
+        }
+      }
+    }
+    (use_avx2_kernels() ? avx2::kan_forward_rows<T> : generic::kan_forward_rows<T>)(
+        eff_.data(), in_, R, out_, k1, r0_.data(), basis_.data(), silu_.data(), y.data(), br.begin, br.end);
   });
 }
 
@@ -180,34 +153,17 @@ void KanLayer<T>::backward(const Mat<T>& x, const Mat<T>& dy, Mat<T>* dx, int th
   const std::size_t nb = num_blocks(n, kSampleBlock);
   if (partial_.size() < std::max<std::size_t>(nb, 1)) partial_.resize(std::max<std::size_t>(nb, 1));
   if (dx) dx->resize(x.rows(), in_);
-  parallel_for(nb, threads, [&](std::size_t blk) {
+  for_blocks(nb, threads, [&](std::size_t blk) {
     const BlockRange br = block_range(blk, n, kSampleBlock);
     std::vector<T>& de = partial_[blk];
     de.assign(esize, T(0));
-    for (int i = 0; i < in_; ++i) {
-      const std::size_t off_i = static_cast<std::size_t>(i) * R * out_;
-      const T* ei = eff_.data() + off_i;
-      T* dei = de.data() + off_i;
-      const std::size_t wrow = static_cast<std::size_t>(R - 1) * out_;
-      for (std::size_t b = br.begin; b < br.end; ++b) {
-        const T* g = dy.data() + b * out_;
-        const std::size_t idx = b * in_ + i;
-        T d = dsilu_[idx] * dot_axpy(g, ei + wrow, dei + wrow, silu_[idx], out_);
-        const int r = r0_[idx];
-        if (r >= 0) {
-          const T* nq = &basis_[idx * k1];
-          const T* dq = &dbasis_[idx * k1];
-          for (int q = 0; q < k1; ++q) {
-            const std::size_t ro = static_cast<std::size_t>(r + q) * out_;
-            d += dq[q] * dot_axpy(g, ei + ro, dei + ro, nq[q], out_);
-          }
-        }
-        if (dx) (*dx)(static_cast<Eigen::Index>(b), i) = d;
-      }
-    }
+    (use_avx2_kernels() ? avx2::kan_backward_rows<T> : generic::kan_backward_rows<T>)(
+        eff_.data(), in_, R, out_, k1, r0_.data(), basis_.data(), dbasis_.data(), silu_.data(), dsilu_.data(),
+        dy.data(), de.data(), dx ? dx->data() : nullptr, br.begin, br.end);
   });
   // Fixed-order combination of the block partials.
-  std::vector<T> total(esize, T(0));
+  std::vector<T>& total = total_;
+  total.assign(esize, T(0));
   for (std::size_t blk = 0; blk < nb; ++blk) {
     const T* p = partial_[blk].data();
     for (std::size_t e = 0; e < esize; ++e) total[e] += p[e];
@@ -318,8 +274,6 @@ double KanLayer<T>::update_grid(const Mat<T>& x, double grid_eps, double margin)
     std::sort(v.begin(), v.end());
     const double lo = v.front(), hi = v.back();
     const double step = (hi - lo + 2 * margin) / G;
-    double* dummy = nullptr;
-    (void)dummy;
     std::vector<double> g(G + 1);
     for (int p = 0; p <= G; ++p) {
       // efficient-kan takes x_sorted[linspace(0, n-1, G+1).long()] (truncation).
@@ -368,7 +322,7 @@ double KanLayer<T>::update_grid(const Mat<T>& x, double grid_eps, double margin)
 template <typename T>
 LayerState KanLayer<T>::extended_state(int new_grid) const {
   if (new_grid < 1) throw InputError("KAN grid extension: new grid size must be >= 1");
-  const int G = knots_.grid_size(), k = knots_.order(), nb = knots_.n_basis();
+  const int G = knots_.grid_size(), k = knots_.order();
   const int nk2 = new_grid + 2 * k + 1, nb2 = new_grid + k;
   std::vector<T> knots(static_cast<std::size_t>(in_) * nk2);
   for (int i = 0; i < in_; ++i) {
@@ -408,7 +362,6 @@ LayerState KanLayer<T>::extended_state(int new_grid) const {
             std::vector<double>(static_cast<std::size_t>(out_) * in_ * nb2)};
   const T* s = this->p_ + s_offset();
   T bq[kMaxSplineOrder + 1];
-  (void)nb;
   for (int i = 0; i < in_; ++i) {
     const Mat<double> y = spline_values(pts, i);
     MatD a = MatD::Zero(pts.rows(), nb2);

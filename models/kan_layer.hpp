@@ -63,10 +63,12 @@ class KanLayer final : public Layer<T> {
   // the k rows on each side are zero padding (so the k+1 active rows never need a bounds test)
   // and row R-1 holds Wb (the SiLU branch treated as one more basis).
   std::vector<T> eff_;
-  // Per (sample, input) cache of the last forward: first active row, bases, derivatives, SiLU.
+  // Per (sample, input) cache of the last forward: first active row, bases and derivatives (laid
+  // out [sample][k+1][input] so that the basis kernel vectorises over inputs), SiLU.
   std::vector<int> r0_;
   std::vector<T> basis_, dbasis_, silu_, dsilu_;
   std::vector<std::vector<T>> partial_;  // per-block gradients of eff_
+  std::vector<T> total_;                 // their sum
 };
 
 }  // namespace kanscan::models

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "framework/model_state.hpp"
+#include "framework/parallel.hpp"
 #include "framework/rng.hpp"
 
 namespace kanscan::models {
@@ -19,7 +20,7 @@ template <typename T>
 using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
 
 // Samples per block of every batched kernel; depends on nothing but this constant.
-inline constexpr std::size_t kSampleBlock = 128;
+inline constexpr std::size_t kSampleBlock = 256;
 
 template <typename T>
 class Layer {
@@ -48,6 +49,18 @@ class Layer {
   T* p_ = nullptr;
   T* g_ = nullptr;
 };
+
+// fn(block) for every block: serially when one thread or one block (no team start-up cost,
+// which matters for small batches on a loaded machine), else through parallel_for. Same
+// results either way, since each block's work does not depend on who runs it.
+template <typename F>
+void for_blocks(std::size_t n_blocks, int threads, F&& fn) {
+  if (threads == 1 || n_blocks <= 1) {
+    for (std::size_t b = 0; b < n_blocks; ++b) fn(b);
+  } else {
+    parallel_for(n_blocks, threads, fn);
+  }
+}
 
 // Deterministic lane-wise dot product: 8 independent partial sums (vectorisable without
 // reassociation), combined in a fixed order.

@@ -122,7 +122,7 @@ class Lbfgs final : public Optimizer<T> {
   }
 
  private:
-  static constexpr double kTolGrad = 1e-7, kTolChange = 1e-9, kC1 = 1e-4, kC2 = 0.9;
+  static constexpr double kTolGrad = 1e-10, kTolChange = 1e-12, kC1 = 1e-4, kC2 = 0.9;
   static constexpr int kMaxLineEvals = 25;
 
   VecD direction(const VecD& g) const {

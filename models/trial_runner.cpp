@@ -10,6 +10,7 @@
 
 #include "framework/error.hpp"
 #include "framework/metrics.hpp"
+#include "framework/parallel.hpp"
 #include "framework/rng.hpp"
 #include "models/activation.hpp"
 #include "models/loss.hpp"
@@ -59,13 +60,13 @@ MatF apply_standardizer(const RowMatrixXf& m, const std::vector<double>& mean, c
 }
 
 // How raw outputs become predictions (ModelState::output).
-std::string output_kind(Task task, LossKind loss, int n_classes, bool clip) {
+// A classifier trained with a regression loss (pyKAN with MSE) is always clipped to [0, 1]:
+// its raw output is not a probability, whether or not train.clip_predictions is set.
+std::string output_kind(Task task, LossKind loss) {
   if (task == Task::regression) return "identity";
   if (loss == LossKind::bce) return "sigmoid";
   if (loss == LossKind::cross_entropy) return "softmax";
-  (void)n_classes;
-  (void)clip;
-  return "clip";  // a classifier trained with a regression loss (pyKAN with MSE): clip to [0, 1]
+  return "clip";
 }
 
 // Converts raw outputs to predictions in place: probabilities or physical units.
@@ -286,7 +287,7 @@ void TrialRun::run(TrialOutcome& out) {
     ys_ = fit_standardizer(tr.targets);
     metric_name_ = "val_mae";
   }
-  output_ = output_kind(cfg_.task, loss_.kind, n_classes_, tc.clip_predictions);
+  output_ = output_kind(cfg_.task, loss_.kind);
   out.history.val_metric_name = metric_name_;
   bool maximize = false;
   bool monitor_metric = false;
@@ -315,7 +316,7 @@ void TrialRun::run(TrialOutcome& out) {
   }
   Rng shuffle_rng(stream_seed(cfg_.seed, kShuffle));
   Rng dropout_rng(stream_seed(cfg_.seed, kDropout));
-  const int threads = std::max(1, cfg_.threads);
+  const int threads = resolve_threads(cfg_.threads);  // 0 = all; results do not depend on it
   auto opt = make_optimizer<float>(mc.optimizer, model->n_params(), cancel_);
 
   // Grid-update sample: a fixed random subset of the training inputs.
@@ -386,8 +387,11 @@ void TrialRun::run(TrialOutcome& out) {
       }
       MatF dz;
       first_eval = true;
+      // One dropout mask per batch: every evaluation of an LBFGS step sees the same objective.
+      const std::uint64_t mask_seed = dropout_rng.next();
       auto closure = [&]() -> double {
-        const MatF& z = model->forward(xb, true, threads, &dropout_rng);
+        Rng mask_rng(mask_seed);
+        const MatF& z = model->forward(xb, true, threads, &mask_rng);
         const double data_loss = loss_and_grad<float>(loss_, z, yb, wb.empty() ? nullptr : wb.data(), &dz);
         if (first_eval) {
           batch_data_loss = data_loss;
@@ -437,7 +441,7 @@ void TrialRun::run(TrialOutcome& out) {
     } else {
       ++since_best;
     }
-    if (tc.patience > 0 && since_best >= tc.patience) break;
+    if (tc.patience > 0 && val.x.rows() > 0 && since_best >= tc.patience) break;
   }
   if (tc.patience > 0 && best_params.size() == model->params().size()) model->params() = best_params;
   // Training ended before the configured extension: refine now, so that the trained model always

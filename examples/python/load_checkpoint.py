@@ -17,8 +17,8 @@ target_mean).
 
 Usage:
   load_checkpoint.py RESULTS.h5 --group /trial/<id>/model --data DATA.h5 [--expected PRED_DATASET]
-Prints the predictions' shape; with --expected, compares with predictions stored in the same file
-as RESULTS.h5 and exits 1 if they differ by more than --tol.
+Prints the predictions' shape; with --expected (a dataset in RESULTS.h5), compares and exits 1 if
+they differ by more than --tol. --group/--features/--expected may be repeated (one per model).
 """
 import argparse
 import sys
@@ -137,24 +137,29 @@ def predict(model, info, features):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("results")
-    ap.add_argument("--group", default="model")
-    ap.add_argument("--data", help="HDF5 file with /features (default: the results file)")
-    ap.add_argument("--features", default="features", help="features dataset name")
-    ap.add_argument("--expected", help="dataset in RESULTS with kanscan's predictions to compare with")
+    ap.add_argument("--group", action="append", help="model group (repeatable; default: model)")
+    ap.add_argument("--data", help="HDF5 file with the features (default: the results file)")
+    ap.add_argument("--features", action="append", help="features dataset per group (default: features)")
+    ap.add_argument("--expected", action="append", help="dataset in RESULTS with kanscan's predictions per group")
     ap.add_argument("--tol", type=float, default=1e-4)
     args = ap.parse_args()
+    groups = args.group or ["model"]
+    features = args.features or ["features"] * len(groups)
+    expected = args.expected or [None] * len(groups)
+    status = 0
     with h5py.File(args.results, "r") as f:
-        model, info = load_model(f[args.group])
         data = h5py.File(args.data, "r") if args.data else f
-        pred = predict(model, info, data[args.features][()])
-        print(f"predictions {pred.shape}")
-        if args.expected:
-            ref = np.asarray(f[args.expected], dtype=np.float64).reshape(pred.shape)
-            err = np.max(np.abs(pred - ref) / (1.0 + np.abs(ref)))
-            print(f"max relative difference to kanscan: {err:.3e}")
-            if not err <= args.tol:
-                return 1
-    return 0
+        for group, feat, exp in zip(groups, features, expected):
+            model, info = load_model(f[group])
+            pred = predict(model, info, data[feat][()])
+            print(f"{group}: predictions {pred.shape}")
+            if exp:
+                ref = np.asarray(f[exp], dtype=np.float64).reshape(pred.shape)
+                err = np.max(np.abs(pred - ref) / (1.0 + np.abs(ref)))
+                print(f"{group}: max relative difference to kanscan: {err:.3e}")
+                if not err <= args.tol:
+                    status = 1
+    return status
 
 
 if __name__ == "__main__":

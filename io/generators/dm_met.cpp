@@ -12,9 +12,7 @@ class DmMet final : public Generator {
  public:
   explicit DmMet(const Knobs& k) {
     knobs_ = k;
-    det_.p_fsr = k.at("p_fsr");
-    det_.pu_jets = k.at("pu_jets");
-    det_.sigma_u = k.at("sigma_u");
+    det_ = detector_config(k);
     m_phi_ = k.at("m_phi");
     sm_fraction_ = k.at("sm_fraction");
     pol_ = k.at("top_polarization");
@@ -148,10 +146,8 @@ class DmMet final : public Generator {
 }  // namespace
 
 std::vector<KnobSpec> dm_met_knob_specs() {
-  return {
-      {"p_fsr", 0.25, 0.0, 1.0, "probability of a hard FSR gluon per parton above 30 GeV"},
-      {"pu_jets", 0.6, 0.0, 20.0, "mean number of pile-up jets per event"},
-      {"sigma_u", 10.0, 0.0, 200.0, "unclustered MET resolution per component [GeV]"},
+  std::vector<KnobSpec> specs = detector_knob_specs();
+  specs.insert(specs.end(), {
       {"m_phi", 400.0, 1.0, 5000.0, "mediator mass [GeV]"},
       {"sm_fraction", 0.0, 0.0, 1.0, "fraction of SM single-top events (no mediator, p_phi = 0)"},
       {"top_polarization", 0.9, -1.0, 1.0, "lepton-spectator spin correlation in the t* rest frame"},
@@ -160,7 +156,8 @@ std::vector<KnobSpec> dm_met_knob_specs() {
       {"spectator_theta", 35.0, 1.0, 500.0, "spectator pT Gamma scale [GeV]"},
       {"jet_pt_min", 25.0, 10.0, 500.0, "jet pT threshold [GeV]"},
       {"truth_met_z", 0.0, 0.0, 1.0, "1 adds the parton-level invisible p_z as a feature (a leak; off by default)"},
-  };
+  });
+  return specs;
 }
 
 std::unique_ptr<Generator> make_dm_met(const Knobs& knobs) { return std::make_unique<DmMet>(knobs); }

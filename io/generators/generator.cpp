@@ -328,4 +328,20 @@ void write_generated(const std::string& path, const Generator& gen, const Genera
   }
 }
 
+std::vector<KnobSpec> detector_knob_specs() {
+  return {
+      {"p_fsr", 0.25, 0.0, 1.0, "probability of a hard FSR gluon per parton above 30 GeV"},
+      {"pu_jets", 0.6, 0.0, 20.0, "mean number of pile-up jets per event"},
+      {"sigma_u", 10.0, 0.0, 200.0, "unclustered MET resolution per component [GeV]"},
+  };
+}
+
+DetectorConfig detector_config(const Knobs& knobs) {
+  DetectorConfig det;
+  det.p_fsr = knobs.at("p_fsr");
+  det.pu_jets = knobs.at("pu_jets");
+  det.sigma_u = knobs.at("sigma_u");
+  return det;
+}
+
 }  // namespace kanscan::io::gen

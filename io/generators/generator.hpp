@@ -27,6 +27,10 @@ struct KnobSpec {
 };
 using Knobs = std::map<std::string, double>;
 
+// The detector knobs every generator shares (GENERATORS.md §1.4), and the config they set.
+std::vector<KnobSpec> detector_knob_specs();
+DetectorConfig detector_config(const Knobs& knobs);
+
 // Per-thread scratch space; generators reuse it across events to avoid allocation.
 struct Workspace {
   Event ev;

@@ -16,9 +16,7 @@ class QcdSingleTop final : public Generator {
  public:
   explicit QcdSingleTop(const Knobs& k) {
     knobs_ = k;
-    det_.p_fsr = k.at("p_fsr");
-    det_.pu_jets = k.at("pu_jets");
-    det_.sigma_u = k.at("sigma_u");
+    det_ = detector_config(k);
     fnu_min_ = k.at("fnu_min");
     fnu_max_ = k.at("fnu_max");
     f_wjets_ = k.at("f_wjets");
@@ -230,10 +228,8 @@ class QcdSingleTop final : public Generator {
 }  // namespace
 
 std::vector<KnobSpec> qcd_singletop_knob_specs() {
-  return {
-      {"p_fsr", 0.25, 0.0, 1.0, "probability of a hard FSR gluon per parton above 30 GeV"},
-      {"pu_jets", 0.6, 0.0, 20.0, "mean number of pile-up jets per event"},
-      {"sigma_u", 10.0, 0.0, 200.0, "unclustered MET resolution per component [GeV]"},
+  std::vector<KnobSpec> specs = detector_knob_specs();
+  specs.insert(specs.end(), {
       {"fnu_min", 0.1, 0.0, 1.0, "QCD heavy-flavour neutrino fraction f_nu ~ U(fnu_min, fnu_max) * (1 - z)"},
       {"fnu_max", 0.6, 0.0, 1.0, "upper end of the f_nu range"},
       {"f_wjets", 0.40, 0.0, 1.0, "W+jets fraction of the selected background"},
@@ -251,7 +247,8 @@ std::vector<KnobSpec> qcd_singletop_knob_specs() {
       {"spectator_theta", 28.0, 1.0, 500.0, "single-top spectator pT Gamma scale [GeV]"},
       {"jet_pt_min", 40.0, 10.0, 500.0, "jet pT threshold [GeV]"},
       {"muon_pt_min", 26.0, 10.0, 500.0, "muon pT threshold [GeV]"},
-  };
+  });
+  return specs;
 }
 
 std::unique_ptr<Generator> make_qcd_singletop(const Knobs& knobs) { return std::make_unique<QcdSingleTop>(knobs); }

@@ -11,9 +11,7 @@ class TthThq final : public Generator {
  public:
   explicit TthThq(const Knobs& k) {
     knobs_ = k;
-    det_.p_fsr = k.at("p_fsr");
-    det_.pu_jets = k.at("pu_jets");
-    det_.sigma_u = k.at("sigma_u");
+    det_ = detector_config(k);
     f_thw_ = k.at("f_thw");
     pol_ = k.at("top_polarization");
     thq_plus_ = k.at("thq_top_fraction");
@@ -185,10 +183,8 @@ class TthThq final : public Generator {
 }  // namespace
 
 std::vector<KnobSpec> tth_thq_knob_specs() {
-  return {
-      {"p_fsr", 0.25, 0.0, 1.0, "probability of a hard FSR gluon per parton above 30 GeV"},
-      {"pu_jets", 0.6, 0.0, 20.0, "mean number of pile-up jets per event"},
-      {"sigma_u", 10.0, 0.0, 200.0, "unclustered MET resolution per component [GeV]"},
+  std::vector<KnobSpec> specs = detector_knob_specs();
+  specs.insert(specs.end(), {
       {"f_thw", 0.15, 0.0, 1.0, "tHW fraction of the tH signal"},
       {"top_polarization", 0.9, -1.0, 1.0, "tHq top polarisation along the spectator"},
       {"thq_top_fraction", 0.65, 0.0, 1.0, "tHq fraction with a top (positive lepton) rather than an antitop"},
@@ -198,7 +194,8 @@ std::vector<KnobSpec> tth_thq_knob_specs() {
       {"isr_thw", 0.7, 0.0, 10.0, "mean ISR partons, tHW"},
       {"isr_tth", 0.9, 0.0, 10.0, "mean ISR partons, ttH"},
       {"jet_pt_min", 25.0, 10.0, 500.0, "jet pT threshold [GeV]"},
-  };
+  });
+  return specs;
 }
 
 std::unique_ptr<Generator> make_tth_thq(const Knobs& knobs) { return std::make_unique<TthThq>(knobs); }

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "analysis/aggregate.hpp"
@@ -97,4 +98,28 @@ TEST_F(AggregateOnFile, ExplicitMetric) {
   const auto m = a::choose_metric(file->trials(), "test_accuracy");
   EXPECT_TRUE(m.higher_is_better);
   EXPECT_THROW(a::choose_metric(file->trials(), "test_nope"), kanscan::InputError);
+}
+
+TEST(Aggregate, IndependentOfRowOrder) {
+  // The same trials finishing in another order (another rank count) give identical tables.
+  kanscan::test::TempDir dir;
+  std::vector<kanscan::test::FixtureTrial> t{
+      standard_trial("k1", "kan", "ok", 1, 100, 0, 1, 5, 0.80), standard_trial("m1", "mlp", "ok", 1, 120, 1, 4, 0, 0.83),
+      standard_trial("k2", "kan", "ok", 2, 100, 0, 1, 5, 0.80), standard_trial("k4", "kan", "ok", 1, 300, 1, 3, 5, 0.85),
+      standard_trial("m2", "mlp", "ok", 2, 120, 1, 4, 0, 0.81)};
+  auto reversed = t;
+  std::reverse(reversed.begin(), reversed.end());
+  kanscan::test::write_results_fixture((dir / "a.h5").string(), standard_columns(), t);
+  kanscan::test::write_results_fixture((dir / "b.h5").string(), standard_columns(), reversed);
+  const a::ResultsFile fa((dir / "a.h5").string()), fb((dir / "b.h5").string());
+  const auto m = a::choose_metric(fa.trials());
+  const auto ga = a::aggregate_seeds(fa.trials(), m), gb = a::aggregate_seeds(fb.trials(), m);
+  ASSERT_EQ(ga.size(), gb.size());
+  for (std::size_t i = 0; i < ga.size(); ++i) {
+    EXPECT_EQ(ga[i].label(), gb[i].label());
+    EXPECT_EQ(ga[i].trial_ids, gb[i].trial_ids);
+    EXPECT_EQ(ga[i].best_trial, gb[i].best_trial);  // k1/k2 tie: the lower seed wins either way
+    EXPECT_EQ(ga[i].metrics.at("test_auc").mean, gb[i].metrics.at("test_auc").mean);
+  }
+  EXPECT_EQ(ga[0].best_trial, "k1");
 }

@@ -118,3 +118,17 @@ TEST(KanFunctions, LogLikelihoodRatioHandComputed) {
   std::vector<int> only_bkg(x.size(), 0);
   EXPECT_THROW(a::log_likelihood_ratio(x, only_bkg), kanscan::InputError);
 }
+
+TEST(KanFunctions, CenteredImportanceIgnoresConstantShifts) {
+  // Adding 1 to every coefficient adds the constant 1 inside the grid (partition of unity):
+  // the model is unchanged up to a constant, so the centered importance must be too.
+  auto m = kanscan::test::fixture_kan(2);
+  const auto before = a::kan_feature_importance(m, {}, 0, true);
+  const auto before_raw = a::kan_feature_importance(m);
+  for (std::size_t k = 0; k < 8; ++k) m.layers[0].tensors["spline_weight"].data[k] += 1.0;  // feature 0
+  const auto after = a::kan_feature_importance(m, {}, 0, true);
+  const auto after_raw = a::kan_feature_importance(m);
+  EXPECT_NEAR(after[0], before[0], 1e-9);
+  EXPECT_NEAR(after[1], before[1], 1e-12);
+  EXPECT_GT(std::abs(after_raw[0] - before_raw[0]), 0.1);
+}

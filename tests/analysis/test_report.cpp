@@ -115,6 +115,14 @@ TEST(Report, FrontsTablesAndCsvContent) {
   EXPECT_EQ(budget[2][col(budget[0], "model")], "mlp");
   EXPECT_EQ(budget[4][col(budget[0], "best_trial")], "m3");
 
+  // Working points of the overall front from the stored ROC (0,0) (0.2,0.7) (1,1).
+  const auto wp = read_csv(out / "working_points.csv");
+  ASSERT_EQ(wp.size(), 5u);
+  EXPECT_NEAR(std::stod(wp[1][col(wp[0], "sig_eff_at_bkg_rej_0.9")]), 0.35, 1e-9);
+  EXPECT_NEAR(std::stod(wp[1][col(wp[0], "sig_eff_at_bkg_rej_0.99")]), 0.035, 1e-9);
+  EXPECT_NEAR(std::stod(wp[1][col(wp[0], "inv_bkg_eff_at_sig_eff_0.5")]), 7.0, 1e-6);
+  EXPECT_EQ(wp[1][col(wp[0], "significance")], "");  // no events known
+
   const auto fn = read_csv(out / "kan_k2_functions.csv");
   EXPECT_EQ(fn.size(), 1u + 3u * 161u);
   EXPECT_EQ(fn[0][4], "in_grid");
@@ -148,7 +156,7 @@ TEST(Report, SplineVersusLlrWithADataFile) {
     data.root().write_strings("feature_names", {"pt_lep", "eta_lep", "m_bb"});
   }
   auto ts = scan_trials();
-  ts[1].test_index = {0, 1, 2, 3, 10, 20};
+  ts[1].test_index = {0, 1, 2, 3};  // labels 0 1 0 1, predictions 0.1 0.9 0.4 0.6
   t::FixtureOptions o;
   o.data_file = "data.h5";  // relative to the results file
   t::write_results_fixture((dir / "r.h5").string(), t::standard_columns(), ts, o);
@@ -162,6 +170,15 @@ TEST(Report, SplineVersusLlrWithADataFile) {
   const auto imp = read_csv(dir / "out" / "kan_k2_importance.csv");
   ASSERT_EQ(imp.size(), 4u);
   EXPECT_EQ(imp[3][1], "m_bb");
+  // Event-level working points of k2 (hand-computed): all correct at 0.5; best Z at >= 0.4 with
+  // s = 2, b = 1: sqrt(2(3 ln 3 - 2)).
+  const auto wp = read_csv(dir / "out" / "working_points.csv");
+  ASSERT_GE(wp.size(), 2u);
+  ASSERT_EQ(wp[1][0], "k2");
+  EXPECT_NEAR(std::stod(wp[1][col(wp[0], "accuracy_at_0.5")]), 1.0, 1e-12);
+  EXPECT_NEAR(std::stod(wp[1][col(wp[0], "best_accuracy")]), 1.0, 1e-12);
+  EXPECT_NEAR(std::stod(wp[1][col(wp[0], "significance")]), std::sqrt(2 * (3 * std::log(3.0) - 2)), 1e-6);
+  EXPECT_NEAR(std::stod(wp[1][col(wp[0], "significance_threshold")]), 0.4, 1e-6);
   // A wrong --data is a note, not a failure.
   a::AnalyzeOptions bad;
   bad.data_file = (dir / "nope.h5").string();

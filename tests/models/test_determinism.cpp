@@ -39,8 +39,8 @@ TrialConfig base(ModelType type, const std::string& opt) {
   c.model.grid_update_every = type == ModelType::kan ? 2 : 0;
   c.model.optimizer.name = opt;
   c.model.optimizer.lr = opt == "lbfgs" ? 1.0 : 5e-3;
-  c.model.optimizer.max_iter = 5;
-  c.train.epochs = 3;
+  c.model.optimizer.max_iter = 3;
+  c.train.epochs = 2;
   c.train.batch_size = 700;  // several sample blocks per batch, and a ragged last batch
   c.train.patience = 2;
   c.seed = 17;
@@ -50,7 +50,7 @@ TrialConfig base(ModelType type, const std::string& opt) {
 }  // namespace
 
 TEST(Determinism, OneAndTwoThreadsGiveBitwiseIdenticalTrials) {
-  const DataSplit data = test::split(test::make_classification(3000, 6, 2), Task::classification);
+  const DataSplit data = test::split(test::make_classification(1800, 6, 2), Task::classification);
   for (auto type : {ModelType::kan, ModelType::mlp}) {
     for (const std::string opt : {"adam", "lbfgs"}) {
       SCOPED_TRACE(std::string(type == ModelType::kan ? "kan " : "mlp ") + opt);

@@ -56,7 +56,7 @@ void check_layer(Layer<double>& layer, const MatD& x, Rng& rng, bool training, b
   MatD y;
   auto value = [&](const MatD& xin) {
     Rng drop(99);
-    layer.forward(xin, y, training, 2, &drop);
+    layer.forward(xin, y, training, 1, &drop);
     return (y.array() * r.array()).sum();
   };
   value(x);
@@ -103,6 +103,16 @@ TEST(Gradients, KanLayerWideOutputUsesVectorChunks) {
   Rng rng(12);
   KanLayer<double> layer(2, 45, SplineKnots<double>::uniform(2, 4, 3, -1.0, 1.0));
   check_layer(layer, kan_inputs(2, 4, 3, rng, true), rng, true);
+}
+
+TEST(Gradients, KanLayerCubicFusedBackward) {
+  // out a multiple of 8 with k = 3 takes the fused backward path (inputs outside the grid fall
+  // back to the generic one).
+  Rng rng(14);
+  for (int G : {1, 5}) {
+    KanLayer<double> layer(3, 16, SplineKnots<double>::uniform(3, G, 3, -1.0, 1.0));
+    check_layer(layer, kan_inputs(3, G, 3, rng, true), rng, true);
+  }
 }
 
 TEST(Gradients, KanLayerNonUniformGrid) {
@@ -204,7 +214,7 @@ TEST(Gradients, WholeModelsKanAndMlp) {
     const Vec<double> g = m->grads(), p0 = m->params();
     auto f = [&](const Eigen::VectorXd& theta) {
       m->params() = theta;
-      const double v = loss_and_grad<double>(spec, m->forward(x, true, 2), y, nullptr, nullptr);
+      const double v = loss_and_grad<double>(spec, m->forward(x, true, 1), y, nullptr, nullptr);
       m->params() = p0;
       return v;
     };
@@ -212,7 +222,7 @@ TEST(Gradients, WholeModelsKanAndMlp) {
     EXPECT_TRUE(r.ok()) << "param " << r.where << " analytic " << r.analytic << " numeric " << r.numeric;
     auto fx = [&](const Eigen::VectorXd& xv) {
       const MatD xm = Eigen::Map<const MatD>(xv.data(), x.rows(), x.cols());
-      return loss_and_grad<double>(spec, m->forward(xm, true, 2), y, nullptr, nullptr);
+      return loss_and_grad<double>(spec, m->forward(xm, true, 1), y, nullptr, nullptr);
     };
     const auto rx = check_gradient(fx, Eigen::Map<const Eigen::VectorXd>(x.data(), x.size()),
                                    Eigen::Map<const Eigen::VectorXd>(dx.data(), dx.size()));

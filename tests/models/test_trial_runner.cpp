@@ -2,7 +2,9 @@
 // divergence and cancellation as outcomes, determinism across thread counts.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 
 #include "framework/error.hpp"
 #include "models/parameter_count.hpp"
@@ -146,4 +148,98 @@ TEST(TrialRunner, PredictRejectsWrongFeatureCount) {
   ASSERT_TRUE(o.ok) << o.error;
   RowMatrixXf bad(3, 5);
   EXPECT_THROW(models::predict(o.model, bad, 1), InputError);
+}
+
+TEST(TrialRunner, EarlyStoppingRestoresTheBestWeights) {
+  const DataSplit data = test::split(test::make_classification(2000, 4, 10), Task::classification);
+  TrialConfig c = mlp_config();
+  c.model.dropout = 0.0;
+  c.model.weight_decay = 0.0;
+  c.model.optimizer.lr = 0.05;  // noisy enough that the last epoch is rarely the best
+  c.train.epochs = 12;
+  c.train.patience = 3;
+  const TrialOutcome o = models::run_trial(c, data);
+  ASSERT_TRUE(o.ok) << o.error;
+  // The returned model's validation loss is the best one in the history.
+  const RowMatrixXf p = models::predict(o.model, data.val.features, 1);
+  double loss = 0;
+  for (Eigen::Index i = 0; i < p.rows(); ++i) {
+    const double q = std::clamp(static_cast<double>(p(i, 0)), 1e-12, 1 - 1e-12);
+    loss -= data.val.labels[i] ? std::log(q) : std::log(1 - q);
+  }
+  loss /= static_cast<double>(p.rows());
+  const double best = *std::min_element(o.history.val_loss.begin(), o.history.val_loss.end());
+  EXPECT_NEAR(loss, best, 1e-4 * (1 + best));
+  EXPECT_LE(o.epochs_run, c.train.epochs);
+}
+
+TEST(TrialRunner, EventWeightsEnterTheLoss) {
+  Dataset d = test::make_classification(2000, 3, 11);
+  d.weights.assign(d.size(), 2.0f);
+  const DataSplit constant = test::split(d, Task::classification);
+  const DataSplit plain = test::split(test::make_classification(2000, 3, 11), Task::classification);
+  TrialConfig c = kan_config();
+  c.train.epochs = 3;
+  const TrialOutcome a = models::run_trial(c, plain), b = models::run_trial(c, constant);
+  ASSERT_TRUE(a.ok && b.ok);
+  // Weights are normalised by their training mean: constant weights change nothing.
+  EXPECT_EQ(a.model.layers[0].tensors.at("spline_weight").data, b.model.layers[0].tensors.at("spline_weight").data);
+  // Weights that switch off half the events do.
+  for (std::size_t i = 0; i < d.size(); i += 2) d.weights[i] = 0.0f;
+  const TrialOutcome w = models::run_trial(c, test::split(d, Task::classification));
+  ASSERT_TRUE(w.ok) << w.error;
+  EXPECT_NE(a.model.layers[0].tensors.at("spline_weight").data, w.model.layers[0].tensors.at("spline_weight").data);
+  c.train.use_weights = false;
+  const TrialOutcome off = models::run_trial(c, test::split(d, Task::classification));
+  EXPECT_EQ(a.model.layers[0].tensors.at("spline_weight").data, off.model.layers[0].tensors.at("spline_weight").data);
+}
+
+TEST(TrialRunner, EdgeCasesDoNotCrash) {
+  const Dataset d = test::make_classification(300, 3, 12);
+  DataSplit s = test::split(d, Task::classification);
+  // Single KAN layer [3, 1], high order, fine grid, one huge batch, no validation/test rows.
+  TrialConfig c = kan_config();
+  c.model.depth = 0;
+  c.model.grid_size = 40;
+  c.model.spline_order = 5;
+  c.train.batch_size = 100000;
+  DataSplit empty = s;
+  empty.val = Dataset{};
+  empty.val.features.resize(0, 3);
+  empty.test = Dataset{};
+  empty.test.features.resize(0, 3);
+  TrialOutcome o = models::run_trial(c, empty);
+  EXPECT_TRUE(o.ok) << o.error;
+  EXPECT_EQ(o.epochs_run, c.train.epochs);  // no validation data: no early stopping
+  EXPECT_EQ(o.test_predictions.rows(), 0);
+  EXPECT_EQ(o.n_params, models::count_parameters(c.model, 3, 1));
+  // Zero epochs: the initial model is evaluated.
+  c.train.epochs = 0;
+  o = models::run_trial(c, s);
+  EXPECT_TRUE(o.ok) << o.error;
+  EXPECT_EQ(o.epochs_run, 0);
+  // Bad values become failed outcomes.
+  for (auto bad : {0, -1}) {
+    TrialConfig b = kan_config();
+    b.model.grid_size = bad;
+    o = models::run_trial(b, s);
+    EXPECT_FALSE(o.ok);
+    EXPECT_FALSE(o.error.empty());
+  }
+  TrialConfig b = mlp_config();
+  b.model.activation = "gelu";
+  o = models::run_trial(b, s);
+  EXPECT_FALSE(o.ok);
+  EXPECT_NE(o.error.find("gelu"), std::string::npos);
+  b = kan_config();
+  b.train.loss = "cross_entropy";
+  b.task = Task::regression;
+  o = models::run_trial(b, test::split(test::make_regression(200, 2, 1), Task::regression));
+  EXPECT_FALSE(o.ok);
+  // Labels outside the class range.
+  DataSplit badlab = s;
+  badlab.train.labels[0] = 7;
+  badlab.train.n_classes = 2;
+  o = models::run_trial(kan_config(), badlab);
+  EXPECT_FALSE(o.ok);
 }

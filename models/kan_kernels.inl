@@ -1,0 +1,221 @@
+// Hot loops of the KAN layer, included into one namespace per instruction set
+// (kan_kernels_generic.cpp, kan_kernels_avx2.cpp). Self-contained on purpose: no calls to inline
+// functions of other headers, so no AVX2 instance can leak into generic code through the linker.
+// All sums are written lane by lane (8 or W independent partial sums combined in a fixed order),
+// never reassociated by the compiler (ISO mode: no FMA contraction), so every instruction set
+// gives bitwise identical results.
+
+template <typename T, int W>
+static inline void forward_chunk(const T* eff, int in, int rows, int out, int jc, int k1, const int* r0,
+                                 const T* basis, const T* sx, T* y) {
+  T acc[W] = {};
+  const std::size_t stride_i = static_cast<std::size_t>(rows) * out;
+  for (int i = 0; i < in; ++i) {
+    const T* ei = eff + i * stride_i + jc;
+    const T* w = ei + static_cast<std::size_t>(rows - 1) * out;
+    const T s = sx[i];
+    for (int l = 0; l < W; ++l) acc[l] += s * w[l];
+    const int r = r0[i];
+    if (r < 0) continue;
+    for (int q = 0; q < k1; ++q) {
+      const T nq = basis[static_cast<std::size_t>(q) * in + i];
+      const T* row = ei + static_cast<std::size_t>(r + q) * out;
+      for (int l = 0; l < W; ++l) acc[l] += nq * row[l];
+    }
+  }
+  for (int l = 0; l < W; ++l) y[jc + l] = acc[l];
+}
+
+template <typename T>
+void kan_forward_rows(const T* eff, int in, int rows, int out, int k1, const int* r0, const T* basis, const T* silu,
+                      T* y, std::size_t b0, std::size_t b1) {
+  for (std::size_t b = b0; b < b1; ++b) {
+    const std::size_t base = b * in;
+    const int* rb = r0 + base;
+    const T* bs = basis + base * k1;  // this sample's bases, [k+1][in]
+    const T* sx = silu + base;
+    T* yb = y + b * out;
+    int jc = 0;
+    for (; jc + 32 <= out; jc += 32) forward_chunk<T, 32>(eff, in, rows, out, jc, k1, rb, bs, sx, yb);
+    for (; jc + 8 <= out; jc += 8) forward_chunk<T, 8>(eff, in, rows, out, jc, k1, rb, bs, sx, yb);
+    for (; jc < out; ++jc) forward_chunk<T, 1>(eff, in, rows, out, jc, k1, rb, bs, sx, yb);
+  }
+}
+
+template <typename T>
+static inline T hsum8(const T* acc) {
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+// Returns sum_j g[j] e[j] (8 lanes) and does de += a * g.
+template <typename T>
+static inline T dot_axpy(const T* g, const T* e, T* de, T a, int n) {
+  T acc[8] = {};
+  int j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (int l = 0; l < 8; ++l) {
+      acc[l] += g[j + l] * e[j + l];
+      de[j + l] += a * g[j + l];
+    }
+  T s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+  for (; j < n; ++j) {
+    s += g[j] * e[j];
+    de[j] += a * g[j];
+  }
+  return s;
+}
+
+// Cubic bases on uniform knots for rows [b0, b1), branch-free so that it vectorises; the same
+// expressions as SplineKnots::eval's cubic path (bitwise equal results).
+template <typename T>
+void kan_basis_rows_uniform_cubic(const T* x, int in, const T* t0, const T* inv_h, int n_knots, int* r0, T* basis,
+                                  T* dbasis, std::size_t b0, std::size_t b1) {
+  const T last = static_cast<T>(n_knots - 1);
+  const int max_mu = n_knots - 2;
+  const T sixth = T(1) / T(6);
+  for (std::size_t b = b0; b < b1; ++b) {
+    const T* xb = x + b * in;
+    int* rb = r0 + b * in;
+    T* n0 = basis + b * in * 4;
+    T* n1 = n0 + in;
+    T* n2 = n1 + in;
+    T* n3 = n2 + in;
+    T* d0 = dbasis + b * in * 4;
+    T* d1 = d0 + in;
+    T* d2 = d1 + in;
+    T* d3 = d2 + in;
+    // The nine output arrays of one sample never overlap the inputs.
+#pragma GCC ivdep
+    for (int i = 0; i < in; ++i) {
+      const T u = (xb[i] - t0[i]) * inv_h[i];
+      const bool inside = (u >= T(0)) & (u < last);  // false for NaN
+      const T uc = inside ? u : T(0);
+      int mu = static_cast<int>(uc);
+      mu = mu > max_mu ? max_mu : mu;
+      const T f = uc - static_cast<T>(mu);
+      const T g = T(1) - f, f2 = f * f, f3 = f2 * f;
+      const T z = inside ? T(1) : T(0);
+      n0[i] = z * (g * g * g * sixth);
+      n1[i] = z * ((T(3) * f3 - T(6) * f2 + T(4)) * sixth);
+      n2[i] = z * ((T(-3) * f3 + T(3) * f2 + T(3) * f + T(1)) * sixth);
+      n3[i] = z * (f3 * sixth);
+      const T ih = inv_h[i];
+      const T p0 = T(0.5) * g * g, p2 = T(0.5) * f2, p1 = T(1) - p0 - p2;
+      d0[i] = z * (-p0 * ih);
+      d1[i] = z * ((p0 - p1) * ih);
+      d2[i] = z * ((p1 - p2) * ih);
+      d3[i] = z * (p2 * ih);
+      rb[i] = inside ? mu : -1;
+    }
+  }
+}
+
+// Wide layers: input outer, sample inner, so the rows of de touched for one input stay in L1.
+// Narrow layers (out < 8, e.g. the output layer): sample outer, walking the caches in order.
+template <typename T>
+void kan_backward_rows(const T* eff, int in, int rows, int out, int k1, const int* r0, const T* basis,
+                       const T* dbasis, const T* silu, const T* dsilu, const T* dy, T* de, T* dx, std::size_t b0,
+                       std::size_t b1) {
+  const std::size_t wrow = static_cast<std::size_t>(rows - 1) * out;
+  if (out < 8) {
+    for (std::size_t b = b0; b < b1; ++b) {
+      const T* g = dy + b * out;
+      for (int i = 0; i < in; ++i) {
+        const std::size_t off_i = static_cast<std::size_t>(i) * rows * out;
+        const T* ei = eff + off_i;
+        T* dei = de + off_i;
+        const std::size_t idx = b * in + i;
+        const int r = r0[idx];
+        const T* nq = basis + b * in * k1 + i;  // nq[q * in]: bases are [k+1][in] per sample
+        const T* dq = dbasis + b * in * k1 + i;
+        T s = T(0);
+        for (int j = 0; j < out; ++j) {
+          s += g[j] * ei[wrow + j];
+          dei[wrow + j] += silu[idx] * g[j];
+        }
+        T d = dsilu[idx] * s;
+        if (r >= 0)
+          for (int q = 0; q < k1; ++q) {
+            const std::size_t ro = static_cast<std::size_t>(r + q) * out;
+            T sq = T(0);
+            for (int j = 0; j < out; ++j) {
+              sq += g[j] * ei[ro + j];
+              dei[ro + j] += nq[q * in] * g[j];
+            }
+            d += dq[q * in] * sq;
+          }
+        if (dx) dx[idx] = d;
+      }
+    }
+    return;
+  }
+  for (int i = 0; i < in; ++i) {
+    const std::size_t off_i = static_cast<std::size_t>(i) * rows * out;
+    const T* ei = eff + off_i;
+    T* dei = de + off_i;
+    for (std::size_t b = b0; b < b1; ++b) {
+      const T* g = dy + b * out;
+      const std::size_t idx = b * in + i;
+      const int r = r0[idx];
+      const T* nq = basis + b * in * k1 + i;
+      const T* dq = dbasis + b * in * k1 + i;
+      if (k1 == 4 && (out & 7) == 0 && r >= 0) {
+        // Cubic splines: the SiLU row and the four active rows in one pass over g (one load of g
+        // per chunk instead of five). Same lanes and the same final order as the generic path,
+        // so the same bits.
+        T aw[8] = {}, a0[8] = {}, a1[8] = {}, a2[8] = {}, a3[8] = {};
+        const T* ew = ei + wrow;
+        T* dw = dei + wrow;
+        const T* e0 = ei + static_cast<std::size_t>(r) * out;
+        T* d0 = dei + static_cast<std::size_t>(r) * out;
+        const T sw = silu[idx], n0 = nq[0], n1 = nq[in], n2 = nq[2 * in], n3 = nq[3 * in];
+        const std::size_t o1 = static_cast<std::size_t>(out), o2 = 2 * o1, o3 = 3 * o1;
+        for (int j = 0; j < out; j += 8) {
+#pragma GCC ivdep
+          for (int l = 0; l < 8; ++l) {
+            const T gv = g[j + l];
+            aw[l] += gv * ew[j + l];
+            dw[j + l] += sw * gv;
+            a0[l] += gv * e0[j + l];
+            d0[j + l] += n0 * gv;
+            a1[l] += gv * e0[o1 + j + l];
+            d0[o1 + j + l] += n1 * gv;
+            a2[l] += gv * e0[o2 + j + l];
+            d0[o2 + j + l] += n2 * gv;
+            a3[l] += gv * e0[o3 + j + l];
+            d0[o3 + j + l] += n3 * gv;
+          }
+        }
+        T d = dsilu[idx] * hsum8(aw);
+        d += dq[0] * hsum8(a0);
+        d += dq[in] * hsum8(a1);
+        d += dq[2 * in] * hsum8(a2);
+        d += dq[3 * in] * hsum8(a3);
+        if (dx) dx[idx] = d;
+        continue;
+      }
+      T d = dsilu[idx] * dot_axpy(g, ei + wrow, dei + wrow, silu[idx], out);
+      if (r >= 0)
+        for (int q = 0; q < k1; ++q) {
+          const std::size_t ro = static_cast<std::size_t>(r + q) * out;
+          d += dq[q * in] * dot_axpy(g, ei + ro, dei + ro, nq[q * in], out);
+        }
+      if (dx) dx[idx] = d;
+    }
+  }
+}
+
+template void kan_forward_rows<float>(const float*, int, int, int, int, const int*, const float*, const float*, float*,
+                                      std::size_t, std::size_t);
+template void kan_forward_rows<double>(const double*, int, int, int, int, const int*, const double*, const double*,
+                                       double*, std::size_t, std::size_t);
+template void kan_basis_rows_uniform_cubic<float>(const float*, int, const float*, const float*, int, int*, float*,
+                                                  float*, std::size_t, std::size_t);
+template void kan_basis_rows_uniform_cubic<double>(const double*, int, const double*, const double*, int, int*,
+                                                   double*, double*, std::size_t, std::size_t);
+template void kan_backward_rows<float>(const float*, int, int, int, int, const int*, const float*, const float*,
+                                       const float*, const float*, const float*, float*, float*, std::size_t,
+                                       std::size_t);
+template void kan_backward_rows<double>(const double*, int, int, int, int, const int*, const double*, const double*,
+                                        const double*, const double*, const double*, double*, double*, std::size_t,
+                                        std::size_t);
