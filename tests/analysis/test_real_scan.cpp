@@ -18,6 +18,32 @@ namespace fs = std::filesystem;
 namespace t = kanscan::test;
 using namespace kanscan;
 
+namespace {
+
+// One point of the small real scans below (grid 0: an MLP, whose grid size is irrelevant).
+struct Point {
+  ModelType type;
+  int depth, width, grid;
+};
+
+// The settings both real scans share; each test adds its task, loss and epochs.
+TrialConfig point_config(const Point& p, std::uint64_t seed) {
+  TrialConfig c;
+  c.model.type = p.type;
+  c.model.depth = p.depth;
+  c.model.width = p.width;
+  c.model.grid_size = p.grid == 0 ? 5 : p.grid;
+  c.model.optimizer.lr = p.type == ModelType::kan ? 1e-2 : 3e-3;
+  c.model.activation = "leaky_relu";
+  c.train.batch_size = 256;
+  c.seed = seed;
+  c.trial_id = fmt::format("{}_d{}_w{}_g{}_s{}", p.type == ModelType::kan ? "kan" : "mlp", p.depth, p.width, p.grid,
+                           seed);
+  return c;
+}
+
+}  // namespace
+
 TEST(RealScan, TrainAnalyzePredict) {
   t::TempDir tmp;
   const char* keep = std::getenv("KANSCAN_KEEP_REAL_SCAN");
@@ -33,10 +59,6 @@ TEST(RealScan, TrainAnalyzePredict) {
     if (e.path().extension() == ".h5") data_file = e.path().string();
   ASSERT_FALSE(data_file.empty());
 
-  struct Point {
-    ModelType type;
-    int depth, width, grid;
-  };
   std::vector<Point> points{{ModelType::kan, 0, 1, 5}, {ModelType::kan, 1, 2, 5}, {ModelType::kan, 1, 4, 5},
                             {ModelType::mlp, 1, 4, 0}, {ModelType::mlp, 1, 16, 0}, {ModelType::mlp, 2, 32, 0}};
   if (keep) points.insert(points.end(), {{ModelType::kan, 0, 1, 10}, {ModelType::kan, 1, 4, 10}, {ModelType::kan, 2, 8, 5},
@@ -46,18 +68,8 @@ TEST(RealScan, TrainAnalyzePredict) {
   std::vector<t::FixtureTrial> rows;
   for (const auto& p : points)
     for (std::uint64_t seed : {1u, 2u}) {
-      TrialConfig c;
-      c.model.type = p.type;
-      c.model.depth = p.depth;
-      c.model.width = p.width;
-      c.model.grid_size = p.grid == 0 ? 5 : p.grid;
-      c.model.optimizer.lr = p.type == ModelType::kan ? 1e-2 : 3e-3;
-      c.model.activation = "leaky_relu";
+      TrialConfig c = point_config(p, seed);
       c.train.epochs = keep ? 15 : 4;
-      c.train.batch_size = 256;
-      c.seed = seed;
-      c.trial_id = fmt::format("{}_d{}_w{}_g{}_s{}", p.type == ModelType::kan ? "kan" : "mlp", p.depth, p.width, p.grid,
-                               seed);
       outcomes.push_back(models::run_trial(c, data));
       const TrialOutcome& o = outcomes.back();
       ASSERT_TRUE(o.ok) << o.error;
@@ -141,10 +153,6 @@ TEST(RealScan, RegressionMaeStudy) {
   const auto& targets = data.train.target_names;
   ASSERT_FALSE(targets.empty());
 
-  struct Point {
-    ModelType type;
-    int depth, width, grid;
-  };
   std::vector<Point> points{{ModelType::kan, 1, 4, 3}, {ModelType::kan, 1, 4, 8}, {ModelType::mlp, 1, 16, 0},
                             {ModelType::mlp, 2, 16, 0}};
   if (keep)
@@ -160,21 +168,11 @@ TEST(RealScan, RegressionMaeStudy) {
   std::vector<t::FixtureTrial> rows;
   for (const auto& p : points)
     for (std::uint64_t seed : {1u, 2u}) {
-      TrialConfig c;
+      TrialConfig c = point_config(p, seed);
       c.task = Task::regression;
-      c.model.type = p.type;
-      c.model.depth = p.depth;
-      c.model.width = p.width;
-      c.model.grid_size = p.grid == 0 ? 5 : p.grid;
-      c.model.optimizer.lr = p.type == ModelType::kan ? 1e-2 : 3e-3;
-      c.model.activation = "leaky_relu";
       c.train.loss = "mae";
       c.train.monitor = "val_loss";
       c.train.epochs = keep ? 15 : 3;
-      c.train.batch_size = 256;
-      c.seed = seed;
-      c.trial_id = fmt::format("{}_d{}_w{}_g{}_s{}", p.type == ModelType::kan ? "kan" : "mlp", p.depth, p.width, p.grid,
-                               seed);
       outcomes.push_back(models::run_trial(c, data));
       const TrialOutcome& o = outcomes.back();
       ASSERT_TRUE(o.ok) << o.error;
