@@ -1,10 +1,12 @@
 #include "models/dense_layer.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
 #include "framework/error.hpp"
 #include "framework/parallel.hpp"
+#include "models/dense_kernels.hpp"
 
 namespace kanscan::models {
 
@@ -49,17 +51,25 @@ void DenseLayer<T>::init(Rng& rng) {
   for (int j = 0; j < out_; ++j) b[j] = static_cast<T>(rng.uniform(-bound, bound));
 }
 
-// Parallel over fixed sample blocks, one Eigen GEMM per block (Eigen itself single-threaded):
-// each output row written by one thread, deterministic.
+// Narrow layers (fewer outputs, or inputs, than this) run the GEMMs as row dot products; wide ones
+// as register-tiled outer products (models/dense_kernels.inl). Chosen by shape only.
+constexpr int kNarrow = 8;
+
+template <typename T>
+void DenseLayer<T>::pack_transposed_weights() {
+  // wt_ = W as [out, in] rows (torch's own layout), for the narrow forward and for dx = dz W.
+  wt_.resize(static_cast<std::size_t>(in_) * out_);
+  for (int i = 0; i < in_; ++i)
+    for (int j = 0; j < out_; ++j) wt_[static_cast<std::size_t>(j) * in_ + i] = this->p_[static_cast<std::size_t>(i) * out_ + j];
+}
+
+// Parallel over fixed sample blocks; each output row is written by one thread from the same
+// operations in the same order whatever the thread count or instruction set.
 template <typename T>
 void DenseLayer<T>::forward(const Mat<T>& x, Mat<T>& y, bool training, int threads, Rng* rng) {
   if (x.cols() != in_) throw InputError("dense layer: input has " + std::to_string(x.cols()) + " columns, expected " + std::to_string(in_));
   const std::size_t n = static_cast<std::size_t>(x.rows());
-  const Eigen::Map<const Mat<T>> w(this->p_, in_, out_);
-  const Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>> bias(this->p_ + static_cast<std::size_t>(in_) * out_, out_);
-  z_.resize(x.rows(), out_);
-  a_.resize(x.rows(), out_);
-  y.resize(x.rows(), out_);
+  const auto& kern = DenseKernels<T>::get();
   const bool drop = training && dropout_ > 0.0 && rng != nullptr;
   if (drop) {
     // Drawn serially from the trial's stream: the mask does not depend on the thread count.
@@ -69,54 +79,92 @@ void DenseLayer<T>::forward(const Mat<T>& x, Mat<T>& y, bool training, int threa
   } else {
     mask_.clear();
   }
+  // The pre-activation goes straight into y for a plain linear layer; tanh and sigmoid keep their
+  // values for the backward pass (with dropout y holds the masked ones).
+  const bool direct = act_ == Activation::identity && !drop;
+  const bool keep_act = act_ == Activation::tanh || act_ == Activation::sigmoid;
+  y.resize(x.rows(), out_);
+  if (!direct) z_.resize(x.rows(), out_);
+  if (keep_act) a_.resize(x.rows(), out_);
+  const bool narrow = out_ < kNarrow;
+  if (narrow) pack_transposed_weights();
+  const T* w = this->p_;
+  const T* bias = this->p_ + static_cast<std::size_t>(in_) * out_;
   const std::size_t nb = num_blocks(n, kSampleBlock);
   for_blocks(nb, threads, [&](std::size_t blk) {
     const BlockRange br = block_range(blk, n, kSampleBlock);
-    const auto rows = static_cast<Eigen::Index>(br.end - br.begin);
-    const auto r0 = static_cast<Eigen::Index>(br.begin);
-    z_.middleRows(r0, rows).noalias() = x.middleRows(r0, rows) * w;
-    z_.middleRows(r0, rows).rowwise() += bias;
-    for (std::size_t b = br.begin; b < br.end; ++b)
-      for (int j = 0; j < out_; ++j) {
-        const T a = activate(act_, z_(static_cast<Eigen::Index>(b), j), slope_);
-        a_(static_cast<Eigen::Index>(b), j) = a;
-        y(static_cast<Eigen::Index>(b), j) = drop ? a * mask_[b * out_ + j] : a;
-      }
+    const int rows = static_cast<int>(br.end - br.begin);
+    const std::size_t off = br.begin * out_;
+    T* z = (direct ? y.data() : z_.data()) + off;
+    for (int r = 0; r < rows; ++r) std::copy(bias, bias + out_, z + static_cast<std::size_t>(r) * out_);
+    const T* xb = x.data() + br.begin * in_;
+    if (narrow)
+      kern.gemm_dot(rows, out_, in_, xb, in_, wt_.data(), in_, z, out_);
+    else
+      kern.gemm_acc(rows, out_, in_, xb, in_, 1, w, out_, z, out_);
+    if (!direct)
+      kern.activation_rows(act_, slope_, z, drop ? mask_.data() + off : nullptr, y.data() + off,
+                           keep_act ? a_.data() + off : nullptr, static_cast<std::size_t>(rows) * out_);
   });
 }
 
-// Per fixed sample block: local dW, db (block-sized GEMM), summed in block order afterwards.
+// Per fixed sample block: local dW, db summed in block order afterwards; dx rows per block.
 template <typename T>
 void DenseLayer<T>::backward(const Mat<T>& x, const Mat<T>& dy, Mat<T>* dx, int threads) {
   const std::size_t n = static_cast<std::size_t>(x.rows());
-  const Eigen::Map<const Mat<T>> w(this->p_, in_, out_);
+  const auto& kern = DenseKernels<T>::get();
   const std::size_t nb = num_blocks(n, kSampleBlock);
-  if (partial_.size() < nb) partial_.resize(nb);
-  if (dx) dx->resize(x.rows(), in_);
   const std::size_t np = n_params();
+  const std::size_t nw = static_cast<std::size_t>(in_) * out_;
+  const bool narrow_out = out_ < kNarrow, narrow_in = in_ < kNarrow;
+  // A plain linear layer without dropout passes dy through as dz.
+  const bool pass = act_ == Activation::identity && mask_.empty();
+  if (!pass) dz_.resize(n * out_);
+  if (dx) {
+    dx->resize(x.rows(), in_);
+    if (!narrow_in) pack_transposed_weights();
+  }
+  if (partial_.size() < nb) partial_.resize(nb);
   for_blocks(nb, threads, [&](std::size_t blk) {
     const BlockRange br = block_range(blk, n, kSampleBlock);
-    const auto rows = static_cast<Eigen::Index>(br.end - br.begin);
-    const auto r0 = static_cast<Eigen::Index>(br.begin);
-    Mat<T> dz(rows, out_);
-    for (Eigen::Index b = 0; b < rows; ++b)
-      for (int j = 0; j < out_; ++j) {
-        const Eigen::Index bb = r0 + b;
-        T g = dy(bb, j);
-        if (!mask_.empty()) g *= mask_[static_cast<std::size_t>(bb) * out_ + j];
-        dz(b, j) = g * activate_grad(act_, z_(bb, j), a_(bb, j), slope_);
-      }
-    Vec<T>& part = partial_[blk];
-    part.resize(static_cast<Eigen::Index>(np));
-    Eigen::Map<Mat<T>> gw(part.data(), in_, out_);
-    gw.noalias() = x.middleRows(r0, rows).transpose() * dz;
-    Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>> gb(part.data() + static_cast<std::size_t>(in_) * out_, out_);
-    gb = dz.colwise().sum();
-    if (dx) dx->middleRows(r0, rows).noalias() = dz * w.transpose();
+    const int rows = static_cast<int>(br.end - br.begin);
+    const std::size_t off = br.begin * out_;
+    const T* dz = dy.data() + off;
+    if (!pass) {
+      kern.activation_grad_rows(act_, slope_, z_.data() + off, a_.size() ? a_.data() + off : nullptr,
+                                mask_.empty() ? nullptr : mask_.data() + off, dy.data() + off, dz_.data() + off,
+                                static_cast<std::size_t>(rows) * out_);
+      dz = dz_.data() + off;
+    }
+    const T* xb = x.data() + br.begin * in_;
+    std::vector<T>& part = partial_[blk];
+    // [dW (in x out), db (out)], then for narrow layers dW^T (out x in) as scratch.
+    part.assign(np + (narrow_out ? nw : 0), T(0));
+    if (!narrow_out) {
+      kern.gemm_acc(in_, out_, rows, xb, 1, in_, dz, out_, part.data(), out_);
+    } else {
+      T* gwt = part.data() + np;
+      kern.gemm_acc(out_, in_, rows, dz, 1, out_, xb, in_, gwt, in_);
+      for (int j = 0; j < out_; ++j)
+        for (int i = 0; i < in_; ++i)
+          part[static_cast<std::size_t>(i) * out_ + j] = gwt[static_cast<std::size_t>(j) * in_ + i];
+    }
+    kern.column_sums(rows, out_, dz, out_, part.data() + nw);
+    if (dx) {
+      T* dxb = dx->data() + br.begin * in_;
+      std::fill(dxb, dxb + static_cast<std::size_t>(rows) * in_, T(0));
+      if (narrow_in)
+        kern.gemm_dot(rows, in_, out_, dz, out_, this->p_, out_, dxb, in_);
+      else
+        kern.gemm_acc(rows, in_, out_, dz, out_, 1, wt_.data(), in_, dxb, in_);
+    }
   });
-  Eigen::Map<Vec<T>> g(this->g_, static_cast<Eigen::Index>(np));
-  g.setZero();
-  for (std::size_t blk = 0; blk < nb; ++blk) g += partial_[blk];
+  T* g = this->g_;
+  std::copy(partial_[0].begin(), partial_[0].begin() + static_cast<std::ptrdiff_t>(np), g);
+  for (std::size_t blk = 1; blk < nb; ++blk) {
+    const T* pb = partial_[blk].data();
+    for (std::size_t q = 0; q < np; ++q) g[q] += pb[q];
+  }
 }
 
 template <typename T>

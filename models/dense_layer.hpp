@@ -29,9 +29,13 @@ class DenseLayer final : public Layer<T> {
   Activation act_;
   T slope_;
   double dropout_;
-  Mat<T> z_, a_;          // pre-activation and activation of the last forward
+  void pack_transposed_weights();
+
+  Mat<T> z_, a_;          // pre-activation (unless identity without dropout) and, for tanh/sigmoid, activation
   std::vector<T> mask_;   // dropout scale per element (0 or 1/(1-p)); empty = no dropout
-  std::vector<Vec<T>> partial_;
+  std::vector<T> wt_;     // W as [out, in] rows
+  std::vector<T> dz_;     // dL/dz of the last backward, [batch, out]
+  std::vector<std::vector<T>> partial_;  // per sample block: dW, db (+ scratch)
 };
 
 }  // namespace kanscan::models

@@ -136,6 +136,21 @@ TEST(Gradients, DenseLayerEveryActivation) {
   }
 }
 
+TEST(Gradients, DenseLayerWideShapesUseRegisterTiles) {
+  // Narrow (< 8) and wide inputs/outputs take different GEMM paths: row dot products vs register
+  // tiles of 2 and 1 vectors plus a padded ragged tail; rows not a multiple of 4 and more than one
+  // sample block exercise the panel remainders and the block reduction.
+  Rng rng(23);
+  const int shapes[][2] = {{5, 21}, {19, 3}, {12, 33}, {9, 8}};
+  for (const auto& s : shapes) {
+    for (auto act : {Activation::identity, Activation::relu, Activation::tanh}) {
+      SCOPED_TRACE(std::to_string(s[0]) + "x" + std::to_string(s[1]) + " " + activation_name(act));
+      DenseLayer<double> layer(s[0], s[1], act, 0.05);
+      check_layer(layer, random_mat(263, s[0], rng, -2, 2), rng, true);
+    }
+  }
+}
+
 TEST(Gradients, DenseLayerWithDropoutMask) {
   Rng rng(22);
   DenseLayer<double> layer(4, 6, Activation::tanh, 0.01, 0.3);

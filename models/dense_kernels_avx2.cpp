@@ -1,0 +1,9 @@
+// AVX2 copy of the dense-layer kernels (compiled with -mavx2, see models/CMakeLists.txt). Without
+// the flag (non-x86 builds) it is a second baseline copy and never selected.
+#include <cstddef>
+
+#include "models/dense_kernels.hpp"
+
+namespace kanscan::models::dense_avx2 {
+#include "models/dense_kernels.inl"
+}  // namespace kanscan::models::dense_avx2
