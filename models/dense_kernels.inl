@@ -1,21 +1,16 @@
 // Dense-layer kernels, included into one namespace per instruction set (dense_kernels_generic.cpp,
 // dense_kernels_avx2.cpp). Self-contained on purpose: no calls to inline functions of other
 // headers (only builtins), so no AVX2 instance can leak into generic code through the linker.
-// Vectors are GCC vector extensions of 32 bytes; the baseline copy splits each into two SSE
-// registers, the AVX2 copy uses one. Lanes only ever do element-wise multiply and add, and every
-// sum has an order fixed by the shapes, so both copies give bitwise identical results.
+// Vectors are GCC vector extensions of KANSCAN_VEC_BYTES (set by the including file: 32 for AVX2,
+// 16 for the SSE2 baseline, where wider ones would be split clumsily and spill). Lanes only ever
+// do element-wise multiply and add, and every sum has an order fixed by the shapes — the GEMM sums
+// each element sequentially, the dot products use 32 bytes of logical lanes in every copy — so
+// both copies give bitwise identical results.
 
 template <typename T>
-struct Simd;
-template <>
-struct Simd<float> {
-  typedef float V __attribute__((vector_size(32)));
-  static constexpr int W = 8;
-};
-template <>
-struct Simd<double> {
-  typedef double V __attribute__((vector_size(32)));
-  static constexpr int W = 4;
+struct Simd {
+  typedef T V __attribute__((vector_size(KANSCAN_VEC_BYTES)));
+  static constexpr int W = KANSCAN_VEC_BYTES / sizeof(T);
 };
 
 #define KANSCAN_INLINE __attribute__((always_inline)) inline
@@ -104,23 +99,27 @@ void gemm_acc(int m, int n, int k, const T* a, std::ptrdiff_t ars, std::ptrdiff_
   }
 }
 
-// MR dot products of length k against one row of Bt: W lane partial sums each, summed pairwise
-// in a fixed tree, then the tail in order.
+// MR dot products of length k against one row of Bt: L = 32 bytes of logical lane partial sums
+// (NL vectors of W lanes), summed pairwise in a fixed tree, then the tail in order.
 template <typename T, int MR>
 static KANSCAN_INLINE void dot_rows(int k, const T* a, std::ptrdiff_t lda, const T* bt, T* c, std::ptrdiff_t ldc) {
   using V = typename Simd<T>::V;
   constexpr int W = Simd<T>::W;
-  V acc[MR];
-  for (int r = 0; r < MR; ++r) acc[r] = V{};
+  constexpr int L = 32 / static_cast<int>(sizeof(T)), NL = L / W;
+  V acc[MR][NL];
+  for (int r = 0; r < MR; ++r)
+    for (int v = 0; v < NL; ++v) acc[r][v] = V{};
   int p = 0;
-  for (; p + W <= k; p += W) {
-    const V bv = load(bt + p);
-    for (int r = 0; r < MR; ++r) acc[r] += load(a + r * lda + p) * bv;
+  for (; p + L <= k; p += L) {
+    V bv[NL];
+    for (int v = 0; v < NL; ++v) bv[v] = load(bt + p + v * W);
+    for (int r = 0; r < MR; ++r)
+      for (int v = 0; v < NL; ++v) acc[r][v] += load(a + r * lda + p + v * W) * bv[v];
   }
   for (int r = 0; r < MR; ++r) {
-    T lane[W];
-    store(lane, acc[r]);
-    for (int w = W; w > 1; w /= 2)
+    T lane[L];
+    for (int v = 0; v < NL; ++v) store(lane + v * W, acc[r][v]);
+    for (int w = L; w > 1; w /= 2)
       for (int l = 0; l < w / 2; ++l) lane[l] = lane[l] + lane[l + w / 2];
     T s = lane[0];
     for (int q = p; q < k; ++q) s += a[r * lda + q] * bt[q];

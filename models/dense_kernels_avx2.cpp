@@ -5,5 +5,7 @@
 #include "models/dense_kernels.hpp"
 
 namespace kanscan::models::dense_avx2 {
+#define KANSCAN_VEC_BYTES 32
 #include "models/dense_kernels.inl"
+#undef KANSCAN_VEC_BYTES
 }  // namespace kanscan::models::dense_avx2

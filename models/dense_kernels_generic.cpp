@@ -6,7 +6,9 @@
 #include "models/kan_kernels.hpp"
 
 namespace kanscan::models::dense_generic {
+#define KANSCAN_VEC_BYTES 16
 #include "models/dense_kernels.inl"
+#undef KANSCAN_VEC_BYTES
 }  // namespace kanscan::models::dense_generic
 
 namespace kanscan::models {
