@@ -128,8 +128,8 @@ def torch_worker(args):
     print(json.dumps(out))
 
 
-def run_torch(kind, widths, grid, threads, batch, seconds, repeats=3, kan_impl="fast", malloc="tuned",
-              adam_foreach=True, flush_denormal=False, keep_coretype=False):
+def torch_env(threads, malloc="tuned", keep_coretype=False):
+    """Environment of a PyTorch process: thread counts for every pool, BLAS kernels, allocator."""
     env = dict(os.environ)
     if not keep_coretype:
         # A forced OPENBLAS_CORETYPE (this machine's environment sets Haswell, AVX2 kernels) overrides
@@ -142,6 +142,12 @@ def run_torch(kind, widths, grid, threads, batch, seconds, repeats=3, kan_impl="
         env.pop(var, None)
     if malloc == "tuned":
         env.update(GLIBC_MALLOC_TUNED)
+    return env
+
+
+def run_torch(kind, widths, grid, threads, batch, seconds, repeats=3, kan_impl="fast", malloc="tuned",
+              adam_foreach=True, flush_denormal=False, keep_coretype=False):
+    env = torch_env(threads, malloc, keep_coretype)
     cmd = [sys.executable, os.path.abspath(__file__), "--torch-worker", "--kind", kind,
            "--widths", "-".join(map(str, widths)), "--grid", str(grid), "--threads", str(threads),
            "--batch", str(batch), "--seconds", str(seconds), "--repeats", str(repeats), "--kan-impl", kan_impl,
