@@ -2,14 +2,25 @@
 """Side-by-side training and inference throughput: kanscan vs PyTorch, measured in one run.
 
     /usr/bin/python3 bench/compare_pytorch.py --kanscan-bench build/bench/bench_train_step [--quick]
+    /usr/bin/python3 bench/compare_pytorch.py --torch-only [--threads 1] [--details]
 
 For each model of issue #4 (KAN [22,1] ... [22,40,40,1] at G=5, [22,64,1] at G=20, MLP [22,64,1]
 and [22,100,100,1]) and each thread count (1, 2) it times, back to back on the same machine:
   * kanscan: the Google Benchmark `bench_train_step` (forward + backward + Adam, and inference);
-  * PyTorch: the same model written from the maths (bench/pytorch_models.py), same batch, Adam.
+  * PyTorch: the same model written from the maths (bench/pytorch_models.py), same batch, Adam,
+    same input distribution, in a fresh process per model and thread count.
 It prints samples/s for both and the ratio kanscan/PyTorch, and can write the table as Markdown.
+The PyTorch column is the median of --repeats timed blocks after a warm-up.
+
+What the PyTorch process gets, so that it is measured at its best (bench/torch_diagnose.py
+measures each point): every thread pool sized to the thread count (torch intra-op and inter-op,
+OMP/OpenBLAS/MKL variables); OpenBLAS's own choice of kernels (OPENBLAS_CORETYPE unset); glibc
+malloc settings that keep freed memory (otherwise every step page-faults); Adam(foreach=True);
+zero_grad(set_to_none=True); torch.inference_mode() for inference. The KAN is the efficient-kan
+formulation (dense expansion + one GEMM) in its fastest layout; --kan-impl efficient-kan times that
+library's own op sequence instead.
 Machines are shared and noisy: the two sides of one row are measured within seconds of each other;
-rerun to see the spread. Nothing here asserts a time.
+rerun to see the spread (--details prints it, with CPU-time rates). Nothing here asserts a time.
 """
 import argparse
 import json
@@ -202,6 +213,7 @@ def main():
     p.add_argument("--flush-denormal", action="store_true", help="torch.set_flush_denormal(True) (kanscan does not)")
     p.add_argument("--keep-coretype", action="store_true",
                    help="keep OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE from the environment for PyTorch")
+    p.add_argument("--no-check", action="store_true", help="skip bench/torch_check.py before timing")
     # worker mode
     p.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--kind", help=argparse.SUPPRESS)
@@ -214,6 +226,12 @@ def main():
         return torch_worker(args)
     if not args.kanscan_bench and not args.torch_only:
         p.error("--kanscan-bench is required (or --torch-only)")
+    if not args.no_check:
+        import torch_check  # the KAN layouts must compute the same model before any of them is timed
+
+        problems = torch_check.check()
+        if problems:
+            raise SystemExit("bench/torch_check.py failed:\n" + "\n".join(problems))
     models = MODELS[3:4] + MODELS[6:7] if args.quick else MODELS
     if args.models:
         wanted = args.models.split(",")
