@@ -49,12 +49,14 @@ def model_name(kind, widths, grid):
     return name + (f"/G{grid}" if kind == "kan" else "")
 
 
-# glibc returns freed heap tops to the kernel (trim) and serves blocks above its dynamic threshold
-# with fresh mmaps, so a PyTorch step that allocates and frees MB-sized tensors page-faults every
-# time it touches them again: 700-7,000 minor faults per training step measured here, at ~10 us
-# each on this VM, which was most of the KAN step (bench/torch_diagnose.py). Keeping freed memory
-# in the process is what PyTorch's CPU tuning guide gets by preloading jemalloc/tcmalloc; these
-# glibc settings do the same without a package. kanscan allocates its workspaces once.
+# glibc gives freed memory back to the kernel (heap trimming; blocks above its dynamic mmap
+# threshold are unmapped on free), so a PyTorch step that allocates and frees MB-sized tensors
+# first-touches fresh pages again and again: 700-5,500 minor page faults per KAN training step and
+# 40-80 per MLP step measured here, at 11-14 us of CPU each on this VM (bench/torch_diagnose.py), i.e.
+# most of the KAN step; how many depends on the allocation history of the process, so the old
+# figures also jumped from run to run. Keeping freed memory in the process is what PyTorch's CPU
+# tuning guide gets by preloading jemalloc or tcmalloc; these glibc settings do it without a
+# package. kanscan allocates its workspaces once and does not page-fault per step.
 GLIBC_MALLOC_TUNED = {
     "MALLOC_MMAP_THRESHOLD_": str(32 << 20),  # glibc's largest allowed value
     "MALLOC_TRIM_THRESHOLD_": str(1 << 30),
@@ -68,7 +70,7 @@ def blas_core():
 
     for line in open("/proc/self/maps"):
         path = line.split()[-1]
-        if "openblas" in path and path.endswith(".so") or "libopenblas" in path:
+        if os.path.basename(path).startswith("libopenblas"):
             try:
                 lib = ctypes.CDLL(path)
                 lib.openblas_get_corename.restype = ctypes.c_char_p
