@@ -13,8 +13,9 @@ adding one change to the one before, so that the gain of each change can be read
   3  + [feature, batch] layout, division-free recursion, ge() straight into float (autograd backward)
   4  + the B-spline derivative formula instead of autograd through the recursion (the baseline)
 
-and side runs of rung 4 with one setting changed (OPENBLAS_CORETYPE from the environment, flushing
-denormals, glibc malloc as shipped). Rungs 3-4 only change KAN layers; MLPs stop at rung 2.
+and side runs of rung 4 with one setting changed (5: OPENBLAS_CORETYPE from the environment, 6:
+flushing denormals, 7: glibc malloc as shipped), and 8: rung 1 with the environment's
+OPENBLAS_CORETYPE, the conditions under which REFERENCES.md's PyTorch figures are reproduced. Rungs 3-4 only change KAN layers; MLPs stop at rung 2.
 Each cell: median wall-clock samples/s over --repeats blocks, CPU-time samples/s, page faults per
 step. `--profile` prints torch.profiler's top operators of the training step for one model and
 rung, to see what the time is spent on. Nothing here asserts a time; the machine may be shared, so
@@ -42,6 +43,10 @@ SIDE = [
     ("rung 4, OPENBLAS_CORETYPE kept", dict(kan_impl="fast", malloc="tuned", adam_foreach=True, keep_coretype=True)),
     ("rung 4, flush denormals", dict(kan_impl="fast", malloc="tuned", adam_foreach=True, flush_denormal=True)),
     ("rung 4, glibc default", dict(kan_impl="fast", malloc="default", adam_foreach=True)),
+    # The conditions that reproduce REFERENCES.md: efficient-kan as published, the environment's
+    # OPENBLAS_CORETYPE (Haswell kernels), an allocator that does not page-fault every step.
+    ("rung 1, OPENBLAS_CORETYPE kept", dict(kan_impl="efficient-kan", malloc="tuned", adam_foreach=False,
+                                            keep_coretype=True)),
 ]
 DEFAULT_MODELS = ["kan/22-1/G5", "kan/22-3-1/G5", "kan/22-45-1/G5", "kan/22-64-1/G5", "kan/22-40-40-1/G5",
                   "mlp/22-64-1", "mlp/22-100-100-1"]
@@ -137,8 +142,9 @@ def main():
     p.add_argument("--seconds", type=float, default=0.5)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--no-side", action="store_true", help="skip the side runs")
+    p.add_argument("--configs", help="comma-separated configuration numbers to run (default: all)")
     p.add_argument("--profile", help="profile the training step of this model instead")
-    p.add_argument("--rung", type=int, default=4, help="configuration to profile (0-4, 5-7 the side runs)")
+    p.add_argument("--rung", type=int, default=4, help="configuration to profile (0-4, 5-8 the side runs)")
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--rows", type=int, default=20)
     p.add_argument("--profile-worker", action="store_true", help=argparse.SUPPRESS)
@@ -162,6 +168,11 @@ def main():
     if unknown:
         p.error(f"--models: unknown {unknown}; known: {', '.join(names)}")
     configs = list(enumerate(RUNGS)) + ([] if args.no_side else [(len(RUNGS) + i, s) for i, s in enumerate(SIDE)])
+    if args.configs:
+        wanted = [int(c) for c in args.configs.split(",")]
+        if any(not 0 <= c < len(RUNGS) + len(SIDE) for c in wanted):
+            p.error(f"--configs: numbers must be in 0..{len(RUNGS) + len(SIDE) - 1}")
+        configs = [(i, (RUNGS + SIDE)[i]) for i in wanted]
     print(f"# PyTorch diagnosis, {args.threads} thread(s), batch {args.batch}; "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average {load():.2f} at start; "
           f"a minor page fault costs {page_fault_cost():.1f} us of CPU here\n")
@@ -176,10 +187,10 @@ def main():
                 continue
             r = cp.run_torch(kind, widths, grid, args.threads, args.batch, args.seconds, args.repeats, **opts)
             cpu_t, cpu_i = (sorted(r[m + "_cpu"])[len(r[m + "_cpu"]) // 2] for m in ("train", "infer"))
-            ref_s = f"{ref[0]:,} / {ref[1]:,}" if ref and i == 0 else ""
-            print(f"| {name} | {i} | {label} | {r['train']:,.0f} | {cpu_t:,.0f} | {r['train_faults_per_step']:.0f} "
+            ref_s = f"{ref[0]:,} / {ref[1]:,}" if ref and i == configs[0][0] else ""
+            print(f"| {name} | {i} | {label} ({r['blas_core']}) | {r['train']:,.0f} | {cpu_t:,.0f} | {r['train_faults_per_step']:.0f} "
                   f"| {r['infer']:,.0f} | {cpu_i:,.0f} | {ref_s} |", flush=True)
-    print(f"\nload average {load():.2f} at end; BLAS kernels: {r['blas_core']}")
+    print(f"\nload average {load():.2f} at end (the OpenBLAS kernels used are in brackets)")
 
 
 if __name__ == "__main__":
