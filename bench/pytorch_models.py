@@ -10,18 +10,22 @@ each side (G+k bases per input). Every basis of every input is evaluated (the de
 and the spline term is one GEMM over the flattened (input, basis) axis: the formulation kanscan is
 compared against. No local-support shortcut is taken here on purpose.
 
-Two layouts of the same maths:
+Three implementations of the same maths (bench/torch_check.py checks that they agree, outputs and
+gradients; bench/torch_diagnose.py measures what each step is worth):
 
-* ``DenseKANLayer`` (the baseline, ``impl="fast"``) keeps the expansion as [in, basis, batch], so
-  every element-wise op of the Cox-de Boor recursion runs over contiguous rows of ``batch``
-  floats with the knot terms broadcast as per-row scalars, and the GEMM reads the expansion
-  transposed (BLAS handles the transpose, no copy). Knot-span reciprocals are precomputed, and
-  the recursion is written as B_{i,p} = w_{i,p} B_{i,p-1} + (1 - w_{i+1,p}) B_{i+1,p-1} with
-  w_{i,p} = (x - t_i) / (t_{i+p} - t_i), which needs one product w*B per order instead of two
-  divisions and two products. Gradients still flow through autograd, as in efficient-kan.
-* ``EfficientKANLayer`` (``impl="efficient-kan"``) is the op sequence of efficient-kan's
+* ``impl="fast"`` (the baseline of compare_pytorch.py): ``DenseKANLayer`` keeps activations and the
+  expansion as [feature, batch] / [in, basis, batch], so every element-wise op of the Cox-de Boor
+  recursion runs over contiguous rows of ``batch`` floats with the knot terms broadcast per row,
+  and the spline GEMM is [out, in*(G+k)] x [in*(G+k), batch] accumulated onto the base term.
+  Knot-span reciprocals are precomputed and the recursion is written as
+  B_{i,p} = w_{i,p} B_{i,p-1} + (1 - w_{i+1,p}) B_{i+1,p-1},  w_{i,p} = (x - t_i) / (t_{i+p} - t_i),
+  one product w*B per order instead of two divisions and two products. The derivative of the
+  bases with respect to x (needed by hidden layers) comes from the B-spline derivative formula,
+  still for every basis of every input, instead of autograd unrolling the recursion.
+* ``impl="fast-autograd"``: the same layer with autograd through the recursion, as efficient-kan.
+* ``impl="efficient-kan"``: ``EfficientKANLayer``, the op sequence of efficient-kan's
   ``b_splines``/``forward`` ([batch, in, basis] layout, two comparisons per knot, divisions in the
-  recursion), kept to measure what the layout costs (bench/torch_diagnose.py).
+  recursion, autograd). Under the conditions of REFERENCES.md it reproduces that file's figures.
 """
 import functools
 import math
