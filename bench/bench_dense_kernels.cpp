@@ -1,4 +1,4 @@
-// The dense-layer GEMM kernels alone, baseline and AVX2 copies side by side, on the shapes of a
+// The dense-layer GEMM kernels alone, every instruction-set copy side by side, on the shapes of a
 // training step of MLP [22,100,100,1] over one sample block of 256 (models/dense_kernels.inl):
 //   fwd:  Z[256 x out] += X[256 x in] W[in x out]
 //   gw:   dW[in x out] += X^T dZ          (A read transposed)
@@ -11,7 +11,6 @@
 
 #include "framework/rng.hpp"
 #include "models/dense_kernels.hpp"
-#include "models/kan_kernels.hpp"
 
 namespace {
 
@@ -25,10 +24,10 @@ std::vector<float> random_vec(std::size_t n, kanscan::Rng& rng) {
   return v;
 }
 
-template <bool Avx2>
+template <DenseIsa Isa>
 void BM_DenseGemm(benchmark::State& state) {
-  if (Avx2 && !use_avx2_kernels()) {
-    state.SkipWithError("CPU without AVX2");
+  if (static_cast<int>(Isa) > static_cast<int>(dense_isa())) {
+    state.SkipWithError("the CPU cannot run this copy");
     return;
   }
   const Op op = static_cast<Op>(state.range(0));
@@ -38,8 +37,8 @@ void BM_DenseGemm(benchmark::State& state) {
   const auto w = random_vec(static_cast<std::size_t>(in) * out, rng);
   const auto dz = random_vec(static_cast<std::size_t>(rows) * out, rng);
   std::vector<float> c(static_cast<std::size_t>(rows) * (in > out ? in : out) + static_cast<std::size_t>(in) * out);
-  const auto gemm = Avx2 ? dense_avx2::gemm_acc<float> : dense_generic::gemm_acc<float>;
-  const auto gdot = Avx2 ? dense_avx2::gemm_dot<float> : dense_generic::gemm_dot<float>;
+  const auto gemm = DenseKernels<float>::of(Isa).gemm_acc;
+  const auto gdot = DenseKernels<float>::of(Isa).gemm_dot;
   for (auto _ : state) {
     switch (op) {
       case fwd: gemm(rows, out, in, x.data(), in, 1, w.data(), out, c.data(), out); break;
@@ -66,7 +65,8 @@ void shapes(benchmark::internal::Benchmark* b) {
 
 }  // namespace
 
-BENCHMARK_TEMPLATE(BM_DenseGemm, false)->Name("BM_DenseGemm/generic")->Apply(shapes);
-BENCHMARK_TEMPLATE(BM_DenseGemm, true)->Name("BM_DenseGemm/avx2")->Apply(shapes);
+BENCHMARK_TEMPLATE(BM_DenseGemm, DenseIsa::generic)->Name("BM_DenseGemm/generic")->Apply(shapes);
+BENCHMARK_TEMPLATE(BM_DenseGemm, DenseIsa::avx2)->Name("BM_DenseGemm/avx2")->Apply(shapes);
+BENCHMARK_TEMPLATE(BM_DenseGemm, DenseIsa::avx512)->Name("BM_DenseGemm/avx512")->Apply(shapes);
 
 BENCHMARK_MAIN();

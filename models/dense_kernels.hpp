@@ -1,7 +1,7 @@
 #pragma once
 // Dense-layer kernels (GEMM with register tiles, activations), one copy per instruction set like
-// the KAN kernels: dense_kernels_generic.cpp (baseline) and dense_kernels_avx2.cpp (-mavx2),
-// picked at run time by DenseKernels<T>::get(). The copies give bitwise identical results: every
+// the KAN kernels: dense_kernels_generic.cpp (baseline), dense_kernels_avx2.cpp (-mavx2) and
+// dense_kernels_avx512.cpp (-mavx512f), picked at run time by DenseKernels<T>::get(). The copies give bitwise identical results: every
 // output element is summed in an order fixed by the shapes alone, with separate multiply and
 // add (no FMA contraction).
 #include <cstddef>
@@ -38,9 +38,17 @@ KANSCAN_DENSE_KERNEL_DECLS
 namespace dense_avx2 {
 KANSCAN_DENSE_KERNEL_DECLS
 }
+namespace dense_avx512 {
+KANSCAN_DENSE_KERNEL_DECLS
+}
 #undef KANSCAN_DENSE_KERNEL_DECLS
 
-// The kernels of one instruction set, chosen once: AVX2 when it was built and the CPU has it.
+enum class DenseIsa { generic, avx2, avx512 };
+// The widest copy that was built and that the CPU supports.
+DenseIsa dense_isa();
+const char* dense_isa_name(DenseIsa isa);
+
+// The kernels of one instruction set (default: dense_isa()).
 template <typename T>
 struct DenseKernels {
   decltype(&dense_generic::gemm_acc<T>) gemm_acc;
@@ -49,6 +57,7 @@ struct DenseKernels {
   decltype(&dense_generic::activation_grad_rows<T>) activation_grad_rows;
   decltype(&dense_generic::column_sums<T>) column_sums;
   static const DenseKernels& get();
+  static const DenseKernels& of(DenseIsa isa);
 };
 
 }  // namespace kanscan::models

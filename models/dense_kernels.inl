@@ -1,8 +1,8 @@
 // Dense-layer kernels, included into one namespace per instruction set (dense_kernels_generic.cpp,
 // dense_kernels_avx2.cpp). Self-contained on purpose: no calls to inline functions of other
 // headers (only builtins), so no AVX2 instance can leak into generic code through the linker.
-// Vectors are GCC vector extensions of KANSCAN_VEC_BYTES (set by the including file: 32 for AVX2,
-// 16 for the SSE2 baseline, where wider ones would be split clumsily and spill). Lanes only ever
+// Vectors are GCC vector extensions of KANSCAN_VEC_BYTES (set by the including file: 64 for
+// AVX-512, 32 for AVX2, 16 for the SSE2 baseline, where wider ones would be split and spill). Lanes only ever
 // do element-wise multiply and add, and every sum has an order fixed by the shapes — the GEMM sums
 // each element sequentially, the dot products use 32 bytes of logical lanes in every copy — so
 // both copies give bitwise identical results.
@@ -12,17 +12,28 @@ struct Simd {
   typedef T V __attribute__((vector_size(KANSCAN_VEC_BYTES)));
   static constexpr int W = KANSCAN_VEC_BYTES / sizeof(T);
 };
+// The dot products' lanes: 32 bytes of logical lanes in every copy, in vectors of at most 32 bytes.
+constexpr int kDotVecBytes = KANSCAN_VEC_BYTES < 32 ? KANSCAN_VEC_BYTES : 32;
+template <typename T>
+struct DotSimd {
+  typedef T V __attribute__((vector_size(kDotVecBytes)));
+  static constexpr int W = kDotVecBytes / sizeof(T);
+};
 
 #define KANSCAN_INLINE __attribute__((always_inline)) inline
 
-template <typename T>
-static KANSCAN_INLINE typename Simd<T>::V load(const T* p) {
-  typename Simd<T>::V v;
+template <typename V, typename T>
+static KANSCAN_INLINE V load_as(const T* p) {
+  V v;
   __builtin_memcpy(&v, p, sizeof v);
   return v;
 }
 template <typename T>
-static KANSCAN_INLINE void store(T* p, typename Simd<T>::V v) {
+static KANSCAN_INLINE typename Simd<T>::V load(const T* p) {
+  return load_as<typename Simd<T>::V>(p);
+}
+template <typename T, typename V>
+static KANSCAN_INLINE void store(T* p, V v) {
   __builtin_memcpy(p, &v, sizeof v);
 }
 
@@ -75,7 +86,7 @@ template <typename T>
 void gemm_acc(int m, int n, int k, const T* a, std::ptrdiff_t ars, std::ptrdiff_t acs, const T* b,
               std::ptrdiff_t ldb, T* c, std::ptrdiff_t ldc) {
   constexpr int W = Simd<T>::W;
-  constexpr int MR = 4;
+  constexpr int MR = KANSCAN_VEC_BYTES == 64 ? 8 : 4;  // AVX-512 has 32 vector registers
   // k in chunks of KC (C accumulates, so chunking keeps the order of every sum); B's ragged last
   // columns are copied once per chunk into a padded panel.
   constexpr int KC = 256;
@@ -90,6 +101,10 @@ void gemm_acc(int m, int n, int k, const T* a, std::ptrdiff_t ars, std::ptrdiff_
     const T* bk = b + p0 * ldb;
     int i = 0;
     for (; i + MR <= m; i += MR) row_panel<T, MR>(nfull, nr, kc, ak + i * ars, ars, acs, bk, ldb, bt, c + i * ldc, ldc);
+    if (MR == 8 && m - i >= 4) {
+      row_panel<T, 4>(nfull, nr, kc, ak + i * ars, ars, acs, bk, ldb, bt, c + i * ldc, ldc);
+      i += 4;
+    }
     switch (m - i) {
       case 3: row_panel<T, 3>(nfull, nr, kc, ak + i * ars, ars, acs, bk, ldb, bt, c + i * ldc, ldc); break;
       case 2: row_panel<T, 2>(nfull, nr, kc, ak + i * ars, ars, acs, bk, ldb, bt, c + i * ldc, ldc); break;
@@ -103,8 +118,8 @@ void gemm_acc(int m, int n, int k, const T* a, std::ptrdiff_t ars, std::ptrdiff_
 // (NL vectors of W lanes), summed pairwise in a fixed tree, then the tail in order.
 template <typename T, int MR>
 static KANSCAN_INLINE void dot_rows(int k, const T* a, std::ptrdiff_t lda, const T* bt, T* c, std::ptrdiff_t ldc) {
-  using V = typename Simd<T>::V;
-  constexpr int W = Simd<T>::W;
+  using V = typename DotSimd<T>::V;
+  constexpr int W = DotSimd<T>::W;
   constexpr int L = 32 / static_cast<int>(sizeof(T)), NL = L / W;
   V acc[MR][NL];
   for (int r = 0; r < MR; ++r)
@@ -112,9 +127,9 @@ static KANSCAN_INLINE void dot_rows(int k, const T* a, std::ptrdiff_t lda, const
   int p = 0;
   for (; p + L <= k; p += L) {
     V bv[NL];
-    for (int v = 0; v < NL; ++v) bv[v] = load(bt + p + v * W);
+    for (int v = 0; v < NL; ++v) bv[v] = load_as<V>(bt + p + v * W);
     for (int r = 0; r < MR; ++r)
-      for (int v = 0; v < NL; ++v) acc[r][v] += load(a + r * lda + p + v * W) * bv[v];
+      for (int v = 0; v < NL; ++v) acc[r][v] += load_as<V>(a + r * lda + p + v * W) * bv[v];
   }
   for (int r = 0; r < MR; ++r) {
     T lane[L];

@@ -1,6 +1,7 @@
 // Dense kernels: gemm_acc sums every element in order p = 0..k-1 (equal, bit for bit, to the plain
 // triple loop), gemm_dot matches a long-double reference, activations equal the scalar
-// definitions of models/activation.hpp, and the AVX2 and baseline copies agree bit for bit.
+// definitions of models/activation.hpp, and every copy the CPU can run (baseline, AVX2, AVX-512)
+// agrees bit for bit.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -8,12 +9,19 @@
 
 #include "framework/rng.hpp"
 #include "models/dense_kernels.hpp"
-#include "models/kan_kernels.hpp"
 
 using namespace kanscan;
 using namespace kanscan::models;
 
 namespace {
+
+// The copies this CPU can run; the first is the baseline.
+std::vector<DenseIsa> copies() {
+  std::vector<DenseIsa> v{DenseIsa::generic};
+  if (dense_isa() != DenseIsa::generic) v.push_back(DenseIsa::avx2);
+  if (dense_isa() == DenseIsa::avx512) v.push_back(DenseIsa::avx512);
+  return v;
+}
 
 template <typename T>
 std::vector<T> random_vec(std::size_t n, Rng& rng) {
@@ -51,12 +59,12 @@ void check_gemm_acc() {
           const std::ptrdiff_t ars = transposed_a ? 1 : k, acs = transposed_a ? m : 1;
           std::vector<T> want = c0;
           reference_gemm(m, n, k, a, ars, acs, b, want);
-          std::vector<T> got[2] = {c0, c0};
-          dense_generic::gemm_acc<T>(m, n, k, a.data(), ars, acs, b.data(), n + 2, got[0].data(), n + 1);
-          ASSERT_EQ(got[0], want);  // includes the untouched padding column
-          if (!use_avx2_kernels()) continue;
-          dense_avx2::gemm_acc<T>(m, n, k, a.data(), ars, acs, b.data(), n + 2, got[1].data(), n + 1);
-          ASSERT_EQ(got[1], want);
+          for (DenseIsa isa : copies()) {
+            SCOPED_TRACE(dense_isa_name(isa));
+            std::vector<T> got = c0;
+            DenseKernels<T>::of(isa).gemm_acc(m, n, k, a.data(), ars, acs, b.data(), n + 2, got.data(), n + 1);
+            ASSERT_EQ(got, want);  // includes the untouched padding column
+          }
         }
       }
 }
@@ -71,8 +79,10 @@ void check_gemm_dot() {
         const auto a = random_vec<T>(static_cast<std::size_t>(m) * k, rng);
         const auto bt = random_vec<T>(static_cast<std::size_t>(n) * k, rng);
         const auto c0 = random_vec<T>(static_cast<std::size_t>(m) * n, rng);
-        std::vector<T> got[2] = {c0, c0};
-        dense_generic::gemm_dot<T>(m, n, k, a.data(), k, bt.data(), k, got[0].data(), n);
+        std::vector<T> got[3] = {c0, c0, c0};
+        const auto isas = copies();
+        for (std::size_t c = 0; c < isas.size(); ++c)
+          DenseKernels<T>::of(isas[c]).gemm_dot(m, n, k, a.data(), k, bt.data(), k, got[c].data(), n);
         for (int r = 0; r < m; ++r)
           for (int j = 0; j < n; ++j) {
             long double s = 0;
@@ -80,9 +90,7 @@ void check_gemm_dot() {
             const double tol = (sizeof(T) == 4 ? 1e-5 : 1e-13) * (k + 1) * 4;
             ASSERT_NEAR(static_cast<double>(got[0][r * n + j]), static_cast<double>(c0[r * n + j] + s), tol);
           }
-        if (!use_avx2_kernels()) continue;
-        dense_avx2::gemm_dot<T>(m, n, k, a.data(), k, bt.data(), k, got[1].data(), n);
-        ASSERT_EQ(got[0], got[1]);
+        for (std::size_t c = 1; c < isas.size(); ++c) ASSERT_EQ(got[0], got[c]) << dense_isa_name(isas[c]);
       }
 }
 
@@ -101,14 +109,13 @@ void check_activations() {
   for (auto act : {Activation::identity, Activation::relu, Activation::leaky_relu, Activation::silu, Activation::tanh,
                    Activation::sigmoid}) {
     SCOPED_TRACE(activation_name(act));
-    std::vector<T> y[2], a[2], dz[2];
-    for (int c = 0; c < 2; ++c) {
-      if (c == 1 && !use_avx2_kernels()) break;
+    const auto isas = copies();
+    std::vector<T> y[3], a[3], dz[3];
+    for (std::size_t c = 0; c < isas.size(); ++c) {
       y[c].resize(n), a[c].resize(n), dz[c].resize(n);
-      (c ? dense_avx2::activation_rows<T> : dense_generic::activation_rows<T>)(act, slope, z.data(), mask.data(),
-                                                                                y[c].data(), a[c].data(), n);
-      (c ? dense_avx2::activation_grad_rows<T> : dense_generic::activation_grad_rows<T>)(
-          act, slope, z.data(), a[c].data(), mask.data(), dy.data(), dz[c].data(), n);
+      const auto& kern = DenseKernels<T>::of(isas[c]);
+      kern.activation_rows(act, slope, z.data(), mask.data(), y[c].data(), a[c].data(), n);
+      kern.activation_grad_rows(act, slope, z.data(), a[c].data(), mask.data(), dy.data(), dz[c].data(), n);
     }
     for (std::size_t i = 0; i < n; ++i) {
       const T want = activate(act, z[i], slope);
@@ -116,10 +123,10 @@ void check_activations() {
       ASSERT_EQ(y[0][i], want * mask[i]);
       ASSERT_EQ(dz[0][i], (dy[i] * mask[i]) * activate_grad(act, z[i], want, slope)) << "z=" << z[i];
     }
-    if (use_avx2_kernels()) {
-      EXPECT_EQ(y[0], y[1]);
-      EXPECT_EQ(a[0], a[1]);
-      EXPECT_EQ(dz[0], dz[1]);
+    for (std::size_t c = 1; c < isas.size(); ++c) {
+      EXPECT_EQ(y[0], y[c]) << dense_isa_name(isas[c]);
+      EXPECT_EQ(a[0], a[c]) << dense_isa_name(isas[c]);
+      EXPECT_EQ(dz[0], dz[c]) << dense_isa_name(isas[c]);
     }
   }
 }
@@ -137,14 +144,12 @@ TEST(DenseKernels, ColumnSumsInRowOrder) {
   Rng rng(6);
   const int rows = 37, n = 19, ld = 23;
   const auto x = random_vec<float>(static_cast<std::size_t>(rows) * ld, rng);
-  std::vector<float> got(n, 1.0f), want(n, 1.0f);
+  std::vector<float> want(n, 1.0f);
   for (int r = 0; r < rows; ++r)
     for (int j = 0; j < n; ++j) want[j] += x[r * ld + j];
-  dense_generic::column_sums<float>(rows, n, x.data(), ld, got.data());
-  EXPECT_EQ(got, want);
-  if (use_avx2_kernels()) {
-    std::vector<float> got2(n, 1.0f);
-    dense_avx2::column_sums<float>(rows, n, x.data(), ld, got2.data());
-    EXPECT_EQ(got2, want);
+  for (DenseIsa isa : copies()) {
+    std::vector<float> got(n, 1.0f);
+    DenseKernels<float>::of(isa).column_sums(rows, n, x.data(), ld, got.data());
+    EXPECT_EQ(got, want) << dense_isa_name(isa);
   }
 }

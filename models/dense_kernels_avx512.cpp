@@ -1,0 +1,11 @@
+// AVX-512 copy of the dense-layer kernels (compiled with -mavx512f, see models/CMakeLists.txt). Without
+// the flag (non-x86 builds) it is a second baseline copy and never selected.
+#include <cstddef>
+
+#include "models/dense_kernels.hpp"
+
+namespace kanscan::models::dense_avx512 {
+#define KANSCAN_VEC_BYTES 64
+#include "models/dense_kernels.inl"
+#undef KANSCAN_VEC_BYTES
+}  // namespace kanscan::models::dense_avx512
