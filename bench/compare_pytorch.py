@@ -17,8 +17,9 @@ measures each point): every thread pool sized to the thread count (torch intra-o
 OMP/OpenBLAS/MKL variables); OpenBLAS's own choice of kernels (OPENBLAS_CORETYPE unset); glibc
 malloc settings that keep freed memory (otherwise every step page-faults); Adam(foreach=True);
 zero_grad(set_to_none=True); torch.inference_mode() for inference. The KAN is the efficient-kan
-formulation (dense expansion + one GEMM) in its fastest layout; --kan-impl efficient-kan times that
-library's own op sequence instead.
+formulation (dense expansion + one GEMM), timed twice by default: as efficient-kan's own op
+sequence (what users of the PyTorch KAN libraries run; the reference of issue #4) and in the fastest
+dense layout we found (--kan-impl selects).
 Machines are shared and noisy: the two sides of one row are measured within seconds of each other;
 rerun to see the spread (--details prints it, with CPU-time rates). Nothing here asserts a time.
 """
@@ -31,6 +32,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+KAN_IMPLS = ("efficient-kan", "fast", "fast-autograd")
 
 MODELS = [
     ("kan", [22, 1], 5),
@@ -207,8 +209,10 @@ def main():
     p.add_argument("--markdown", help="also write the table to this Markdown file")
     p.add_argument("--details", action="store_true",
                    help="also print each PyTorch measurement's spread, CPU-time rate, page faults and BLAS")
-    p.add_argument("--kan-impl", default="fast", choices=["fast", "fast-autograd", "efficient-kan"],
-                   help="PyTorch KAN layer (bench/pytorch_models.py); 'efficient-kan' is that library's op sequence")
+    p.add_argument("--kan-impl", default="efficient-kan,fast",
+                   help="comma-separated PyTorch KAN layers to time, one column each (bench/pytorch_models.py): "
+                        "'efficient-kan' is that library's op sequence (the issue's reference), 'fast' the same "
+                        "dense model in the fastest layout we found, 'fast-autograd' that layout through autograd")
     p.add_argument("--malloc", default="tuned", choices=["tuned", "default"],
                    help="glibc malloc settings of the PyTorch process ('default' page-faults on every step)")
     p.add_argument("--adam-foreach", default="1", choices=["0", "1"], help="torch.optim.Adam(foreach=...)")
@@ -242,39 +246,58 @@ def main():
             p.error(f"--models: unknown {sorted(unknown)}; known: {', '.join(model_name(*m) for m in MODELS)}")
         models = [m for m in MODELS if model_name(*m) in wanted]
     seconds = 0.3 if args.quick else args.seconds
+    impls = args.kan_impl.split(",")
+    bad = [i for i in impls if i not in KAN_IMPLS]
+    if bad:
+        p.error(f"--kan-impl: unknown {bad}; known: {', '.join(KAN_IMPLS)}")
     rows, details = [], []
-    header = ("model", "params", "threads", "mode", "kanscan samples/s", "PyTorch samples/s", "ratio")
-    print("{:<22} {:>7} {:>7} {:>6} {:>18} {:>18} {:>7}".format(*header), flush=True)
+    # One PyTorch column and one ratio per KAN implementation (MLP rows: the same PyTorch MLP).
+    header = ["model", "params", "threads", "mode", "kanscan samples/s"]
+    for impl in impls:
+        header += [f"PyTorch {impl}", "ratio"]
+    line = "{:<22} {:>7} {:>7} {:>6} {:>18}" + " {:>20} {:>7}" * len(impls)
+    print(line.format(*header), flush=True)
     for kind, widths, grid in models:
         for t in [int(s) for s in args.threads.split(",")]:
             ks = None if args.torch_only else run_kanscan(args.kanscan_bench, kind, widths, grid, t, args.batch, seconds)
-            pt = run_torch(kind, widths, grid, t, args.batch, seconds, args.repeats, args.kan_impl, args.malloc,
-                           args.adam_foreach, args.flush_denormal, args.keep_coretype)
+            pts = {}
+            for impl in impls if kind == "kan" else impls[:1]:
+                pts[impl] = run_torch(kind, widths, grid, t, args.batch, seconds, args.repeats, impl, args.malloc,
+                                      args.adam_foreach, args.flush_denormal, args.keep_coretype)
             for mode in ("train", "infer"):
                 k = None if ks is None else ks[mode]
-                row = (model_name(kind, widths, grid), pt["params"], t, mode, k, pt[mode],
-                       None if k is None else k / pt[mode])
+                first = next(iter(pts.values()))
+                row = [model_name(kind, widths, grid), first["params"], t, mode, k]
+                for impl in impls:
+                    pt = pts.get(impl, first)
+                    row += [pt[mode], None if k is None else k / pt[mode]]
                 rows.append(row)
-                ratio = "-" if row[6] is None else f"{row[6]:.1f}x"
-                print("{:<22} {:>7} {:>7} {:>6} {:>18} {:>18} {:>7}".format(
-                    row[0], row[1], row[2], row[3], fmt_rate(k), fmt_rate(pt[mode]), ratio), flush=True)
-                wall = pt[mode + "_wall"]
-                details.append(f"{row[0]} t{t} {mode}: wall min/median/max {min(wall):,.0f} / {pt[mode]:,.0f} / "
-                               f"{max(wall):,.0f}, CPU-time median {statistics.median(pt[mode + '_cpu']):,.0f} "
-                               f"samples/s, {pt[mode + '_faults_per_step']:.0f} page faults/step, "
-                               f"BLAS {pt['blas_core']}, torch threads {pt['threads']}/{pt['interop_threads']}")
+                cells = [row[0], row[1], row[2], row[3], fmt_rate(k)]
+                for i in range(len(impls)):
+                    r = row[6 + 2 * i]
+                    cells += [fmt_rate(row[5 + 2 * i]), "-" if r is None else f"{r:.1f}x"]
+                print(line.format(*cells), flush=True)
+                for impl, pt in pts.items():
+                    wall = pt[mode + "_wall"]
+                    details.append(f"{row[0]} t{t} {mode} [{impl if kind == 'kan' else 'mlp'}]: wall min/median/max "
+                                   f"{min(wall):,.0f} / {pt[mode]:,.0f} / {max(wall):,.0f}, CPU-time median "
+                                   f"{statistics.median(pt[mode + '_cpu']):,.0f} samples/s, "
+                                   f"{pt[mode + '_faults_per_step']:.0f} page faults/step, BLAS {pt['blas_core']}, "
+                                   f"torch threads {pt['threads']}/{pt['interop_threads']}")
     if args.details:
         print("\nPyTorch details (" + ", ".join(f"{k}={v}" for k, v in (
-            ("kan-impl", args.kan_impl), ("malloc", args.malloc), ("adam-foreach", args.adam_foreach),
+            ("malloc", args.malloc), ("adam-foreach", args.adam_foreach),
             ("flush-denormal", args.flush_denormal), ("keep-coretype", args.keep_coretype))) + "):")
         print("\n".join(details))
     if args.markdown:
         with open(args.markdown, "w") as f:
             f.write("| " + " | ".join(header) + " |\n|" + "---|" * len(header) + "\n")
             for r in rows:
-                ratio = "-" if r[6] is None else f"{r[6]:.1f}x"
-                f.write(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {fmt_rate(r[4])} | {r[5]:,.0f} | {ratio} |\n")
-
+                cells = [str(r[0]), str(r[1]), str(r[2]), r[3], fmt_rate(r[4])]
+                for i in range(len(impls)):
+                    ratio = r[6 + 2 * i]
+                    cells += [f"{r[5 + 2 * i]:,.0f}", "-" if ratio is None else f"{ratio:.1f}x"]
+                f.write("| " + " | ".join(cells) + " |\n")
 
 if __name__ == "__main__":
     main()
