@@ -93,9 +93,13 @@ const bool registered = [] {
       {ModelType::kan, {22, 45, 1}, 5},      {ModelType::kan, {22, 64, 1}, 5},
       {ModelType::kan, {22, 40, 40, 1}, 5},  {ModelType::kan, {22, 64, 1}, 20},
       {ModelType::mlp, {22, 64, 1}, 0},      {ModelType::mlp, {22, 100, 100, 1}, 0},
-      // Matched parameter count for the KAN-vs-MLP cost ratio: MLP [22,470,1] has 11,281 params
-      // next to KAN [22,45,1]'s 10,350 and [22,64,1]'s 14,720.
-      {ModelType::mlp, {22, 470, 1}, 0},
+      // An MLP of about the parameter count of each KAN above, for the KAN-vs-MLP cost ratio:
+      // [22,9,1] 217 ~ KAN [22,1] 220; [22,28,1] 673 ~ [22,3,1] 690; [22,470,1] 11,281 ~
+      // [22,45,1] 10,350; [22,600,1] 14,401 ~ [22,64,1] 14,720; [22,150,150,1] 26,251 ~
+      // [22,40,40,1] 25,200; [22,1500,1] 36,001 ~ [22,64,1] at G=20, 36,800.
+      {ModelType::mlp, {22, 9, 1}, 0},       {ModelType::mlp, {22, 28, 1}, 0},
+      {ModelType::mlp, {22, 470, 1}, 0},     {ModelType::mlp, {22, 600, 1}, 0},
+      {ModelType::mlp, {22, 150, 150, 1}, 0}, {ModelType::mlp, {22, 1500, 1}, 0},
   };
   for (const auto& s : shapes)
     for (int batch : {1024, 4096})
