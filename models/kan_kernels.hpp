@@ -1,18 +1,22 @@
 #pragma once
 // KAN layer kernels over a range of samples [b0, b1), one copy per instruction set; the layer
 // picks the AVX2 copy when the CPU has it. Results are bitwise identical between the copies.
+// eff and de are [in, rows, op] with op = kan_out_stride(out): narrow layers (out < 8) are stored
+// unpadded and handled by kernels specialised on out; wide layers are padded to a multiple of 8
+// with zero columns so that every output chunk is a full vector (no scalar tail passes). dy for
+// the backward kernel has stride op too (the caller pads it with zero columns).
 #include <cstddef>
 
 namespace kanscan::models {
 
 #define KANSCAN_KAN_KERNEL_DECLS                                                                                   \
   template <typename T>                                                                                           \
-  void kan_forward_rows(const T* eff, int in, int rows, int out, int k1, const int* r0, const T* basis,           \
+  void kan_forward_rows(const T* eff, int in, int rows, int out, int op, int k1, const int* r0, const T* basis,   \
                         const T* silu, T* y, std::size_t b0, std::size_t b1);                                     \
   template <typename T>                                                                                           \
-  void kan_backward_rows(const T* eff, int in, int rows, int out, int k1, const int* r0, const T* basis,          \
+  void kan_backward_rows(const T* eff, int in, int rows, int out, int op, int k1, const int* r0, const T* basis,  \
                          const T* dbasis, const T* silu, const T* dsilu, const T* dy, T* de, T* dx, std::size_t b0, \
-                         std::size_t b1);                                                                  \
+                         std::size_t b1);                                                                         \
   template <typename T>                                                                                           \
   void kan_basis_rows_uniform_cubic(const T* x, int in, const T* t0, const T* inv_h, int n_knots, int* r0,        \
                                     T* basis, T* dbasis, std::size_t b0, std::size_t b1);
@@ -24,6 +28,9 @@ namespace avx2 {
 KANSCAN_KAN_KERNEL_DECLS
 }
 #undef KANSCAN_KAN_KERNEL_DECLS
+
+// Row stride of eff/de (and of dy in backward) for a layer with out outputs.
+constexpr int kan_out_stride(int out) { return out < 8 ? out : (out + 7) / 8 * 8; }
 
 // True when the AVX2 copy was built and the CPU supports it.
 bool use_avx2_kernels();

@@ -5,30 +5,94 @@
 // never reassociated by the compiler (ISO mode: no FMA contraction), so every instruction set
 // gives bitwise identical results.
 
+// Each output's sum runs over inputs in order, SiLU term then the k+1 spline terms, in every
+// kernel below; only the number of independent sums in flight differs.
 template <typename T, int W>
-static inline void forward_chunk(const T* eff, int in, int rows, int out, int jc, int k1, const int* r0,
+static inline void forward_chunk(const T* eff, int in, int rows, int op, int out, int jc, int k1, const int* r0,
                                  const T* basis, const T* sx, T* y) {
   T acc[W] = {};
-  const std::size_t stride_i = static_cast<std::size_t>(rows) * out;
+  const std::size_t stride_i = static_cast<std::size_t>(rows) * op;
   for (int i = 0; i < in; ++i) {
     const T* ei = eff + i * stride_i + jc;
-    const T* w = ei + static_cast<std::size_t>(rows - 1) * out;
+    const T* w = ei + static_cast<std::size_t>(rows - 1) * op;
     const T s = sx[i];
     for (int l = 0; l < W; ++l) acc[l] += s * w[l];
     const int r = r0[i];
     if (r < 0) continue;
     for (int q = 0; q < k1; ++q) {
       const T nq = basis[static_cast<std::size_t>(q) * in + i];
-      const T* row = ei + static_cast<std::size_t>(r + q) * out;
+      const T* row = ei + static_cast<std::size_t>(r + q) * op;
       for (int l = 0; l < W; ++l) acc[l] += nq * row[l];
     }
   }
-  for (int l = 0; l < W; ++l) y[jc + l] = acc[l];
+  // Padding columns (out..op) are computed but never stored.
+  const int nl = out - jc < W ? out - jc : W;
+  for (int l = 0; l < nl; ++l) y[jc + l] = acc[l];
+}
+
+// Narrow layers: one sum per output is a dependent chain of in*(k+2) additions, so S samples are
+// interleaved to keep S*OUT chains in flight; OUT (and K1 when 4) are compile-time so the
+// accumulators live in registers.
+template <typename T, int OUT, int S, int K1>
+static inline void forward_narrow_group(const T* eff, int in, int rows, int k1_rt, const int* r0, const T* basis,
+                                        const T* silu, T* y, std::size_t b) {
+  const int k1 = K1 > 0 ? K1 : k1_rt;
+  T acc[S][OUT] = {};
+  const std::size_t stride_i = static_cast<std::size_t>(rows) * OUT;
+  const std::size_t wrow = static_cast<std::size_t>(rows - 1) * OUT;
+  const std::size_t sb = static_cast<std::size_t>(in) * k1;  // basis stride between samples
+  for (int i = 0; i < in; ++i) {
+    const T* ei = eff + i * stride_i;
+    for (int s = 0; s < S; ++s) {
+      const T sx = silu[(b + s) * in + i];
+      for (int j = 0; j < OUT; ++j) acc[s][j] += sx * ei[wrow + j];
+    }
+    for (int s = 0; s < S; ++s) {
+      const int r = r0[(b + s) * in + i];
+      if (r < 0) continue;
+      const T* nb = basis + (b + s) * sb + i;
+      const T* e0 = ei + static_cast<std::size_t>(r) * OUT;
+      for (int q = 0; q < k1; ++q) {
+        const T nq = nb[static_cast<std::size_t>(q) * in];
+        for (int j = 0; j < OUT; ++j) acc[s][j] += nq * e0[q * OUT + j];
+      }
+    }
+  }
+  for (int s = 0; s < S; ++s)
+    for (int j = 0; j < OUT; ++j) y[(b + s) * OUT + j] = acc[s][j];
+}
+
+template <typename T, int OUT, int K1>
+static void forward_narrow(const T* eff, int in, int rows, int k1, const int* r0, const T* basis, const T* silu, T* y,
+                           std::size_t b0, std::size_t b1) {
+  constexpr int S = OUT == 1 ? 8 : OUT == 2 ? 6 : OUT == 3 ? 4 : OUT == 4 ? 3 : 2;
+  std::size_t b = b0;
+  for (; b + S <= b1; b += S) forward_narrow_group<T, OUT, S, K1>(eff, in, rows, k1, r0, basis, silu, y, b);
+  for (; b < b1; ++b) forward_narrow_group<T, OUT, 1, K1>(eff, in, rows, k1, r0, basis, silu, y, b);
+}
+
+template <typename T, int OUT>
+static void forward_narrow_k(const T* eff, int in, int rows, int k1, const int* r0, const T* basis, const T* silu,
+                             T* y, std::size_t b0, std::size_t b1) {
+  if (k1 == 4)
+    forward_narrow<T, OUT, 4>(eff, in, rows, k1, r0, basis, silu, y, b0, b1);
+  else
+    forward_narrow<T, OUT, 0>(eff, in, rows, k1, r0, basis, silu, y, b0, b1);
 }
 
 template <typename T>
-void kan_forward_rows(const T* eff, int in, int rows, int out, int k1, const int* r0, const T* basis, const T* silu,
-                      T* y, std::size_t b0, std::size_t b1) {
+void kan_forward_rows(const T* eff, int in, int rows, int out, int op, int k1, const int* r0, const T* basis,
+                      const T* silu, T* y, std::size_t b0, std::size_t b1) {
+  switch (out) {
+    case 1: return forward_narrow_k<T, 1>(eff, in, rows, k1, r0, basis, silu, y, b0, b1);
+    case 2: return forward_narrow_k<T, 2>(eff, in, rows, k1, r0, basis, silu, y, b0, b1);
+    case 3: return forward_narrow_k<T, 3>(eff, in, rows, k1, r0, basis, silu, y, b0, b1);
+    case 4: return forward_narrow_k<T, 4>(eff, in, rows, k1, r0, basis, silu, y, b0, b1);
+    case 5: return forward_narrow_k<T, 5>(eff, in, rows, k1, r0, basis, silu, y, b0, b1);
+    case 6: return forward_narrow_k<T, 6>(eff, in, rows, k1, r0, basis, silu, y, b0, b1);
+    case 7: return forward_narrow_k<T, 7>(eff, in, rows, k1, r0, basis, silu, y, b0, b1);
+    default: break;
+  }
   for (std::size_t b = b0; b < b1; ++b) {
     const std::size_t base = b * in;
     const int* rb = r0 + base;
@@ -36,9 +100,8 @@ void kan_forward_rows(const T* eff, int in, int rows, int out, int k1, const int
     const T* sx = silu + base;
     T* yb = y + b * out;
     int jc = 0;
-    for (; jc + 32 <= out; jc += 32) forward_chunk<T, 32>(eff, in, rows, out, jc, k1, rb, bs, sx, yb);
-    for (; jc + 8 <= out; jc += 8) forward_chunk<T, 8>(eff, in, rows, out, jc, k1, rb, bs, sx, yb);
-    for (; jc < out; ++jc) forward_chunk<T, 1>(eff, in, rows, out, jc, k1, rb, bs, sx, yb);
+    for (; jc + 32 <= op; jc += 32) forward_chunk<T, 32>(eff, in, rows, op, out, jc, k1, rb, bs, sx, yb);
+    for (; jc < op; jc += 8) forward_chunk<T, 8>(eff, in, rows, op, out, jc, k1, rb, bs, sx, yb);
   }
 }
 
@@ -110,67 +173,97 @@ void kan_basis_rows_uniform_cubic(const T* x, int in, const T* t0, const T* inv_
   }
 }
 
+// Narrow layers (out < 8, e.g. the output layer): sample outer, walking the caches in order; OUT
+// (and K1 when 4) compile-time so that the loops over outputs and bases unroll.
+template <typename T, int OUT, int K1>
+static void backward_narrow(const T* eff, int in, int rows, int k1_rt, const int* r0, const T* basis, const T* dbasis,
+                            const T* silu, const T* dsilu, const T* dy, T* de, T* dx, std::size_t b0, std::size_t b1) {
+  const int k1 = K1 > 0 ? K1 : k1_rt;
+  const std::size_t wrow = static_cast<std::size_t>(rows - 1) * OUT;
+  for (std::size_t b = b0; b < b1; ++b) {
+    T g[OUT];
+    for (int j = 0; j < OUT; ++j) g[j] = dy[b * OUT + j];
+    for (int i = 0; i < in; ++i) {
+      const std::size_t off_i = static_cast<std::size_t>(i) * rows * OUT;
+      const T* ei = eff + off_i;
+      T* dei = de + off_i;
+      const std::size_t idx = b * in + i;
+      const int r = r0[idx];
+      const T* nq = basis + b * in * k1 + i;  // nq[q * in]: bases are [k+1][in] per sample
+      const T* dq = dbasis + b * in * k1 + i;
+      const T sw = silu[idx];
+      T s = T(0);
+      for (int j = 0; j < OUT; ++j) {
+        s += g[j] * ei[wrow + j];
+        dei[wrow + j] += sw * g[j];
+      }
+      T d = dsilu[idx] * s;
+      if (r >= 0) {
+        const T* e0 = ei + static_cast<std::size_t>(r) * OUT;
+        T* d0 = dei + static_cast<std::size_t>(r) * OUT;
+        for (int q = 0; q < k1; ++q) {
+          const T n = nq[q * in];
+          T sq = T(0);
+          for (int j = 0; j < OUT; ++j) {
+            sq += g[j] * e0[q * OUT + j];
+            d0[q * OUT + j] += n * g[j];
+          }
+          d += dq[q * in] * sq;
+        }
+      }
+      if (dx) dx[idx] = d;
+    }
+  }
+}
+
+template <typename T, int OUT>
+static void backward_narrow_k(const T* eff, int in, int rows, int k1, const int* r0, const T* basis, const T* dbasis,
+                              const T* silu, const T* dsilu, const T* dy, T* de, T* dx, std::size_t b0,
+                              std::size_t b1) {
+  if (k1 == 4)
+    backward_narrow<T, OUT, 4>(eff, in, rows, k1, r0, basis, dbasis, silu, dsilu, dy, de, dx, b0, b1);
+  else
+    backward_narrow<T, OUT, 0>(eff, in, rows, k1, r0, basis, dbasis, silu, dsilu, dy, de, dx, b0, b1);
+}
+
 // Wide layers: input outer, sample inner, so the rows of de touched for one input stay in L1.
-// Narrow layers (out < 8, e.g. the output layer): sample outer, walking the caches in order.
 template <typename T>
-void kan_backward_rows(const T* eff, int in, int rows, int out, int k1, const int* r0, const T* basis,
+void kan_backward_rows(const T* eff, int in, int rows, int out, int op, int k1, const int* r0, const T* basis,
                        const T* dbasis, const T* silu, const T* dsilu, const T* dy, T* de, T* dx, std::size_t b0,
                        std::size_t b1) {
-  const std::size_t wrow = static_cast<std::size_t>(rows - 1) * out;
-  if (out < 8) {
-    for (std::size_t b = b0; b < b1; ++b) {
-      const T* g = dy + b * out;
-      for (int i = 0; i < in; ++i) {
-        const std::size_t off_i = static_cast<std::size_t>(i) * rows * out;
-        const T* ei = eff + off_i;
-        T* dei = de + off_i;
-        const std::size_t idx = b * in + i;
-        const int r = r0[idx];
-        const T* nq = basis + b * in * k1 + i;  // nq[q * in]: bases are [k+1][in] per sample
-        const T* dq = dbasis + b * in * k1 + i;
-        T s = T(0);
-        for (int j = 0; j < out; ++j) {
-          s += g[j] * ei[wrow + j];
-          dei[wrow + j] += silu[idx] * g[j];
-        }
-        T d = dsilu[idx] * s;
-        if (r >= 0)
-          for (int q = 0; q < k1; ++q) {
-            const std::size_t ro = static_cast<std::size_t>(r + q) * out;
-            T sq = T(0);
-            for (int j = 0; j < out; ++j) {
-              sq += g[j] * ei[ro + j];
-              dei[ro + j] += nq[q * in] * g[j];
-            }
-            d += dq[q * in] * sq;
-          }
-        if (dx) dx[idx] = d;
-      }
-    }
-    return;
+  switch (out) {
+    case 1: return backward_narrow_k<T, 1>(eff, in, rows, k1, r0, basis, dbasis, silu, dsilu, dy, de, dx, b0, b1);
+    case 2: return backward_narrow_k<T, 2>(eff, in, rows, k1, r0, basis, dbasis, silu, dsilu, dy, de, dx, b0, b1);
+    case 3: return backward_narrow_k<T, 3>(eff, in, rows, k1, r0, basis, dbasis, silu, dsilu, dy, de, dx, b0, b1);
+    case 4: return backward_narrow_k<T, 4>(eff, in, rows, k1, r0, basis, dbasis, silu, dsilu, dy, de, dx, b0, b1);
+    case 5: return backward_narrow_k<T, 5>(eff, in, rows, k1, r0, basis, dbasis, silu, dsilu, dy, de, dx, b0, b1);
+    case 6: return backward_narrow_k<T, 6>(eff, in, rows, k1, r0, basis, dbasis, silu, dsilu, dy, de, dx, b0, b1);
+    case 7: return backward_narrow_k<T, 7>(eff, in, rows, k1, r0, basis, dbasis, silu, dsilu, dy, de, dx, b0, b1);
+    default: break;
   }
+  const std::size_t wrow = static_cast<std::size_t>(rows - 1) * op;
   for (int i = 0; i < in; ++i) {
-    const std::size_t off_i = static_cast<std::size_t>(i) * rows * out;
+    const std::size_t off_i = static_cast<std::size_t>(i) * rows * op;
     const T* ei = eff + off_i;
     T* dei = de + off_i;
     for (std::size_t b = b0; b < b1; ++b) {
-      const T* g = dy + b * out;
+      const T* g = dy + b * op;
       const std::size_t idx = b * in + i;
       const int r = r0[idx];
       const T* nq = basis + b * in * k1 + i;
       const T* dq = dbasis + b * in * k1 + i;
-      if (k1 == 4 && (out & 7) == 0 && r >= 0) {
+      if (k1 == 4 && r >= 0) {
         // Cubic splines: the SiLU row and the four active rows in one pass over g (one load of g
         // per chunk instead of five). Same lanes and the same final order as the generic path,
         // so the same bits.
         T aw[8] = {}, a0[8] = {}, a1[8] = {}, a2[8] = {}, a3[8] = {};
         const T* ew = ei + wrow;
         T* dw = dei + wrow;
-        const T* e0 = ei + static_cast<std::size_t>(r) * out;
-        T* d0 = dei + static_cast<std::size_t>(r) * out;
+        const T* e0 = ei + static_cast<std::size_t>(r) * op;
+        T* d0 = dei + static_cast<std::size_t>(r) * op;
         const T sw = silu[idx], n0 = nq[0], n1 = nq[in], n2 = nq[2 * in], n3 = nq[3 * in];
-        const std::size_t o1 = static_cast<std::size_t>(out), o2 = 2 * o1, o3 = 3 * o1;
-        for (int j = 0; j < out; j += 8) {
+        const std::size_t o1 = static_cast<std::size_t>(op), o2 = 2 * o1, o3 = 3 * o1;
+        for (int j = 0; j < op; j += 8) {
 #pragma GCC ivdep
           for (int l = 0; l < 8; ++l) {
             const T gv = g[j + l];
@@ -194,28 +287,28 @@ void kan_backward_rows(const T* eff, int in, int rows, int out, int k1, const in
         if (dx) dx[idx] = d;
         continue;
       }
-      T d = dsilu[idx] * dot_axpy(g, ei + wrow, dei + wrow, silu[idx], out);
+      T d = dsilu[idx] * dot_axpy(g, ei + wrow, dei + wrow, silu[idx], op);
       if (r >= 0)
         for (int q = 0; q < k1; ++q) {
-          const std::size_t ro = static_cast<std::size_t>(r + q) * out;
-          d += dq[q * in] * dot_axpy(g, ei + ro, dei + ro, nq[q * in], out);
+          const std::size_t ro = static_cast<std::size_t>(r + q) * op;
+          d += dq[q * in] * dot_axpy(g, ei + ro, dei + ro, nq[q * in], op);
         }
       if (dx) dx[idx] = d;
     }
   }
 }
 
-template void kan_forward_rows<float>(const float*, int, int, int, int, const int*, const float*, const float*, float*,
-                                      std::size_t, std::size_t);
-template void kan_forward_rows<double>(const double*, int, int, int, int, const int*, const double*, const double*,
-                                       double*, std::size_t, std::size_t);
+template void kan_forward_rows<float>(const float*, int, int, int, int, int, const int*, const float*, const float*,
+                                      float*, std::size_t, std::size_t);
+template void kan_forward_rows<double>(const double*, int, int, int, int, int, const int*, const double*,
+                                       const double*, double*, std::size_t, std::size_t);
 template void kan_basis_rows_uniform_cubic<float>(const float*, int, const float*, const float*, int, int*, float*,
                                                   float*, std::size_t, std::size_t);
 template void kan_basis_rows_uniform_cubic<double>(const double*, int, const double*, const double*, int, int*,
                                                    double*, double*, std::size_t, std::size_t);
-template void kan_backward_rows<float>(const float*, int, int, int, int, const int*, const float*, const float*,
+template void kan_backward_rows<float>(const float*, int, int, int, int, int, const int*, const float*, const float*,
                                        const float*, const float*, const float*, float*, float*, std::size_t,
                                        std::size_t);
-template void kan_backward_rows<double>(const double*, int, int, int, int, const int*, const double*, const double*,
+template void kan_backward_rows<double>(const double*, int, int, int, int, int, const int*, const double*, const double*,
                                         const double*, const double*, const double*, double*, double*, std::size_t,
                                         std::size_t);

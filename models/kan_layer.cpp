@@ -75,20 +75,22 @@ void KanLayer<T>::init(Rng& rng) {
 
 template <typename T>
 void KanLayer<T>::build_effective() {
-  const int R = rows(), k = knots_.order(), nb = knots_.n_basis();
-  eff_.assign(static_cast<std::size_t>(in_) * R * out_, T(0));
+  const int R = rows(), k = knots_.order(), nb = knots_.n_basis(), op = kan_out_stride(out_);
+  const std::size_t esize = static_cast<std::size_t>(in_) * R * op;
+  // Padding rows and columns are never written below: zero them only when the shape changes.
+  if (eff_.size() != esize) eff_.assign(esize, T(0));
   const T* wb = this->p_ + wb_offset();
   const T* s = this->p_ + s_offset();
   const T* c = this->p_ + c_offset();
   for (int i = 0; i < in_; ++i) {
-    T* e = eff_.data() + static_cast<std::size_t>(i) * R * out_;
+    T* e = eff_.data() + static_cast<std::size_t>(i) * R * op;
     const T* si = s + static_cast<std::size_t>(i) * out_;
     for (int m = 0; m < nb; ++m) {
       const T* cm = c + (static_cast<std::size_t>(i) * nb + m) * out_;
-      T* em = e + static_cast<std::size_t>(m + k) * out_;
+      T* em = e + static_cast<std::size_t>(m + k) * op;
       for (int j = 0; j < out_; ++j) em[j] = si[j] * cm[j];
     }
-    std::copy_n(wb + static_cast<std::size_t>(i) * out_, out_, e + static_cast<std::size_t>(R - 1) * out_);
+    std::copy_n(wb + static_cast<std::size_t>(i) * out_, out_, e + static_cast<std::size_t>(R - 1) * op);
   }
 }
 
@@ -139,7 +141,8 @@ void KanLayer<T>::forward(const Mat<T>& x, Mat<T>& y, bool /*training*/, int thr
       }
     }
     (use_avx2_kernels() ? avx2::kan_forward_rows<T> : generic::kan_forward_rows<T>)(
-        eff_.data(), in_, R, out_, k1, r0_.data(), basis_.data(), silu_.data(), y.data(), br.begin, br.end);
+        eff_.data(), in_, R, out_, kan_out_stride(out_), k1, r0_.data(), basis_.data(), silu_.data(), y.data(),
+        br.begin, br.end);
   });
 }
 
@@ -148,18 +151,24 @@ void KanLayer<T>::forward(const Mat<T>& x, Mat<T>& y, bool /*training*/, int thr
 template <typename T>
 void KanLayer<T>::backward(const Mat<T>& x, const Mat<T>& dy, Mat<T>* dx, int threads) {
   const std::size_t n = static_cast<std::size_t>(x.rows());
-  const int k1 = knots_.order() + 1, R = rows();
-  const std::size_t esize = static_cast<std::size_t>(in_) * R * out_;
+  const int k1 = knots_.order() + 1, R = rows(), op = kan_out_stride(out_);
+  const std::size_t esize = static_cast<std::size_t>(in_) * R * op;
   const std::size_t nb = num_blocks(n, kSampleBlock);
   if (partial_.size() < std::max<std::size_t>(nb, 1)) partial_.resize(std::max<std::size_t>(nb, 1));
   if (dx) dx->resize(x.rows(), in_);
+  // Wide layers read dy with the padded stride; the padding columns stay zero.
+  const bool pad = op != out_;
+  if (pad && dy_pad_.size() != n * op) dy_pad_.assign(n * op, T(0));
   for_blocks(nb, threads, [&](std::size_t blk) {
     const BlockRange br = block_range(blk, n, kSampleBlock);
+    if (pad)
+      for (std::size_t b = br.begin; b < br.end; ++b)
+        std::copy_n(dy.data() + b * out_, out_, dy_pad_.data() + b * op);
     std::vector<T>& de = partial_[blk];
     de.assign(esize, T(0));
     (use_avx2_kernels() ? avx2::kan_backward_rows<T> : generic::kan_backward_rows<T>)(
-        eff_.data(), in_, R, out_, k1, r0_.data(), basis_.data(), dbasis_.data(), silu_.data(), dsilu_.data(),
-        dy.data(), de.data(), dx ? dx->data() : nullptr, br.begin, br.end);
+        eff_.data(), in_, R, out_, op, k1, r0_.data(), basis_.data(), dbasis_.data(), silu_.data(), dsilu_.data(),
+        pad ? dy_pad_.data() : dy.data(), de.data(), dx ? dx->data() : nullptr, br.begin, br.end);
   });
   // Fixed-order combination of the block partials.
   std::vector<T>& total = total_;
@@ -175,13 +184,13 @@ void KanLayer<T>::backward(const Mat<T>& x, const Mat<T>& dy, Mat<T>* dx, int th
   T* gs = this->g_ + s_offset();
   T* gc = this->g_ + c_offset();
   for (int i = 0; i < in_; ++i) {
-    const T* ti = total.data() + static_cast<std::size_t>(i) * R * out_;
+    const T* ti = total.data() + static_cast<std::size_t>(i) * R * op;
     const T* si = s + static_cast<std::size_t>(i) * out_;
     T* gsi = gs + static_cast<std::size_t>(i) * out_;
-    std::copy_n(ti + static_cast<std::size_t>(R - 1) * out_, out_, gwb + static_cast<std::size_t>(i) * out_);
+    std::copy_n(ti + static_cast<std::size_t>(R - 1) * op, out_, gwb + static_cast<std::size_t>(i) * out_);
     std::fill_n(gsi, out_, T(0));
     for (int m = 0; m < nbas; ++m) {
-      const T* tm = ti + static_cast<std::size_t>(m + k) * out_;
+      const T* tm = ti + static_cast<std::size_t>(m + k) * op;
       const T* cm = c + (static_cast<std::size_t>(i) * nbas + m) * out_;
       T* gcm = gc + (static_cast<std::size_t>(i) * nbas + m) * out_;
       for (int j = 0; j < out_; ++j) {

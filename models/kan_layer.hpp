@@ -59,7 +59,7 @@ class KanLayer final : public Layer<T> {
   int in_, out_;
   SplineKnots<T> knots_;
   KanInit init_;
-  // Effective coefficients [in, R, out], R = G+3k+1: rows k..G+2k-1 hold S*C for the G+k bases,
+  // Effective coefficients [in, R, op] (op = kan_out_stride(out), zero padding columns), R = G+3k+1: rows k..G+2k-1 hold S*C for the G+k bases,
   // the k rows on each side are zero padding (so the k+1 active rows never need a bounds test)
   // and row R-1 holds Wb (the SiLU branch treated as one more basis).
   std::vector<T> eff_;
@@ -69,6 +69,7 @@ class KanLayer final : public Layer<T> {
   std::vector<T> basis_, dbasis_, silu_, dsilu_;
   std::vector<std::vector<T>> partial_;  // per-block gradients of eff_
   std::vector<T> total_;                 // their sum
+  std::vector<T> dy_pad_;                // dy with row stride op (wide layers whose out is not a multiple of 8)
 };
 
 }  // namespace kanscan::models
