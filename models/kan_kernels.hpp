@@ -5,6 +5,10 @@
 // unpadded and handled by kernels specialised on out; wide layers are padded to a multiple of 8
 // with zero columns so that every output chunk is a full vector (no scalar tail passes). dy for
 // the backward kernel has stride op too (the caller pads it with zero columns).
+// Per (sample b, input i): r0, silu and dsilu at b*in + i. basis and dbasis are block-major: for
+// the block [b0, b1) (at most kSampleBlock samples), basis q of (b, i) is at
+// b0*in*(k+1) + q*(b1-b0)*in + (b-b0)*in + i, so producer and consumers must use the same blocks.
+// dbasis/dsilu may be null in the prepare kernels (inference: no derivatives).
 #include <cstddef>
 
 namespace kanscan::models {
@@ -18,8 +22,11 @@ namespace kanscan::models {
                          const T* dbasis, const T* silu, const T* dsilu, const T* dy, T* de, T* dx, std::size_t b0, \
                          std::size_t b1);                                                                         \
   template <typename T>                                                                                           \
-  void kan_basis_rows_uniform_cubic(const T* x, int in, const T* t0, const T* inv_h, int n_knots, int* r0,        \
-                                    T* basis, T* dbasis, std::size_t b0, std::size_t b1);
+  void kan_prepare_rows_uniform_cubic(const T* x, int in, const T* t0_rep, const T* inv_h_rep, int n_knots,       \
+                                      int* r0, T* basis, T* dbasis, T* silu, T* dsilu, std::size_t b0,            \
+                                      std::size_t b1);                                                            \
+  template <typename T>                                                                                           \
+  void kan_silu_rows(const T* x, T* silu, T* dsilu, std::size_t e0, std::size_t e1);
 
 namespace generic {
 KANSCAN_KAN_KERNEL_DECLS

@@ -9,7 +9,7 @@
 // kernel below; only the number of independent sums in flight differs.
 template <typename T, int W>
 static inline void forward_chunk(const T* eff, int in, int rows, int op, int out, int jc, int k1, const int* r0,
-                                 const T* basis, const T* sx, T* y) {
+                                 const T* basis, std::size_t plane, const T* sx, T* y) {
   T acc[W] = {};
   const std::size_t stride_i = static_cast<std::size_t>(rows) * op;
   for (int i = 0; i < in; ++i) {
@@ -20,7 +20,7 @@ static inline void forward_chunk(const T* eff, int in, int rows, int op, int out
     const int r = r0[i];
     if (r < 0) continue;
     for (int q = 0; q < k1; ++q) {
-      const T nq = basis[static_cast<std::size_t>(q) * in + i];
+      const T nq = basis[q * plane + i];
       const T* row = ei + static_cast<std::size_t>(r + q) * op;
       for (int l = 0; l < W; ++l) acc[l] += nq * row[l];
     }
@@ -35,12 +35,11 @@ static inline void forward_chunk(const T* eff, int in, int rows, int op, int out
 // accumulators live in registers.
 template <typename T, int OUT, int S, int K1>
 static inline void forward_narrow_group(const T* eff, int in, int rows, int k1_rt, const int* r0, const T* basis,
-                                        const T* silu, T* y, std::size_t b) {
+                                        std::size_t plane, const T* silu, T* y, std::size_t b, std::size_t b0) {
   const int k1 = K1 > 0 ? K1 : k1_rt;
   T acc[S][OUT] = {};
   const std::size_t stride_i = static_cast<std::size_t>(rows) * OUT;
   const std::size_t wrow = static_cast<std::size_t>(rows - 1) * OUT;
-  const std::size_t sb = static_cast<std::size_t>(in) * k1;  // basis stride between samples
   for (int i = 0; i < in; ++i) {
     const T* ei = eff + i * stride_i;
     for (int s = 0; s < S; ++s) {
@@ -50,10 +49,10 @@ static inline void forward_narrow_group(const T* eff, int in, int rows, int k1_r
     for (int s = 0; s < S; ++s) {
       const int r = r0[(b + s) * in + i];
       if (r < 0) continue;
-      const T* nb = basis + (b + s) * sb + i;
+      const T* nb = basis + (b + s - b0) * in + i;
       const T* e0 = ei + static_cast<std::size_t>(r) * OUT;
       for (int q = 0; q < k1; ++q) {
-        const T nq = nb[static_cast<std::size_t>(q) * in];
+        const T nq = nb[q * plane];
         for (int j = 0; j < OUT; ++j) acc[s][j] += nq * e0[q * OUT + j];
       }
     }
@@ -66,9 +65,11 @@ template <typename T, int OUT, int K1>
 static void forward_narrow(const T* eff, int in, int rows, int k1, const int* r0, const T* basis, const T* silu, T* y,
                            std::size_t b0, std::size_t b1) {
   constexpr int S = OUT == 1 ? 8 : OUT == 2 ? 6 : OUT == 3 ? 4 : OUT == 4 ? 3 : 2;
+  const std::size_t plane = (b1 - b0) * in;
+  const T* bb = basis + b0 * in * k1;
   std::size_t b = b0;
-  for (; b + S <= b1; b += S) forward_narrow_group<T, OUT, S, K1>(eff, in, rows, k1, r0, basis, silu, y, b);
-  for (; b < b1; ++b) forward_narrow_group<T, OUT, 1, K1>(eff, in, rows, k1, r0, basis, silu, y, b);
+  for (; b + S <= b1; b += S) forward_narrow_group<T, OUT, S, K1>(eff, in, rows, k1, r0, bb, plane, silu, y, b, b0);
+  for (; b < b1; ++b) forward_narrow_group<T, OUT, 1, K1>(eff, in, rows, k1, r0, bb, plane, silu, y, b, b0);
 }
 
 template <typename T, int OUT>
@@ -93,15 +94,16 @@ void kan_forward_rows(const T* eff, int in, int rows, int out, int op, int k1, c
     case 7: return forward_narrow_k<T, 7>(eff, in, rows, k1, r0, basis, silu, y, b0, b1);
     default: break;
   }
+  const std::size_t plane = (b1 - b0) * in;
   for (std::size_t b = b0; b < b1; ++b) {
     const std::size_t base = b * in;
     const int* rb = r0 + base;
-    const T* bs = basis + base * k1;  // this sample's bases, [k+1][in]
+    const T* bs = basis + b0 * in * k1 + (b - b0) * in;  // this sample's bases, q-th at bs[q * plane]
     const T* sx = silu + base;
     T* yb = y + b * out;
     int jc = 0;
-    for (; jc + 32 <= op; jc += 32) forward_chunk<T, 32>(eff, in, rows, op, out, jc, k1, rb, bs, sx, yb);
-    for (; jc < op; jc += 8) forward_chunk<T, 8>(eff, in, rows, op, out, jc, k1, rb, bs, sx, yb);
+    for (; jc + 32 <= op; jc += 32) forward_chunk<T, 32>(eff, in, rows, op, out, jc, k1, rb, bs, plane, sx, yb);
+    for (; jc < op; jc += 8) forward_chunk<T, 8>(eff, in, rows, op, out, jc, k1, rb, bs, plane, sx, yb);
   }
 }
 
@@ -128,49 +130,139 @@ static inline T dot_axpy(const T* g, const T* e, T* de, T a, int n) {
   return s;
 }
 
-// Cubic bases on uniform knots for rows [b0, b1), branch-free so that it vectorises; the same
-// expressions as SplineKnots::eval's cubic path (bitwise equal results).
+// exp(x) from IEEE operations only (no libm call, no FMA, no float->int conversion), so that it
+// vectorises and both copies give the same bits: x = n ln2 + r with n = round(x / ln2) by the
+// 1.5*2^mantissa trick, Cody-Waite split of ln2, Taylor polynomial on |r| <= ln2/2 (relative
+// error below 2^-24 for float and 2^-53 for double), 2^n built in the exponent field. x is clamped
+// to the normal range of 2^n; NaN propagates.
+static inline float exp_ieee(float x) {
+  x = x > 88.0f ? 88.0f : x;
+  x = x < -87.0f ? -87.0f : x;
+  const float magic = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
+  const float t = x * 1.44269504088896341f + magic;
+  const float n = t - magic;
+  const float r = (x - n * 0.693359375f) - n * -2.12194440e-4f;
+  float p = 1.0f / 5040.0f;
+  p = p * r + 1.0f / 720.0f;
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  const unsigned ni = __builtin_bit_cast(unsigned, t) - __builtin_bit_cast(unsigned, magic);
+  return p * __builtin_bit_cast(float, (ni + 127u) << 23);
+}
+
+static inline double exp_ieee(double x) {
+  x = x > 709.0 ? 709.0 : x;
+  x = x < -708.0 ? -708.0 : x;
+  const double magic = 6755399441055744.0;  // 1.5 * 2^52
+  const double t = x * 1.4426950408889634074 + magic;
+  const double n = t - magic;
+  // fdlibm's split: ln2_hi has 32 trailing zero bits, so n * ln2_hi is exact.
+  const double r = (x - n * 6.93147180369123816490e-01) - n * 1.90821492927058770002e-10;
+  double p = 1.0 / 6227020800.0;  // 1/13!
+  p = p * r + 1.0 / 479001600.0;
+  p = p * r + 1.0 / 39916800.0;
+  p = p * r + 1.0 / 3628800.0;
+  p = p * r + 1.0 / 362880.0;
+  p = p * r + 1.0 / 40320.0;
+  p = p * r + 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5;
+  p = p * r + 1.0;
+  p = p * r + 1.0;
+  const unsigned long long ni =
+      __builtin_bit_cast(unsigned long long, t) - __builtin_bit_cast(unsigned long long, magic);
+  return p * __builtin_bit_cast(double, (ni + 1023ull) << 52);
+}
+
+// SiLU and (when dsilu is not null) its derivative for elements [e0, e1), elementwise.
 template <typename T>
-void kan_basis_rows_uniform_cubic(const T* x, int in, const T* t0, const T* inv_h, int n_knots, int* r0, T* basis,
-                                  T* dbasis, std::size_t b0, std::size_t b1) {
+void kan_silu_rows(const T* x, T* silu, T* dsilu, std::size_t e0, std::size_t e1) {
+  if (dsilu) {
+#pragma GCC ivdep
+    for (std::size_t e = e0; e < e1; ++e) {
+      const T v = x[e];
+      const T sg = T(1) / (T(1) + exp_ieee(-v));
+      silu[e] = v * sg;
+      dsilu[e] = sg * (T(1) + v * (T(1) - sg));
+    }
+  } else {
+#pragma GCC ivdep
+    for (std::size_t e = e0; e < e1; ++e) {
+      const T v = x[e];
+      silu[e] = v / (T(1) + exp_ieee(-v));
+    }
+  }
+}
+
+// SiLU and cubic bases on uniform knots in one branch-free pass over the block's elements
+// e = (b-b0)*in + i, which vectorises without a tail per sample; t0/inv_h are the per-input
+// tables repeated for every sample of a block. The basis expressions are SplineKnots::eval's
+// cubic path (bitwise equal results). Training=false skips the derivatives.
+template <typename T, bool Training>
+static void prepare_uniform_cubic(const T* x, int in, const T* t0, const T* inv_h, int n_knots, int* r0, T* basis,
+                                  T* dbasis, T* silu, T* dsilu, std::size_t b0, std::size_t b1) {
   const T last = static_cast<T>(n_knots - 1);
   const int max_mu = n_knots - 2;
   const T sixth = T(1) / T(6);
-  for (std::size_t b = b0; b < b1; ++b) {
-    const T* xb = x + b * in;
-    int* rb = r0 + b * in;
-    T* n0 = basis + b * in * 4;
-    T* n1 = n0 + in;
-    T* n2 = n1 + in;
-    T* n3 = n2 + in;
-    T* d0 = dbasis + b * in * 4;
-    T* d1 = d0 + in;
-    T* d2 = d1 + in;
-    T* d3 = d2 + in;
-    // The nine output arrays of one sample never overlap the inputs.
+  const std::size_t len = (b1 - b0) * in, off = b0 * in;
+  const T* xb = x + off;
+  int* rb = r0 + off;
+  T* sb = silu + off;
+  T* n0 = basis + off * 4;
+  T* n1 = n0 + len;
+  T* n2 = n1 + len;
+  T* n3 = n2 + len;
+  // Without derivatives the d pointers alias the bases (valid, never written).
+  T* d0 = Training ? dbasis + off * 4 : n0;
+  T* d1 = d0 + len;
+  T* d2 = d1 + len;
+  T* d3 = d2 + len;
+  T* db = Training ? dsilu + off : sb;
+  // The output arrays never overlap the inputs or each other.
 #pragma GCC ivdep
-    for (int i = 0; i < in; ++i) {
-      const T u = (xb[i] - t0[i]) * inv_h[i];
-      const bool inside = (u >= T(0)) & (u < last);  // false for NaN
-      const T uc = inside ? u : T(0);
-      int mu = static_cast<int>(uc);
-      mu = mu > max_mu ? max_mu : mu;
-      const T f = uc - static_cast<T>(mu);
-      const T g = T(1) - f, f2 = f * f, f3 = f2 * f;
-      const T z = inside ? T(1) : T(0);
-      n0[i] = z * (g * g * g * sixth);
-      n1[i] = z * ((T(3) * f3 - T(6) * f2 + T(4)) * sixth);
-      n2[i] = z * ((T(-3) * f3 + T(3) * f2 + T(3) * f + T(1)) * sixth);
-      n3[i] = z * (f3 * sixth);
-      const T ih = inv_h[i];
+  for (std::size_t e = 0; e < len; ++e) {
+    const T v = xb[e];
+    const T sg = T(1) / (T(1) + exp_ieee(-v));
+    sb[e] = v * sg;
+    const T ih = inv_h[e];
+    const T u = (v - t0[e]) * ih;
+    const bool inside = (u >= T(0)) & (u < last);  // false for NaN
+    const T uc = inside ? u : T(0);
+    int mu = static_cast<int>(uc);
+    mu = mu > max_mu ? max_mu : mu;
+    const T f = uc - static_cast<T>(mu);
+    const T g = T(1) - f, f2 = f * f, f3 = f2 * f;
+    const T z = inside ? T(1) : T(0);
+    n0[e] = z * (g * g * g * sixth);
+    n1[e] = z * ((T(3) * f3 - T(6) * f2 + T(4)) * sixth);
+    n2[e] = z * ((T(-3) * f3 + T(3) * f2 + T(3) * f + T(1)) * sixth);
+    n3[e] = z * (f3 * sixth);
+    rb[e] = inside ? mu : -1;
+    if (Training) {
+      db[e] = sg * (T(1) + v * (T(1) - sg));
       const T p0 = T(0.5) * g * g, p2 = T(0.5) * f2, p1 = T(1) - p0 - p2;
-      d0[i] = z * (-p0 * ih);
-      d1[i] = z * ((p0 - p1) * ih);
-      d2[i] = z * ((p1 - p2) * ih);
-      d3[i] = z * (p2 * ih);
-      rb[i] = inside ? mu : -1;
+      d0[e] = z * (-p0 * ih);
+      d1[e] = z * ((p0 - p1) * ih);
+      d2[e] = z * ((p1 - p2) * ih);
+      d3[e] = z * (p2 * ih);
     }
   }
+}
+
+template <typename T>
+void kan_prepare_rows_uniform_cubic(const T* x, int in, const T* t0_rep, const T* inv_h_rep, int n_knots, int* r0,
+                                    T* basis, T* dbasis, T* silu, T* dsilu, std::size_t b0, std::size_t b1) {
+  if (dbasis)
+    prepare_uniform_cubic<T, true>(x, in, t0_rep, inv_h_rep, n_knots, r0, basis, dbasis, silu, dsilu, b0, b1);
+  else
+    prepare_uniform_cubic<T, false>(x, in, t0_rep, inv_h_rep, n_knots, r0, basis, nullptr, silu, nullptr, b0, b1);
 }
 
 // Narrow layers (out < 8, e.g. the output layer): sample outer, walking the caches in order; OUT
@@ -180,6 +272,7 @@ static void backward_narrow(const T* eff, int in, int rows, int k1_rt, const int
                             const T* silu, const T* dsilu, const T* dy, T* de, T* dx, std::size_t b0, std::size_t b1) {
   const int k1 = K1 > 0 ? K1 : k1_rt;
   const std::size_t wrow = static_cast<std::size_t>(rows - 1) * OUT;
+  const std::size_t plane = (b1 - b0) * in;
   for (std::size_t b = b0; b < b1; ++b) {
     T g[OUT];
     for (int j = 0; j < OUT; ++j) g[j] = dy[b * OUT + j];
@@ -189,8 +282,8 @@ static void backward_narrow(const T* eff, int in, int rows, int k1_rt, const int
       T* dei = de + off_i;
       const std::size_t idx = b * in + i;
       const int r = r0[idx];
-      const T* nq = basis + b * in * k1 + i;  // nq[q * in]: bases are [k+1][in] per sample
-      const T* dq = dbasis + b * in * k1 + i;
+      const T* nq = basis + b0 * in * k1 + (b - b0) * in + i;  // q-th basis at nq[q * plane]
+      const T* dq = dbasis + b0 * in * k1 + (b - b0) * in + i;
       const T sw = silu[idx];
       T s = T(0);
       for (int j = 0; j < OUT; ++j) {
@@ -202,13 +295,13 @@ static void backward_narrow(const T* eff, int in, int rows, int k1_rt, const int
         const T* e0 = ei + static_cast<std::size_t>(r) * OUT;
         T* d0 = dei + static_cast<std::size_t>(r) * OUT;
         for (int q = 0; q < k1; ++q) {
-          const T n = nq[q * in];
+          const T n = nq[q * plane];
           T sq = T(0);
           for (int j = 0; j < OUT; ++j) {
             sq += g[j] * e0[q * OUT + j];
             d0[q * OUT + j] += n * g[j];
           }
-          d += dq[q * in] * sq;
+          d += dq[q * plane] * sq;
         }
       }
       if (dx) dx[idx] = d;
@@ -242,6 +335,7 @@ void kan_backward_rows(const T* eff, int in, int rows, int out, int op, int k1, 
     default: break;
   }
   const std::size_t wrow = static_cast<std::size_t>(rows - 1) * op;
+  const std::size_t plane = (b1 - b0) * in;
   for (int i = 0; i < in; ++i) {
     const std::size_t off_i = static_cast<std::size_t>(i) * rows * op;
     const T* ei = eff + off_i;
@@ -250,8 +344,8 @@ void kan_backward_rows(const T* eff, int in, int rows, int out, int op, int k1, 
       const T* g = dy + b * op;
       const std::size_t idx = b * in + i;
       const int r = r0[idx];
-      const T* nq = basis + b * in * k1 + i;
-      const T* dq = dbasis + b * in * k1 + i;
+      const T* nq = basis + b0 * in * k1 + (b - b0) * in + i;
+      const T* dq = dbasis + b0 * in * k1 + (b - b0) * in + i;
       if (k1 == 4 && r >= 0) {
         // Cubic splines: the SiLU row and the four active rows in one pass over g (one load of g
         // per chunk instead of five). Same lanes and the same final order as the generic path,
@@ -261,7 +355,7 @@ void kan_backward_rows(const T* eff, int in, int rows, int out, int op, int k1, 
         T* dw = dei + wrow;
         const T* e0 = ei + static_cast<std::size_t>(r) * op;
         T* d0 = dei + static_cast<std::size_t>(r) * op;
-        const T sw = silu[idx], n0 = nq[0], n1 = nq[in], n2 = nq[2 * in], n3 = nq[3 * in];
+        const T sw = silu[idx], n0 = nq[0], n1 = nq[plane], n2 = nq[2 * plane], n3 = nq[3 * plane];
         const std::size_t o1 = static_cast<std::size_t>(op), o2 = 2 * o1, o3 = 3 * o1;
         for (int j = 0; j < op; j += 8) {
 #pragma GCC ivdep
@@ -281,9 +375,9 @@ void kan_backward_rows(const T* eff, int in, int rows, int out, int op, int k1, 
         }
         T d = dsilu[idx] * hsum8(aw);
         d += dq[0] * hsum8(a0);
-        d += dq[in] * hsum8(a1);
-        d += dq[2 * in] * hsum8(a2);
-        d += dq[3 * in] * hsum8(a3);
+        d += dq[plane] * hsum8(a1);
+        d += dq[2 * plane] * hsum8(a2);
+        d += dq[3 * plane] * hsum8(a3);
         if (dx) dx[idx] = d;
         continue;
       }
@@ -291,7 +385,7 @@ void kan_backward_rows(const T* eff, int in, int rows, int out, int op, int k1, 
       if (r >= 0)
         for (int q = 0; q < k1; ++q) {
           const std::size_t ro = static_cast<std::size_t>(r + q) * op;
-          d += dq[q * in] * dot_axpy(g, ei + ro, dei + ro, nq[q * in], op);
+          d += dq[q * plane] * dot_axpy(g, ei + ro, dei + ro, nq[q * plane], op);
         }
       if (dx) dx[idx] = d;
     }
@@ -302,10 +396,12 @@ template void kan_forward_rows<float>(const float*, int, int, int, int, int, con
                                       float*, std::size_t, std::size_t);
 template void kan_forward_rows<double>(const double*, int, int, int, int, int, const int*, const double*,
                                        const double*, double*, std::size_t, std::size_t);
-template void kan_basis_rows_uniform_cubic<float>(const float*, int, const float*, const float*, int, int*, float*,
-                                                  float*, std::size_t, std::size_t);
-template void kan_basis_rows_uniform_cubic<double>(const double*, int, const double*, const double*, int, int*,
-                                                   double*, double*, std::size_t, std::size_t);
+template void kan_prepare_rows_uniform_cubic<float>(const float*, int, const float*, const float*, int, int*, float*,
+                                                    float*, float*, float*, std::size_t, std::size_t);
+template void kan_prepare_rows_uniform_cubic<double>(const double*, int, const double*, const double*, int, int*,
+                                                     double*, double*, double*, double*, std::size_t, std::size_t);
+template void kan_silu_rows<float>(const float*, float*, float*, std::size_t, std::size_t);
+template void kan_silu_rows<double>(const double*, double*, double*, std::size_t, std::size_t);
 template void kan_backward_rows<float>(const float*, int, int, int, int, int, const int*, const float*, const float*,
                                        const float*, const float*, const float*, float*, float*, std::size_t,
                                        std::size_t);
