@@ -8,7 +8,8 @@
 // Per (sample b, input i): r0, silu and dsilu at b*in + i. basis and dbasis are block-major: for
 // the block [b0, b1) (at most kSampleBlock samples), basis q of (b, i) is at
 // b0*in*(k+1) + q*(b1-b0)*in + (b-b0)*in + i, so producer and consumers must use the same blocks.
-// dbasis/dsilu may be null in the prepare kernels (inference: no derivatives).
+// dbasis/dsilu may be null in the prepare kernels (inference: no derivatives) and in backward
+// when dx is null (no input gradient wanted: they are not read).
 #include <cstddef>
 
 namespace kanscan::models {

@@ -265,9 +265,12 @@ void kan_prepare_rows_uniform_cubic(const T* x, int in, const T* t0_rep, const T
     prepare_uniform_cubic<T, false>(x, in, t0_rep, inv_h_rep, n_knots, r0, basis, nullptr, silu, nullptr, b0, b1);
 }
 
+// Backward kernels are instantiated with and without input gradients: the first layer of a model
+// needs none, and then neither the dot products with eff nor the derivative caches are read.
+
 // Narrow layers (out < 8, e.g. the output layer): sample outer, walking the caches in order; OUT
 // (and K1 when 4) compile-time so that the loops over outputs and bases unroll.
-template <typename T, int OUT, int K1>
+template <typename T, int OUT, int K1, bool DX>
 static void backward_narrow(const T* eff, int in, int rows, int k1_rt, const int* r0, const T* basis, const T* dbasis,
                             const T* silu, const T* dsilu, const T* dy, T* de, T* dx, std::size_t b0, std::size_t b1) {
   const int k1 = K1 > 0 ? K1 : k1_rt;
@@ -283,14 +286,13 @@ static void backward_narrow(const T* eff, int in, int rows, int k1_rt, const int
       const std::size_t idx = b * in + i;
       const int r = r0[idx];
       const T* nq = basis + b0 * in * k1 + (b - b0) * in + i;  // q-th basis at nq[q * plane]
-      const T* dq = dbasis + b0 * in * k1 + (b - b0) * in + i;
       const T sw = silu[idx];
       T s = T(0);
       for (int j = 0; j < OUT; ++j) {
-        s += g[j] * ei[wrow + j];
+        if (DX) s += g[j] * ei[wrow + j];
         dei[wrow + j] += sw * g[j];
       }
-      T d = dsilu[idx] * s;
+      T d = DX ? dsilu[idx] * s : T(0);
       if (r >= 0) {
         const T* e0 = ei + static_cast<std::size_t>(r) * OUT;
         T* d0 = dei + static_cast<std::size_t>(r) * OUT;
@@ -298,13 +300,13 @@ static void backward_narrow(const T* eff, int in, int rows, int k1_rt, const int
           const T n = nq[q * plane];
           T sq = T(0);
           for (int j = 0; j < OUT; ++j) {
-            sq += g[j] * e0[q * OUT + j];
+            if (DX) sq += g[j] * e0[q * OUT + j];
             d0[q * OUT + j] += n * g[j];
           }
-          d += dq[q * plane] * sq;
+          if (DX) d += dbasis[b0 * in * k1 + q * plane + (b - b0) * in + i] * sq;
         }
       }
-      if (dx) dx[idx] = d;
+      if (DX) dx[idx] = d;
     }
   }
 }
@@ -313,27 +315,24 @@ template <typename T, int OUT>
 static void backward_narrow_k(const T* eff, int in, int rows, int k1, const int* r0, const T* basis, const T* dbasis,
                               const T* silu, const T* dsilu, const T* dy, T* de, T* dx, std::size_t b0,
                               std::size_t b1) {
-  if (k1 == 4)
-    backward_narrow<T, OUT, 4>(eff, in, rows, k1, r0, basis, dbasis, silu, dsilu, dy, de, dx, b0, b1);
-  else
-    backward_narrow<T, OUT, 0>(eff, in, rows, k1, r0, basis, dbasis, silu, dsilu, dy, de, dx, b0, b1);
+  if (k1 == 4) {
+    if (dx)
+      backward_narrow<T, OUT, 4, true>(eff, in, rows, k1, r0, basis, dbasis, silu, dsilu, dy, de, dx, b0, b1);
+    else
+      backward_narrow<T, OUT, 4, false>(eff, in, rows, k1, r0, basis, dbasis, silu, dsilu, dy, de, dx, b0, b1);
+  } else {
+    if (dx)
+      backward_narrow<T, OUT, 0, true>(eff, in, rows, k1, r0, basis, dbasis, silu, dsilu, dy, de, dx, b0, b1);
+    else
+      backward_narrow<T, OUT, 0, false>(eff, in, rows, k1, r0, basis, dbasis, silu, dsilu, dy, de, dx, b0, b1);
+  }
 }
 
 // Wide layers: input outer, sample inner, so the rows of de touched for one input stay in L1.
-template <typename T>
-void kan_backward_rows(const T* eff, int in, int rows, int out, int op, int k1, const int* r0, const T* basis,
-                       const T* dbasis, const T* silu, const T* dsilu, const T* dy, T* de, T* dx, std::size_t b0,
-                       std::size_t b1) {
-  switch (out) {
-    case 1: return backward_narrow_k<T, 1>(eff, in, rows, k1, r0, basis, dbasis, silu, dsilu, dy, de, dx, b0, b1);
-    case 2: return backward_narrow_k<T, 2>(eff, in, rows, k1, r0, basis, dbasis, silu, dsilu, dy, de, dx, b0, b1);
-    case 3: return backward_narrow_k<T, 3>(eff, in, rows, k1, r0, basis, dbasis, silu, dsilu, dy, de, dx, b0, b1);
-    case 4: return backward_narrow_k<T, 4>(eff, in, rows, k1, r0, basis, dbasis, silu, dsilu, dy, de, dx, b0, b1);
-    case 5: return backward_narrow_k<T, 5>(eff, in, rows, k1, r0, basis, dbasis, silu, dsilu, dy, de, dx, b0, b1);
-    case 6: return backward_narrow_k<T, 6>(eff, in, rows, k1, r0, basis, dbasis, silu, dsilu, dy, de, dx, b0, b1);
-    case 7: return backward_narrow_k<T, 7>(eff, in, rows, k1, r0, basis, dbasis, silu, dsilu, dy, de, dx, b0, b1);
-    default: break;
-  }
+template <typename T, bool DX>
+static void backward_wide(const T* eff, int in, int rows, int op, int k1, const int* r0, const T* basis,
+                          const T* dbasis, const T* silu, const T* dsilu, const T* dy, T* de, T* dx, std::size_t b0,
+                          std::size_t b1) {
   const std::size_t wrow = static_cast<std::size_t>(rows - 1) * op;
   const std::size_t plane = (b1 - b0) * in;
   for (int i = 0; i < in; ++i) {
@@ -344,8 +343,8 @@ void kan_backward_rows(const T* eff, int in, int rows, int out, int op, int k1, 
       const T* g = dy + b * op;
       const std::size_t idx = b * in + i;
       const int r = r0[idx];
-      const T* nq = basis + b0 * in * k1 + (b - b0) * in + i;
-      const T* dq = dbasis + b0 * in * k1 + (b - b0) * in + i;
+      const std::size_t e = b0 * in * k1 + (b - b0) * in + i;  // q-th basis of (b, i) at e + q * plane
+      const T* nq = basis + e;
       if (k1 == 4 && r >= 0) {
         // Cubic splines: the SiLU row and the four active rows in one pass over g (one load of g
         // per chunk instead of five). Same lanes and the same final order as the generic path,
@@ -361,35 +360,71 @@ void kan_backward_rows(const T* eff, int in, int rows, int out, int op, int k1, 
 #pragma GCC ivdep
           for (int l = 0; l < 8; ++l) {
             const T gv = g[j + l];
-            aw[l] += gv * ew[j + l];
             dw[j + l] += sw * gv;
-            a0[l] += gv * e0[j + l];
             d0[j + l] += n0 * gv;
-            a1[l] += gv * e0[o1 + j + l];
             d0[o1 + j + l] += n1 * gv;
-            a2[l] += gv * e0[o2 + j + l];
             d0[o2 + j + l] += n2 * gv;
-            a3[l] += gv * e0[o3 + j + l];
             d0[o3 + j + l] += n3 * gv;
+            if (DX) {
+              aw[l] += gv * ew[j + l];
+              a0[l] += gv * e0[j + l];
+              a1[l] += gv * e0[o1 + j + l];
+              a2[l] += gv * e0[o2 + j + l];
+              a3[l] += gv * e0[o3 + j + l];
+            }
           }
         }
-        T d = dsilu[idx] * hsum8(aw);
-        d += dq[0] * hsum8(a0);
-        d += dq[plane] * hsum8(a1);
-        d += dq[2 * plane] * hsum8(a2);
-        d += dq[3 * plane] * hsum8(a3);
-        if (dx) dx[idx] = d;
+        if (DX) {
+          const T* dq = dbasis + e;
+          T d = dsilu[idx] * hsum8(aw);
+          d += dq[0] * hsum8(a0);
+          d += dq[plane] * hsum8(a1);
+          d += dq[2 * plane] * hsum8(a2);
+          d += dq[3 * plane] * hsum8(a3);
+          dx[idx] = d;
+        }
         continue;
       }
+      if (!DX) {
+        for (int j = 0; j < op; ++j) dei[wrow + j] += silu[idx] * g[j];
+        if (r >= 0)
+          for (int q = 0; q < k1; ++q) {
+            T* dr = dei + static_cast<std::size_t>(r + q) * op;
+            const T n = nq[q * plane];
+            for (int j = 0; j < op; ++j) dr[j] += n * g[j];
+          }
+        continue;
+      }
+      const T* dq = dbasis + e;
       T d = dsilu[idx] * dot_axpy(g, ei + wrow, dei + wrow, silu[idx], op);
       if (r >= 0)
         for (int q = 0; q < k1; ++q) {
           const std::size_t ro = static_cast<std::size_t>(r + q) * op;
           d += dq[q * plane] * dot_axpy(g, ei + ro, dei + ro, nq[q * plane], op);
         }
-      if (dx) dx[idx] = d;
+      dx[idx] = d;
     }
   }
+}
+
+template <typename T>
+void kan_backward_rows(const T* eff, int in, int rows, int out, int op, int k1, const int* r0, const T* basis,
+                       const T* dbasis, const T* silu, const T* dsilu, const T* dy, T* de, T* dx, std::size_t b0,
+                       std::size_t b1) {
+  switch (out) {
+    case 1: return backward_narrow_k<T, 1>(eff, in, rows, k1, r0, basis, dbasis, silu, dsilu, dy, de, dx, b0, b1);
+    case 2: return backward_narrow_k<T, 2>(eff, in, rows, k1, r0, basis, dbasis, silu, dsilu, dy, de, dx, b0, b1);
+    case 3: return backward_narrow_k<T, 3>(eff, in, rows, k1, r0, basis, dbasis, silu, dsilu, dy, de, dx, b0, b1);
+    case 4: return backward_narrow_k<T, 4>(eff, in, rows, k1, r0, basis, dbasis, silu, dsilu, dy, de, dx, b0, b1);
+    case 5: return backward_narrow_k<T, 5>(eff, in, rows, k1, r0, basis, dbasis, silu, dsilu, dy, de, dx, b0, b1);
+    case 6: return backward_narrow_k<T, 6>(eff, in, rows, k1, r0, basis, dbasis, silu, dsilu, dy, de, dx, b0, b1);
+    case 7: return backward_narrow_k<T, 7>(eff, in, rows, k1, r0, basis, dbasis, silu, dsilu, dy, de, dx, b0, b1);
+    default: break;
+  }
+  if (dx)
+    backward_wide<T, true>(eff, in, rows, op, k1, r0, basis, dbasis, silu, dsilu, dy, de, dx, b0, b1);
+  else
+    backward_wide<T, false>(eff, in, rows, op, k1, r0, basis, dbasis, silu, dsilu, dy, de, dx, b0, b1);
 }
 
 template void kan_forward_rows<float>(const float*, int, int, int, int, int, const int*, const float*, const float*,

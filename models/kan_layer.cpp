@@ -174,7 +174,7 @@ void KanLayer<T>::backward(const Mat<T>& x, const Mat<T>& dy, Mat<T>* dx, int th
   const std::size_t nb = num_blocks(n, kSampleBlock);
   if (partial_.size() < std::max<std::size_t>(nb, 1)) partial_.resize(std::max<std::size_t>(nb, 1));
   if (dx) dx->resize(x.rows(), in_);
-  if (!derivs_cached_) {
+  if (dx && !derivs_cached_) {
     // The last forward was an inference one: the derivative caches are rebuilt from x.
     dbasis_.resize(n * in_ * k1);
     dsilu_.resize(n * in_);
