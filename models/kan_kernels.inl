@@ -201,7 +201,7 @@ void kan_silu_rows(const T* x, T* silu, T* dsilu, std::size_t e0, std::size_t e1
   }
 }
 
-// SiLU and cubic bases on uniform knots in one branch-free pass over the block's elements
+// SiLU and cubic bases on uniform knots in branch-free passes over the block's elements
 // e = (b-b0)*in + i, which vectorises without a tail per sample; t0/inv_h are the per-input
 // tables repeated for every sample of a block. The basis expressions are SplineKnots::eval's
 // cubic path (bitwise equal results). Training=false skips the derivatives.
@@ -225,12 +225,16 @@ static void prepare_uniform_cubic(const T* x, int in, const T* t0, const T* inv_
   T* d2 = d1 + len;
   T* d3 = d2 + len;
   T* db = Training ? dsilu + off : sb;
+  // Two loops rather than one: the exp polynomial is a long dependency chain, and with the basis
+  // work in the same body too few iterations fit in the out-of-order window to hide it.
+  if (Training)
+    kan_silu_rows(xb, sb, db, 0, len);
+  else
+    kan_silu_rows<T>(xb, sb, nullptr, 0, len);
   // The output arrays never overlap the inputs or each other.
 #pragma GCC ivdep
   for (std::size_t e = 0; e < len; ++e) {
     const T v = xb[e];
-    const T sg = T(1) / (T(1) + exp_ieee(-v));
-    sb[e] = v * sg;
     const T ih = inv_h[e];
     const T u = (v - t0[e]) * ih;
     const bool inside = (u >= T(0)) & (u < last);  // false for NaN
@@ -246,7 +250,6 @@ static void prepare_uniform_cubic(const T* x, int in, const T* t0, const T* inv_
     n3[e] = z * (f3 * sixth);
     rb[e] = inside ? mu : -1;
     if (Training) {
-      db[e] = sg * (T(1) + v * (T(1) - sg));
       const T p0 = T(0.5) * g * g, p2 = T(0.5) * f2, p1 = T(1) - p0 - p2;
       d0[e] = z * (-p0 * ih);
       d1[e] = z * ((p0 - p1) * ih);
