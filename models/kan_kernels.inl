@@ -130,75 +130,114 @@ static inline T dot_axpy(const T* g, const T* e, T* de, T a, int n) {
   return s;
 }
 
-// exp(x) from IEEE operations only (no libm call, no FMA, no float->int conversion), so that it
-// vectorises and both copies give the same bits: x = n ln2 + r with n = round(x / ln2) by the
-// 1.5*2^mantissa trick, Cody-Waite split of ln2, Taylor polynomial on |r| <= ln2/2 (relative
-// error below 2^-24 for float and 2^-53 for double), 2^n built in the exponent field. x is clamped
-// to the normal range of 2^n; NaN propagates.
-static inline float exp_ieee(float x) {
-  x = x > 88.0f ? 88.0f : x;
-  x = x < -87.0f ? -87.0f : x;
-  const float magic = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
-  const float t = x * 1.44269504088896341f + magic;
-  const float n = t - magic;
-  const float r = (x - n * 0.693359375f) - n * -2.12194440e-4f;
-  float p = 1.0f / 5040.0f;
-  p = p * r + 1.0f / 720.0f;
-  p = p * r + 1.0f / 120.0f;
-  p = p * r + 1.0f / 24.0f;
-  p = p * r + 1.0f / 6.0f;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
-  const unsigned ni = __builtin_bit_cast(unsigned, t) - __builtin_bit_cast(unsigned, magic);
-  return p * __builtin_bit_cast(float, (ni + 127u) << 23);
+// SiLU with exp(x) from IEEE operations only (no libm call, no FMA, no float->int conversion):
+// x = n ln2 + r with n = round(x / ln2) by the 1.5*2^mantissa trick, Cody-Waite split of ln2,
+// Taylor polynomial on |r| <= ln2/2 (relative error below 2^-23 for float, 2^-52 for double),
+// 2^n built in the exponent field; x is clamped to the normal range of 2^n, NaN propagates.
+// Written with GCC vector types of the copy's native width (KANSCAN_KAN_VEC_BYTES): the scalar
+// form's clamps were jump-threaded into three copies of the polynomial and not vectorised. All
+// operations are elementwise, so the width does not change any bit and both copies agree.
+template <typename T>
+struct KanIeee;
+template <>
+struct KanIeee<float> {
+  typedef float V __attribute__((vector_size(KANSCAN_KAN_VEC_BYTES)));
+  typedef unsigned U __attribute__((vector_size(KANSCAN_KAN_VEC_BYTES)));
+  static constexpr unsigned kMagicBits = 0x4b400000u;  // 1.5 * 2^23
+  static constexpr unsigned kBias = 127u;
+  static constexpr int kMantissa = 23;
+};
+template <>
+struct KanIeee<double> {
+  typedef double V __attribute__((vector_size(KANSCAN_KAN_VEC_BYTES)));
+  typedef unsigned long long U __attribute__((vector_size(KANSCAN_KAN_VEC_BYTES)));
+  static constexpr unsigned long long kMagicBits = 0x4338000000000000ull;  // 1.5 * 2^52
+  static constexpr unsigned long long kBias = 1023ull;
+  static constexpr int kMantissa = 52;
+};
+
+template <typename T>
+static inline typename KanIeee<T>::V exp_ieee(typename KanIeee<T>::V x) {
+  using V = typename KanIeee<T>::V;
+  using U = typename KanIeee<T>::U;
+  constexpr bool f = sizeof(T) == 4;
+  const V hi = V{} + T(f ? 88.0 : 709.0), lo = V{} + T(f ? -87.0 : -708.0);
+  x = x > hi ? hi : x;
+  x = x < lo ? lo : x;
+  const T magic = __builtin_bit_cast(T, KanIeee<T>::kMagicBits);
+  const V t = x * T(1.4426950408889634074) + magic;
+  const V n = t - magic;
+  V r, p;
+  if constexpr (f) {
+    r = (x - n * T(0.693359375)) - n * T(-2.12194440e-4);
+    p = V{} + T(1.0 / 5040.0);
+    p = p * r + T(1.0 / 720.0);
+    p = p * r + T(1.0 / 120.0);
+    p = p * r + T(1.0 / 24.0);
+    p = p * r + T(1.0 / 6.0);
+    p = p * r + T(0.5);
+    p = p * r + T(1.0);
+    p = p * r + T(1.0);
+  } else {
+    // fdlibm's split: ln2_hi has 32 trailing zero bits, so n * ln2_hi is exact.
+    r = (x - n * T(6.93147180369123816490e-01)) - n * T(1.90821492927058770002e-10);
+    p = V{} + T(1.0 / 6227020800.0);  // 1/13!
+    p = p * r + T(1.0 / 479001600.0);
+    p = p * r + T(1.0 / 39916800.0);
+    p = p * r + T(1.0 / 3628800.0);
+    p = p * r + T(1.0 / 362880.0);
+    p = p * r + T(1.0 / 40320.0);
+    p = p * r + T(1.0 / 5040.0);
+    p = p * r + T(1.0 / 720.0);
+    p = p * r + T(1.0 / 120.0);
+    p = p * r + T(1.0 / 24.0);
+    p = p * r + T(1.0 / 6.0);
+    p = p * r + T(0.5);
+    p = p * r + T(1.0);
+    p = p * r + T(1.0);
+  }
+  const U ni = __builtin_bit_cast(U, t) - KanIeee<T>::kMagicBits;
+  return p * __builtin_bit_cast(V, (ni + KanIeee<T>::kBias) << KanIeee<T>::kMantissa);
 }
 
-static inline double exp_ieee(double x) {
-  x = x > 709.0 ? 709.0 : x;
-  x = x < -708.0 ? -708.0 : x;
-  const double magic = 6755399441055744.0;  // 1.5 * 2^52
-  const double t = x * 1.4426950408889634074 + magic;
-  const double n = t - magic;
-  // fdlibm's split: ln2_hi has 32 trailing zero bits, so n * ln2_hi is exact.
-  const double r = (x - n * 6.93147180369123816490e-01) - n * 1.90821492927058770002e-10;
-  double p = 1.0 / 6227020800.0;  // 1/13!
-  p = p * r + 1.0 / 479001600.0;
-  p = p * r + 1.0 / 39916800.0;
-  p = p * r + 1.0 / 3628800.0;
-  p = p * r + 1.0 / 362880.0;
-  p = p * r + 1.0 / 40320.0;
-  p = p * r + 1.0 / 5040.0;
-  p = p * r + 1.0 / 720.0;
-  p = p * r + 1.0 / 120.0;
-  p = p * r + 1.0 / 24.0;
-  p = p * r + 1.0 / 6.0;
-  p = p * r + 0.5;
-  p = p * r + 1.0;
-  p = p * r + 1.0;
-  const unsigned long long ni =
-      __builtin_bit_cast(unsigned long long, t) - __builtin_bit_cast(unsigned long long, magic);
-  return p * __builtin_bit_cast(double, (ni + 1023ull) << 52);
+template <typename T, bool Deriv>
+static inline void silu_vec(const T* x, T* silu, T* dsilu) {
+  using V = typename KanIeee<T>::V;
+  V v;
+  __builtin_memcpy(&v, x, sizeof(V));
+  const V sg = T(1) / (T(1) + exp_ieee<T>(-v));
+  const V s = v * sg;
+  __builtin_memcpy(silu, &s, sizeof(V));
+  if (Deriv) {
+    const V d = sg * (T(1) + v * (T(1) - sg));
+    __builtin_memcpy(dsilu, &d, sizeof(V));
+  }
+}
+
+template <typename T, bool Deriv>
+static void silu_range(const T* x, T* silu, T* dsilu, std::size_t e0, std::size_t e1) {
+  constexpr std::size_t W = KANSCAN_KAN_VEC_BYTES / sizeof(T);
+  std::size_t e = e0;
+  for (; e + W <= e1; e += W) silu_vec<T, Deriv>(x + e, silu + e, dsilu + e);
+  if (e < e1) {
+    // Tail through a zero-padded vector: the same elementwise operations, the same bits.
+    T xt[W] = {}, st[W], dt[W];
+    for (std::size_t l = 0; l < e1 - e; ++l) xt[l] = x[e + l];
+    silu_vec<T, Deriv>(xt, st, dt);
+    for (std::size_t l = 0; l < e1 - e; ++l) {
+      silu[e + l] = st[l];
+      if (Deriv) dsilu[e + l] = dt[l];
+    }
+  }
 }
 
 // SiLU and (when dsilu is not null) its derivative for elements [e0, e1), elementwise.
 template <typename T>
 void kan_silu_rows(const T* x, T* silu, T* dsilu, std::size_t e0, std::size_t e1) {
-  if (dsilu) {
-#pragma GCC ivdep
-    for (std::size_t e = e0; e < e1; ++e) {
-      const T v = x[e];
-      const T sg = T(1) / (T(1) + exp_ieee(-v));
-      silu[e] = v * sg;
-      dsilu[e] = sg * (T(1) + v * (T(1) - sg));
-    }
-  } else {
-#pragma GCC ivdep
-    for (std::size_t e = e0; e < e1; ++e) {
-      const T v = x[e];
-      silu[e] = v / (T(1) + exp_ieee(-v));
-    }
-  }
+  if (dsilu)
+    silu_range<T, true>(x, silu, dsilu, e0, e1);
+  else
+    silu_range<T, false>(x, silu, nullptr, e0, e1);
 }
 
 // SiLU and cubic bases on uniform knots in branch-free passes over the block's elements
