@@ -101,7 +101,16 @@ void kan_forward_rows(const T* eff, int in, int rows, int out, int op, int k1, c
     const T* bs = basis + b0 * in * k1 + (b - b0) * in;  // this sample's bases, q-th at bs[q * plane]
     const T* sx = silu + base;
     T* yb = y + b * out;
+    // Widest chunk that fits (8 AVX registers of accumulators for float): fewer passes over the
+    // sample's bases per output.
     int jc = 0;
+    if (sizeof(T) == 4) {
+      for (; jc + 64 <= op; jc += 64) forward_chunk<T, 64>(eff, in, rows, op, out, jc, k1, rb, bs, plane, sx, yb);
+      if (jc + 48 <= op) {
+        forward_chunk<T, 48>(eff, in, rows, op, out, jc, k1, rb, bs, plane, sx, yb);
+        jc += 48;
+      }
+    }
     for (; jc + 32 <= op; jc += 32) forward_chunk<T, 32>(eff, in, rows, op, out, jc, k1, rb, bs, plane, sx, yb);
     for (; jc < op; jc += 8) forward_chunk<T, 8>(eff, in, rows, op, out, jc, k1, rb, bs, plane, sx, yb);
   }
