@@ -362,6 +362,55 @@ static void backward_narrow(const T* eff, int in, int rows, int k1_rt, const int
   }
 }
 
+// Parameter gradient of narrow cubic layers: the four active rows of one input are 4*OUT
+// contiguous values (row stride OUT), updated as OUT vectors of 4 lanes, lane u = (q, j) with
+// q = u / OUT, j = u % OUT. Every de element still receives one n_q * g_j per sample, in sample
+// order, so the bits are those of the scalar loop.
+template <typename T>
+struct KanV4 {
+  typedef T V __attribute__((vector_size(4 * sizeof(T))));
+};
+
+template <typename T, int OUT, int C>
+static inline void de_region_chunks(T* d0, const T* n, const typename KanV4<T>::V* gpat) {
+  if constexpr (C < OUT) {
+    using V = typename KanV4<T>::V;
+    const V nq = {n[(4 * C) / OUT], n[(4 * C + 1) / OUT], n[(4 * C + 2) / OUT], n[(4 * C + 3) / OUT]};
+    V row;
+    __builtin_memcpy(&row, d0 + 4 * C, sizeof(V));
+    row += nq * gpat[C];
+    __builtin_memcpy(d0 + 4 * C, &row, sizeof(V));
+    de_region_chunks<T, OUT, C + 1>(d0, n, gpat);
+  }
+}
+
+template <typename T, int OUT>
+static void de_narrow_cubic(int in, int rows, const int* r0, const T* basis, const T* silu, const T* dy, T* de,
+                            std::size_t b0, std::size_t b1) {
+  using V = typename KanV4<T>::V;
+  const std::size_t wrow = static_cast<std::size_t>(rows - 1) * OUT;
+  const std::size_t plane = (b1 - b0) * in;
+  for (std::size_t b = b0; b < b1; ++b) {
+    T g[OUT];
+    for (int j = 0; j < OUT; ++j) g[j] = dy[b * OUT + j];
+    T gl[4 * OUT];
+    for (int u = 0; u < 4 * OUT; ++u) gl[u] = g[u % OUT];
+    V gpat[OUT];
+    __builtin_memcpy(gpat, gl, sizeof(gpat));
+    const T* nb = basis + b0 * in * 4 + (b - b0) * in;
+    for (int i = 0; i < in; ++i) {
+      T* dei = de + static_cast<std::size_t>(i) * rows * OUT;
+      const std::size_t idx = b * in + i;
+      const T sw = silu[idx];
+      for (int j = 0; j < OUT; ++j) dei[wrow + j] += sw * g[j];
+      const int r = r0[idx];
+      if (r < 0) continue;
+      const T n[4] = {nb[i], nb[plane + i], nb[2 * plane + i], nb[3 * plane + i]};
+      de_region_chunks<T, OUT, 0>(dei + static_cast<std::size_t>(r) * OUT, n, gpat);
+    }
+  }
+}
+
 // Input gradients of narrow layers in their own pass, inputs inner: every (sample, input) is
 // independent, so the loop vectorises (gathers of the active rows) where the fused per-sample
 // loop was scalar. The same expression as backward_narrow's, lane by lane.
@@ -401,7 +450,7 @@ static void backward_narrow_k(const T* eff, int in, int rows, int k1, const int*
                               const T* silu, const T* dsilu, const T* dy, T* de, T* dx, std::size_t b0,
                               std::size_t b1) {
   if (k1 == 4) {
-    backward_narrow<T, OUT, 4, false>(eff, in, rows, k1, r0, basis, dbasis, silu, dsilu, dy, de, dx, b0, b1);
+    de_narrow_cubic<T, OUT>(in, rows, r0, basis, silu, dy, de, b0, b1);
     if (dx) dx_narrow<T, OUT, 4>(eff, in, rows, r0, dbasis, dsilu, dy, dx, b0, b1);
   } else {
     if (dx)
