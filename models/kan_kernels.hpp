@@ -4,7 +4,8 @@
 // eff and de are [in, rows, op] with op = kan_out_stride(out): narrow layers (out < 8) are stored
 // unpadded and handled by kernels specialised on out; wide layers are padded to a multiple of 8
 // with zero columns so that every output chunk is a full vector (no scalar tail passes). dy for
-// the backward kernel has stride op too (the caller pads it with zero columns).
+// the backward kernel has stride op too (the caller pads it with zero columns). eff has
+// kKanEffTail readable values past its end.
 // Per (sample b, input i): r0, silu and dsilu at b*in + i. basis and dbasis are block-major: for
 // the block [b0, b1) (at most kSampleBlock samples), basis q of (b, i) is at
 // b0*in*(k+1) + q*(b1-b0)*in + (b-b0)*in + i, so producer and consumers must use the same blocks.
@@ -36,6 +37,9 @@ namespace avx2 {
 KANSCAN_KAN_KERNEL_DECLS
 }
 #undef KANSCAN_KAN_KERNEL_DECLS
+
+// eff must be followed by this many readable values (zeros): narrow kernels read rows as vectors.
+constexpr int kKanEffTail = 8;
 
 // Row stride of eff/de (and of dy in backward) for a layer with out outputs.
 constexpr int kan_out_stride(int out) { return out < 8 ? out : (out + 7) / 8 * 8; }

@@ -5,6 +5,12 @@
 // never reassociated by the compiler (ISO mode: no FMA contraction), so every instruction set
 // gives bitwise identical results.
 
+// Four lanes of T (GCC vector type): elementwise IEEE operations, the same bits in both copies.
+template <typename T>
+struct KanV4 {
+  typedef T V __attribute__((vector_size(4 * sizeof(T))));
+};
+
 // Each output's sum runs over inputs in order, SiLU term then the k+1 spline terms, in every
 // kernel below; only the number of independent sums in flight differs.
 template <typename T, int W>
@@ -61,15 +67,58 @@ static inline void forward_narrow_group(const T* eff, int in, int rows, int k1_r
     for (int j = 0; j < OUT; ++j) y[(b + s) * OUT + j] = acc[s][j];
 }
 
+// 2 <= OUT <= 4: the same sums with the outputs as lanes of one vector per sample. Rows are read
+// as 4 values, so lanes >= OUT read the following values of eff (discarded; eff carries
+// kKanEffTail readable values past its end for this).
+template <typename T, int OUT, int S, int K1>
+static inline void forward_narrow_group_vec(const T* eff, int in, int rows, int k1_rt, const int* r0,
+                                            const T* basis, std::size_t plane, const T* silu, T* y, std::size_t b,
+                                            std::size_t b0) {
+  using V = typename KanV4<T>::V;
+  const int k1 = K1 > 0 ? K1 : k1_rt;
+  V acc[S] = {};
+  const std::size_t stride_i = static_cast<std::size_t>(rows) * OUT;
+  const std::size_t wrow = static_cast<std::size_t>(rows - 1) * OUT;
+  for (int i = 0; i < in; ++i) {
+    const T* ei = eff + i * stride_i;
+    V w;
+    __builtin_memcpy(&w, ei + wrow, sizeof(V));
+    for (int s = 0; s < S; ++s) acc[s] += silu[(b + s) * in + i] * w;
+    for (int s = 0; s < S; ++s) {
+      const int r = r0[(b + s) * in + i];
+      if (r < 0) continue;
+      const T* nb = basis + (b + s - b0) * in + i;
+      const T* e0 = ei + static_cast<std::size_t>(r) * OUT;
+      for (int q = 0; q < k1; ++q) {
+        V row;
+        __builtin_memcpy(&row, e0 + q * OUT, sizeof(V));
+        acc[s] += nb[q * plane] * row;
+      }
+    }
+  }
+  for (int s = 0; s < S; ++s) {
+    T out[4];
+    __builtin_memcpy(out, &acc[s], sizeof(V));
+    for (int j = 0; j < OUT; ++j) y[(b + s) * OUT + j] = out[j];
+  }
+}
+
 template <typename T, int OUT, int K1>
 static void forward_narrow(const T* eff, int in, int rows, int k1, const int* r0, const T* basis, const T* silu, T* y,
                            std::size_t b0, std::size_t b1) {
-  constexpr int S = OUT == 1 ? 8 : OUT == 2 ? 6 : OUT == 3 ? 4 : OUT == 4 ? 3 : 2;
   const std::size_t plane = (b1 - b0) * in;
   const T* bb = basis + b0 * in * k1;
   std::size_t b = b0;
-  for (; b + S <= b1; b += S) forward_narrow_group<T, OUT, S, K1>(eff, in, rows, k1, r0, bb, plane, silu, y, b, b0);
-  for (; b < b1; ++b) forward_narrow_group<T, OUT, 1, K1>(eff, in, rows, k1, r0, bb, plane, silu, y, b, b0);
+  if constexpr (OUT >= 2 && OUT <= 4) {
+    constexpr int S = 4;
+    for (; b + S <= b1; b += S)
+      forward_narrow_group_vec<T, OUT, S, K1>(eff, in, rows, k1, r0, bb, plane, silu, y, b, b0);
+    for (; b < b1; ++b) forward_narrow_group_vec<T, OUT, 1, K1>(eff, in, rows, k1, r0, bb, plane, silu, y, b, b0);
+  } else {
+    constexpr int S = OUT == 1 ? 8 : 2;
+    for (; b + S <= b1; b += S) forward_narrow_group<T, OUT, S, K1>(eff, in, rows, k1, r0, bb, plane, silu, y, b, b0);
+    for (; b < b1; ++b) forward_narrow_group<T, OUT, 1, K1>(eff, in, rows, k1, r0, bb, plane, silu, y, b, b0);
+  }
 }
 
 template <typename T, int OUT>
@@ -366,11 +415,6 @@ static void backward_narrow(const T* eff, int in, int rows, int k1_rt, const int
 // contiguous values (row stride OUT), updated as OUT vectors of 4 lanes, lane u = (q, j) with
 // q = u / OUT, j = u % OUT. Every de element still receives one n_q * g_j per sample, in sample
 // order, so the bits are those of the scalar loop.
-template <typename T>
-struct KanV4 {
-  typedef T V __attribute__((vector_size(4 * sizeof(T))));
-};
-
 template <typename T, int OUT, int C>
 static inline void de_region_chunks(T* d0, const T* n, const typename KanV4<T>::V* gpat) {
   if constexpr (C < OUT) {

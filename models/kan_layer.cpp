@@ -76,8 +76,8 @@ void KanLayer<T>::init(Rng& rng) {
 template <typename T>
 void KanLayer<T>::build_effective() {
   const int R = rows(), k = knots_.order(), nb = knots_.n_basis(), op = kan_out_stride(out_);
-  const std::size_t esize = static_cast<std::size_t>(in_) * R * op;
-  // Padding rows and columns are never written below: zero them only when the shape changes.
+  const std::size_t esize = static_cast<std::size_t>(in_) * R * op + kKanEffTail;
+  // Padding rows, columns and the tail are never written below: zero them only when the shape changes.
   if (eff_.size() != esize) eff_.assign(esize, T(0));
   const T* wb = this->p_ + wb_offset();
   const T* s = this->p_ + s_offset();
