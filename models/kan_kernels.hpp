@@ -1,6 +1,8 @@
 #pragma once
 // KAN layer kernels over a range of samples [b0, b1), one copy per instruction set; the layer
 // picks the AVX2 copy when the CPU has it. Results are bitwise identical between the copies.
+// Every kernel is serial over its sample range and its summation order depends only on that
+// range; the layer calls them per fixed sample block (bitwise identical for any thread count).
 // eff and de are [in, rows, op] with op = kan_out_stride(out): narrow layers (out < 8) are stored
 // unpadded and handled by kernels specialised on out; wide layers are padded to a multiple of 8
 // with zero columns so that every output chunk is a full vector (no scalar tail passes). dy for

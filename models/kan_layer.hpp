@@ -60,9 +60,10 @@ class KanLayer final : public Layer<T> {
   int in_, out_;
   SplineKnots<T> knots_;
   KanInit init_;
-  // Effective coefficients [in, R, op] (op = kan_out_stride(out), zero padding columns), R = G+3k+1: rows k..G+2k-1 hold S*C for the G+k bases,
-  // the k rows on each side are zero padding (so the k+1 active rows never need a bounds test)
-  // and row R-1 holds Wb (the SiLU branch treated as one more basis).
+  // Effective coefficients [in, R, op], R = G+3k+1, op = kan_out_stride(out) (zero padding
+  // columns, then a zero tail): rows k..G+2k-1 hold S*C for the G+k bases, the k rows on each
+  // side are zero padding (so the k+1 active rows never need a bounds test) and row R-1 holds Wb
+  // (the SiLU branch treated as one more basis).
   std::vector<T> eff_;
   // Per (sample, input) cache of the last forward: first active row, bases and derivatives
   // (block-major, see kan_kernels.hpp), SiLU; the derivatives only after a training forward.
@@ -72,7 +73,7 @@ class KanLayer final : public Layer<T> {
   std::vector<T> t0_rep_, inv_h_rep_;  // first knot and 1/h per input, repeated kSampleBlock times
   std::vector<std::vector<T>> partial_;  // per-block gradients of eff_
   std::vector<T> total_;                 // their sum
-  std::vector<T> dy_pad_;                // dy with row stride op (wide layers whose out is not a multiple of 8)
+  std::vector<T> dy_pad_;                // dy with row stride op (wide layers, out not a multiple of 8)
 };
 
 }  // namespace kanscan::models
