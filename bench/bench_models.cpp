@@ -4,7 +4,12 @@
 // ../shared/REFERENCES.md (KAN [22,64,1] G=5: 66k samples/s/core; MLP [22,64,1]: 2.97M).
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "framework/rng.hpp"
+#include "models/kan_kernels.hpp"
+#include "models/kan_layer.hpp"
 #include "models/loss.hpp"
 #include "models/model.hpp"
 #include "models/optimizer.hpp"
@@ -59,6 +64,68 @@ static void BM_BasisEval(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * x.size());
 }
 BENCHMARK(BM_BasisEval)->Arg(5)->Arg(20);
+
+// The fused SiLU + cubic basis kernel over a batch in sample blocks, as the layer calls it.
+// Arguments: inputs, training (1: with derivatives), batch. Items: (sample, input) elements.
+static void BM_KanPrepare(benchmark::State& state) {
+  const int in = static_cast<int>(state.range(0));
+  const bool training = state.range(1) != 0;
+  const auto n = static_cast<std::size_t>(state.range(2));
+  const auto knots = SplineKnots<float>::uniform(in, 5, 3, -1.0, 1.0);
+  const MatF x = random_inputs(static_cast<Eigen::Index>(n), in, 1);
+  std::vector<float> t0(kSampleBlock * in), ih(kSampleBlock * in);
+  for (std::size_t e = 0; e < t0.size(); ++e) {
+    t0[e] = knots.first_knots()[e % in];
+    ih[e] = knots.inv_spacings()[e % in];
+  }
+  std::vector<int> r0(n * in);
+  std::vector<float> basis(n * in * 4), dbasis(n * in * 4), silu(n * in), dsilu(n * in);
+  auto prep = use_avx2_kernels() ? avx2::kan_prepare_rows_uniform_cubic<float>
+                                 : generic::kan_prepare_rows_uniform_cubic<float>;
+  for (auto _ : state) {
+    for (std::size_t b0 = 0; b0 < n; b0 += kSampleBlock)
+      prep(x.data(), in, t0.data(), ih.data(), knots.n_knots(), r0.data(), basis.data(),
+           training ? dbasis.data() : nullptr, silu.data(), training ? dsilu.data() : nullptr, b0,
+           std::min(n, b0 + kSampleBlock));
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(n) * in);
+}
+BENCHMARK(BM_KanPrepare)
+    ->Args({22, 0, 1024})->Args({22, 1, 1024})->Args({64, 0, 1024})->Args({64, 1, 1024})->Args({64, 1, 256});
+
+// One KAN layer of the models of issue #4 on its own (G=5, k=3, one thread, batch 1024).
+// Arguments: in, out, input gradient wanted (backward only). Narrow layers (out < 8) and widths
+// that are not a multiple of 8 take different kernel paths.
+template <bool Backward>
+static void BM_KanLayerShape(benchmark::State& state) {
+  const int in = static_cast<int>(state.range(0)), out = static_cast<int>(state.range(1));
+  const bool want_dx = state.range(2) != 0;
+  const Eigen::Index batch = 1024;
+  KanLayer<float> layer(in, out, SplineKnots<float>::uniform(in, 5, 3, -1.0, 1.0));
+  std::vector<float> p(layer.n_params()), g(layer.n_params());
+  layer.bind(p.data(), g.data());
+  Rng rng(2);
+  layer.init(rng);
+  const MatF x = random_inputs(batch, in, 3);
+  const MatF dy = random_inputs(batch, out, 4);
+  MatF y, dx;
+  layer.forward(x, y, true, 1, nullptr);
+  for (auto _ : state) {
+    if (Backward) layer.backward(x, dy, want_dx ? &dx : nullptr, 1);
+    else layer.forward(x, y, true, 1, nullptr);
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations() * batch);
+}
+BENCHMARK_TEMPLATE(BM_KanLayerShape, false)
+    ->Name("BM_KanForward_shape")
+    ->Args({22, 1, 0})->Args({22, 3, 0})->Args({3, 1, 0})->Args({22, 45, 0})->Args({45, 1, 0})->Args({22, 64, 0})
+    ->Args({64, 1, 0});
+BENCHMARK_TEMPLATE(BM_KanLayerShape, true)
+    ->Name("BM_KanBackward_shape")
+    ->Args({22, 1, 0})->Args({22, 3, 0})->Args({3, 1, 1})->Args({22, 45, 0})->Args({22, 45, 1})->Args({45, 1, 1})
+    ->Args({22, 64, 0})->Args({22, 64, 1})->Args({64, 1, 1});
 
 template <bool Kan, bool Backward>
 static void BM_Layer(benchmark::State& state) {

@@ -1,21 +1,36 @@
 #pragma once
 // KAN layer kernels over a range of samples [b0, b1), one copy per instruction set; the layer
 // picks the AVX2 copy when the CPU has it. Results are bitwise identical between the copies.
+// Every kernel is serial over its sample range and its summation order depends only on that
+// range; the layer calls them per fixed sample block (bitwise identical for any thread count).
+// eff and de are [in, rows, op] with op = kan_out_stride(out): narrow layers (out < 8) are stored
+// unpadded and handled by kernels specialised on out; wide layers are padded to a multiple of 8
+// with zero columns so that every output chunk is a full vector (no scalar tail passes). dy for
+// the backward kernel has stride op too (the caller pads it with zero columns). eff has
+// kKanEffTail readable values past its end.
+// Per (sample b, input i): r0, silu and dsilu at b*in + i. basis and dbasis are block-major: for
+// the block [b0, b1) (at most kSampleBlock samples), basis q of (b, i) is at
+// b0*in*(k+1) + q*(b1-b0)*in + (b-b0)*in + i, so producer and consumers must use the same blocks.
+// dbasis/dsilu may be null in the prepare kernels (inference: no derivatives) and in backward
+// when dx is null (no input gradient wanted: they are not read).
 #include <cstddef>
 
 namespace kanscan::models {
 
 #define KANSCAN_KAN_KERNEL_DECLS                                                                                   \
   template <typename T>                                                                                           \
-  void kan_forward_rows(const T* eff, int in, int rows, int out, int k1, const int* r0, const T* basis,           \
+  void kan_forward_rows(const T* eff, int in, int rows, int out, int op, int k1, const int* r0, const T* basis,   \
                         const T* silu, T* y, std::size_t b0, std::size_t b1);                                     \
   template <typename T>                                                                                           \
-  void kan_backward_rows(const T* eff, int in, int rows, int out, int k1, const int* r0, const T* basis,          \
+  void kan_backward_rows(const T* eff, int in, int rows, int out, int op, int k1, const int* r0, const T* basis,  \
                          const T* dbasis, const T* silu, const T* dsilu, const T* dy, T* de, T* dx, std::size_t b0, \
-                         std::size_t b1);                                                                  \
+                         std::size_t b1);                                                                         \
   template <typename T>                                                                                           \
-  void kan_basis_rows_uniform_cubic(const T* x, int in, const T* t0, const T* inv_h, int n_knots, int* r0,        \
-                                    T* basis, T* dbasis, std::size_t b0, std::size_t b1);
+  void kan_prepare_rows_uniform_cubic(const T* x, int in, const T* t0_rep, const T* inv_h_rep, int n_knots,       \
+                                      int* r0, T* basis, T* dbasis, T* silu, T* dsilu, std::size_t b0,            \
+                                      std::size_t b1);                                                            \
+  template <typename T>                                                                                           \
+  void kan_silu_rows(const T* x, T* silu, T* dsilu, std::size_t e0, std::size_t e1);
 
 namespace generic {
 KANSCAN_KAN_KERNEL_DECLS
@@ -24,6 +39,12 @@ namespace avx2 {
 KANSCAN_KAN_KERNEL_DECLS
 }
 #undef KANSCAN_KAN_KERNEL_DECLS
+
+// eff must be followed by this many readable values (zeros): narrow kernels read rows as vectors.
+constexpr int kKanEffTail = 8;
+
+// Row stride of eff/de (and of dy in backward) for a layer with out outputs.
+constexpr int kan_out_stride(int out) { return out < 8 ? out : (out + 7) / 8 * 8; }
 
 // True when the AVX2 copy was built and the CPU supports it.
 bool use_avx2_kernels();

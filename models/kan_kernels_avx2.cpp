@@ -4,6 +4,12 @@
 
 #include "models/kan_kernels.hpp"
 
+// Vector width of the explicitly vectorised kernels: AVX registers when built with -mavx2.
+#if defined(__AVX2__)
+#define KANSCAN_KAN_VEC_BYTES 32
+#else
+#define KANSCAN_KAN_VEC_BYTES 16
+#endif
 namespace kanscan::models::avx2 {
 #include "models/kan_kernels.inl"
 }  // namespace kanscan::models::avx2

@@ -3,9 +3,12 @@
 
 #include "models/kan_kernels.hpp"
 
+// Vector width of the explicitly vectorised kernels: SSE2 registers.
+#define KANSCAN_KAN_VEC_BYTES 16
 namespace kanscan::models::generic {
 #include "models/kan_kernels.inl"
 }  // namespace kanscan::models::generic
+#undef KANSCAN_KAN_VEC_BYTES
 
 namespace kanscan::models {
 bool use_avx2_kernels() {

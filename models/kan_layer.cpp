@@ -75,26 +75,60 @@ void KanLayer<T>::init(Rng& rng) {
 
 template <typename T>
 void KanLayer<T>::build_effective() {
-  const int R = rows(), k = knots_.order(), nb = knots_.n_basis();
-  eff_.assign(static_cast<std::size_t>(in_) * R * out_, T(0));
+  const int R = rows(), k = knots_.order(), nb = knots_.n_basis(), op = kan_out_stride(out_);
+  const std::size_t esize = static_cast<std::size_t>(in_) * R * op + kKanEffTail;
+  // Padding rows, columns and the tail are never written below: zero them only when the shape changes.
+  if (eff_.size() != esize) eff_.assign(esize, T(0));
   const T* wb = this->p_ + wb_offset();
   const T* s = this->p_ + s_offset();
   const T* c = this->p_ + c_offset();
   for (int i = 0; i < in_; ++i) {
-    T* e = eff_.data() + static_cast<std::size_t>(i) * R * out_;
+    T* e = eff_.data() + static_cast<std::size_t>(i) * R * op;
     const T* si = s + static_cast<std::size_t>(i) * out_;
     for (int m = 0; m < nb; ++m) {
       const T* cm = c + (static_cast<std::size_t>(i) * nb + m) * out_;
-      T* em = e + static_cast<std::size_t>(m + k) * out_;
+      T* em = e + static_cast<std::size_t>(m + k) * op;
       for (int j = 0; j < out_; ++j) em[j] = si[j] * cm[j];
     }
-    std::copy_n(wb + static_cast<std::size_t>(i) * out_, out_, e + static_cast<std::size_t>(R - 1) * out_);
+    std::copy_n(wb + static_cast<std::size_t>(i) * out_, out_, e + static_cast<std::size_t>(R - 1) * op);
+  }
+}
+
+// One sample block of the forward cache: r0, bases, SiLU and, when derivs, their derivatives.
+template <typename T>
+void KanLayer<T>::prepare_block(const Mat<T>& x, std::size_t b0, std::size_t b1, bool derivs) {
+  const int k1 = knots_.order() + 1;
+  T* dbasis = derivs ? dbasis_.data() : nullptr;
+  T* dsilu = derivs ? dsilu_.data() : nullptr;
+  if (knots_.order() == 3 && knots_.all_uniform()) {
+    (use_avx2_kernels() ? avx2::kan_prepare_rows_uniform_cubic<T> : generic::kan_prepare_rows_uniform_cubic<T>)(
+        x.data(), in_, t0_rep_.data(), inv_h_rep_.data(), knots_.n_knots(), r0_.data(), basis_.data(), dbasis,
+        silu_.data(), dsilu, b0, b1);
+    return;
+  }
+  (use_avx2_kernels() ? avx2::kan_silu_rows<T> : generic::kan_silu_rows<T>)(x.data(), silu_.data(), dsilu, b0 * in_,
+                                                                            b1 * in_);
+  // Block-major bases (see kan_kernels.hpp): plane q of this block holds basis q of every (b, i).
+  const std::size_t plane = (b1 - b0) * in_;
+  T* bn = basis_.data() + b0 * in_ * k1;
+  T* bd = derivs ? dbasis_.data() + b0 * in_ * k1 : nullptr;
+  T nq[kMaxSplineOrder + 1], dq[kMaxSplineOrder + 1];
+  for (std::size_t b = b0; b < b1; ++b) {
+    const T* xb = x.data() + b * in_;
+    const std::size_t e = (b - b0) * in_;
+    for (int i = 0; i < in_; ++i) {
+      r0_[b * in_ + i] = knots_.eval(i, xb[i], nq, derivs ? dq : nullptr);
+      for (int q = 0; q < k1; ++q) {
+        bn[q * plane + e + i] = nq[q];
+        if (bd) bd[q * plane + e + i] = dq[q];
+      }
+    }
   }
 }
 
 // Parallel over fixed sample blocks; each sample's outputs written by one thread: deterministic.
 template <typename T>
-void KanLayer<T>::forward(const Mat<T>& x, Mat<T>& y, bool /*training*/, int threads, Rng* /*rng*/) {
+void KanLayer<T>::forward(const Mat<T>& x, Mat<T>& y, bool training, int threads, Rng* /*rng*/) {
   if (x.cols() != in_) throw InputError("KAN layer: input has " + std::to_string(x.cols()) + " columns, expected " + std::to_string(in_));
   build_effective();
   const std::size_t n = static_cast<std::size_t>(x.rows());
@@ -102,44 +136,31 @@ void KanLayer<T>::forward(const Mat<T>& x, Mat<T>& y, bool /*training*/, int thr
   y.resize(x.rows(), out_);
   r0_.resize(n * in_);
   basis_.resize(n * in_ * k1);
-  dbasis_.resize(n * in_ * k1);
   silu_.resize(n * in_);
-  dsilu_.resize(n * in_);
+  if (training) {
+    dbasis_.resize(n * in_ * k1);
+    dsilu_.resize(n * in_);
+  }
+  derivs_cached_ = training;
+  // Per-input knot tables repeated for each sample of a block, so the prepare kernel runs over a
+  // block's (sample, input) elements in one flat loop.
+  const std::size_t rep = kSampleBlock * static_cast<std::size_t>(in_);
+  if (t0_rep_.size() != rep || !std::equal(knots_.first_knots(), knots_.first_knots() + in_, t0_rep_.begin()) ||
+      !std::equal(knots_.inv_spacings(), knots_.inv_spacings() + in_, inv_h_rep_.begin())) {
+    t0_rep_.resize(rep);
+    inv_h_rep_.resize(rep);
+    for (std::size_t e = 0; e < rep; ++e) {
+      t0_rep_[e] = knots_.first_knots()[e % in_];
+      inv_h_rep_[e] = knots_.inv_spacings()[e % in_];
+    }
+  }
   const std::size_t nb = num_blocks(n, kSampleBlock);
-  const bool cubic_uniform = knots_.order() == 3 && knots_.all_uniform();
   for_blocks(nb, threads, [&](std::size_t blk) {
     const BlockRange br = block_range(blk, n, kSampleBlock);
-    {
-      // SiLU and its derivative for the whole block with Eigen's vectorised exp.
-      const auto len = static_cast<Eigen::Index>((br.end - br.begin) * in_);
-      const std::size_t off = br.begin * in_;
-      const Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>> xa(x.data() + off, len);
-      const Eigen::Array<T, Eigen::Dynamic, 1> sg = (T(1) + (-xa).exp()).inverse();
-      Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(silu_.data() + off, len) = xa * sg;
-      Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(dsilu_.data() + off, len) = sg * (T(1) + xa * (T(1) - sg));
-    }
-    if (cubic_uniform) {
-      (use_avx2_kernels() ? avx2::kan_basis_rows_uniform_cubic<T> : generic::kan_basis_rows_uniform_cubic<T>)(
-          x.data(), in_, knots_.first_knots(), knots_.inv_spacings(), knots_.n_knots(), r0_.data(), basis_.data(),
-          dbasis_.data(), br.begin, br.end);
-    } else {
-      T nq[kMaxSplineOrder + 1], dq[kMaxSplineOrder + 1];
-      for (std::size_t b = br.begin; b < br.end; ++b) {
-        const T* xb = x.data() + b * in_;
-        const std::size_t base = b * in_;
-        T* bn = &basis_[base * k1];  // [k+1][in] per sample
-        T* bd = &dbasis_[base * k1];
-        for (int i = 0; i < in_; ++i) {
-          r0_[base + i] = knots_.eval(i, xb[i], nq, dq);
-          for (int q = 0; q < k1; ++q) {
-            bn[q * in_ + i] = nq[q];
-            bd[q * in_ + i] = dq[q];
-          }
-        }
-      }
-    }
+    prepare_block(x, br.begin, br.end, training);
     (use_avx2_kernels() ? avx2::kan_forward_rows<T> : generic::kan_forward_rows<T>)(
-        eff_.data(), in_, R, out_, k1, r0_.data(), basis_.data(), silu_.data(), y.data(), br.begin, br.end);
+        eff_.data(), in_, R, out_, kan_out_stride(out_), k1, r0_.data(), basis_.data(), silu_.data(), y.data(),
+        br.begin, br.end);
   });
 }
 
@@ -148,18 +169,34 @@ void KanLayer<T>::forward(const Mat<T>& x, Mat<T>& y, bool /*training*/, int thr
 template <typename T>
 void KanLayer<T>::backward(const Mat<T>& x, const Mat<T>& dy, Mat<T>* dx, int threads) {
   const std::size_t n = static_cast<std::size_t>(x.rows());
-  const int k1 = knots_.order() + 1, R = rows();
-  const std::size_t esize = static_cast<std::size_t>(in_) * R * out_;
+  const int k1 = knots_.order() + 1, R = rows(), op = kan_out_stride(out_);
+  const std::size_t esize = static_cast<std::size_t>(in_) * R * op;
   const std::size_t nb = num_blocks(n, kSampleBlock);
   if (partial_.size() < std::max<std::size_t>(nb, 1)) partial_.resize(std::max<std::size_t>(nb, 1));
   if (dx) dx->resize(x.rows(), in_);
+  if (dx && !derivs_cached_) {
+    // The last forward was an inference one: the derivative caches are rebuilt from x.
+    dbasis_.resize(n * in_ * k1);
+    dsilu_.resize(n * in_);
+    for_blocks(nb, threads, [&](std::size_t blk) {
+      const BlockRange br = block_range(blk, n, kSampleBlock);
+      prepare_block(x, br.begin, br.end, true);
+    });
+    derivs_cached_ = true;
+  }
+  // Wide layers read dy with the padded stride; the padding columns stay zero.
+  const bool pad = op != out_;
+  if (pad && dy_pad_.size() != n * op) dy_pad_.assign(n * op, T(0));
   for_blocks(nb, threads, [&](std::size_t blk) {
     const BlockRange br = block_range(blk, n, kSampleBlock);
+    if (pad)
+      for (std::size_t b = br.begin; b < br.end; ++b)
+        std::copy_n(dy.data() + b * out_, out_, dy_pad_.data() + b * op);
     std::vector<T>& de = partial_[blk];
     de.assign(esize, T(0));
     (use_avx2_kernels() ? avx2::kan_backward_rows<T> : generic::kan_backward_rows<T>)(
-        eff_.data(), in_, R, out_, k1, r0_.data(), basis_.data(), dbasis_.data(), silu_.data(), dsilu_.data(),
-        dy.data(), de.data(), dx ? dx->data() : nullptr, br.begin, br.end);
+        eff_.data(), in_, R, out_, op, k1, r0_.data(), basis_.data(), dbasis_.data(), silu_.data(), dsilu_.data(),
+        pad ? dy_pad_.data() : dy.data(), de.data(), dx ? dx->data() : nullptr, br.begin, br.end);
   });
   // Fixed-order combination of the block partials.
   std::vector<T>& total = total_;
@@ -175,13 +212,13 @@ void KanLayer<T>::backward(const Mat<T>& x, const Mat<T>& dy, Mat<T>* dx, int th
   T* gs = this->g_ + s_offset();
   T* gc = this->g_ + c_offset();
   for (int i = 0; i < in_; ++i) {
-    const T* ti = total.data() + static_cast<std::size_t>(i) * R * out_;
+    const T* ti = total.data() + static_cast<std::size_t>(i) * R * op;
     const T* si = s + static_cast<std::size_t>(i) * out_;
     T* gsi = gs + static_cast<std::size_t>(i) * out_;
-    std::copy_n(ti + static_cast<std::size_t>(R - 1) * out_, out_, gwb + static_cast<std::size_t>(i) * out_);
+    std::copy_n(ti + static_cast<std::size_t>(R - 1) * op, out_, gwb + static_cast<std::size_t>(i) * out_);
     std::fill_n(gsi, out_, T(0));
     for (int m = 0; m < nbas; ++m) {
-      const T* tm = ti + static_cast<std::size_t>(m + k) * out_;
+      const T* tm = ti + static_cast<std::size_t>(m + k) * op;
       const T* cm = c + (static_cast<std::size_t>(i) * nbas + m) * out_;
       T* gcm = gc + (static_cast<std::size_t>(i) * nbas + m) * out_;
       for (int j = 0; j < out_; ++j) {

@@ -52,6 +52,7 @@ class KanLayer final : public Layer<T> {
 
  private:
   void build_effective();
+  void prepare_block(const Mat<T>& x, std::size_t b0, std::size_t b1, bool derivs);
   // Spline outputs (S * sum C B) of input i for samples x[:, i]: [N, out], in double.
   Mat<double> spline_values(const Mat<T>& x, int i) const;
   int rows() const { return knots_.grid_size() + 3 * knots_.order() + 1; }
@@ -59,16 +60,20 @@ class KanLayer final : public Layer<T> {
   int in_, out_;
   SplineKnots<T> knots_;
   KanInit init_;
-  // Effective coefficients [in, R, out], R = G+3k+1: rows k..G+2k-1 hold S*C for the G+k bases,
-  // the k rows on each side are zero padding (so the k+1 active rows never need a bounds test)
-  // and row R-1 holds Wb (the SiLU branch treated as one more basis).
+  // Effective coefficients [in, R, op], R = G+3k+1, op = kan_out_stride(out) (zero padding
+  // columns, then a zero tail): rows k..G+2k-1 hold S*C for the G+k bases, the k rows on each
+  // side are zero padding (so the k+1 active rows never need a bounds test) and row R-1 holds Wb
+  // (the SiLU branch treated as one more basis).
   std::vector<T> eff_;
-  // Per (sample, input) cache of the last forward: first active row, bases and derivatives (laid
-  // out [sample][k+1][input] so that the basis kernel vectorises over inputs), SiLU.
+  // Per (sample, input) cache of the last forward: first active row, bases and derivatives
+  // (block-major, see kan_kernels.hpp), SiLU; the derivatives only after a training forward.
   std::vector<int> r0_;
   std::vector<T> basis_, dbasis_, silu_, dsilu_;
+  bool derivs_cached_ = false;
+  std::vector<T> t0_rep_, inv_h_rep_;  // first knot and 1/h per input, repeated kSampleBlock times
   std::vector<std::vector<T>> partial_;  // per-block gradients of eff_
   std::vector<T> total_;                 // their sum
+  std::vector<T> dy_pad_;                // dy with row stride op (wide layers, out not a multiple of 8)
 };
 
 }  // namespace kanscan::models
