@@ -24,9 +24,9 @@ std::vector<float> random_vec(std::size_t n, kanscan::Rng& rng) {
   return v;
 }
 
-template <DenseIsa Isa>
+template <Isa Isa>
 void BM_DenseGemm(benchmark::State& state) {
-  if (static_cast<int>(Isa) > static_cast<int>(dense_isa())) {
+  if (static_cast<int>(Isa) > static_cast<int>(best_isa())) {
     state.SkipWithError("the CPU cannot run this copy");
     return;
   }
@@ -65,8 +65,8 @@ void shapes(benchmark::internal::Benchmark* b) {
 
 }  // namespace
 
-BENCHMARK_TEMPLATE(BM_DenseGemm, DenseIsa::generic)->Name("BM_DenseGemm/generic")->Apply(shapes);
-BENCHMARK_TEMPLATE(BM_DenseGemm, DenseIsa::avx2)->Name("BM_DenseGemm/avx2")->Apply(shapes);
-BENCHMARK_TEMPLATE(BM_DenseGemm, DenseIsa::avx512)->Name("BM_DenseGemm/avx512")->Apply(shapes);
+BENCHMARK_TEMPLATE(BM_DenseGemm, Isa::generic)->Name("BM_DenseGemm/generic")->Apply(shapes);
+BENCHMARK_TEMPLATE(BM_DenseGemm, Isa::avx2)->Name("BM_DenseGemm/avx2")->Apply(shapes);
+BENCHMARK_TEMPLATE(BM_DenseGemm, Isa::avx512)->Name("BM_DenseGemm/avx512")->Apply(shapes);
 
 BENCHMARK_MAIN();

@@ -80,8 +80,7 @@ static void BM_KanPrepare(benchmark::State& state) {
   }
   std::vector<int> r0(n * in);
   std::vector<float> basis(n * in * 4), dbasis(n * in * 4), silu(n * in), dsilu(n * in);
-  auto prep = use_avx2_kernels() ? avx2::kan_prepare_rows_uniform_cubic<float>
-                                 : generic::kan_prepare_rows_uniform_cubic<float>;
+  auto prep = KanKernels<float>::get().prepare_rows_uniform_cubic;
   for (auto _ : state) {
     for (std::size_t b0 = 0; b0 < n; b0 += kSampleBlock)
       prep(x.data(), in, t0.data(), ih.data(), knots.n_knots(), r0.data(), basis.data(),

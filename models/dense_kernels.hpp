@@ -7,6 +7,7 @@
 #include <cstddef>
 
 #include "models/activation.hpp"
+#include "models/isa.hpp"
 
 namespace kanscan::models {
 
@@ -43,12 +44,7 @@ KANSCAN_DENSE_KERNEL_DECLS
 }
 #undef KANSCAN_DENSE_KERNEL_DECLS
 
-enum class DenseIsa { generic, avx2, avx512 };
-// The widest copy that was built and that the CPU supports.
-DenseIsa dense_isa();
-const char* dense_isa_name(DenseIsa isa);
-
-// The kernels of one instruction set (default: dense_isa()).
+// The kernels of one instruction set (get(): best_isa()).
 template <typename T>
 struct DenseKernels {
   decltype(&dense_generic::gemm_acc<T>) gemm_acc;
@@ -57,7 +53,7 @@ struct DenseKernels {
   decltype(&dense_generic::activation_grad_rows<T>) activation_grad_rows;
   decltype(&dense_generic::column_sums<T>) column_sums;
   static const DenseKernels& get();
-  static const DenseKernels& of(DenseIsa isa);
+  static const DenseKernels& of(Isa isa);
 };
 
 }  // namespace kanscan::models

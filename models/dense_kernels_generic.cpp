@@ -12,33 +12,13 @@ namespace kanscan::models::dense_generic {
 
 namespace kanscan::models {
 
-DenseIsa dense_isa() {
-#if defined(KANSCAN_HAVE_AVX2_KERNELS) && (defined(__x86_64__) || defined(__i386__))
-  static const DenseIsa isa = __builtin_cpu_supports("avx512f") ? DenseIsa::avx512
-                              : __builtin_cpu_supports("avx2")  ? DenseIsa::avx2
-                                                                : DenseIsa::generic;
-  return isa;
-#else
-  return DenseIsa::generic;
-#endif
-}
-
-const char* dense_isa_name(DenseIsa isa) {
-  switch (isa) {
-    case DenseIsa::avx512: return "avx512";
-    case DenseIsa::avx2: return "avx2";
-    case DenseIsa::generic: break;
-  }
-  return "generic";
-}
-
 #define KANSCAN_DENSE_COPY(ns)                                                                          \
   DenseKernels<T> {                                                                                     \
     ns::gemm_acc<T>, ns::gemm_dot<T>, ns::activation_rows<T>, ns::activation_grad_rows<T>, ns::column_sums<T> \
   }
 
 template <typename T>
-const DenseKernels<T>& DenseKernels<T>::of(DenseIsa isa) {
+const DenseKernels<T>& DenseKernels<T>::of(Isa isa) {
   static const DenseKernels<T> copies[3] = {KANSCAN_DENSE_COPY(dense_generic), KANSCAN_DENSE_COPY(dense_avx2),
                                             KANSCAN_DENSE_COPY(dense_avx512)};
   return copies[static_cast<int>(isa)];
@@ -47,7 +27,7 @@ const DenseKernels<T>& DenseKernels<T>::of(DenseIsa isa) {
 
 template <typename T>
 const DenseKernels<T>& DenseKernels<T>::get() {
-  static const DenseKernels<T>& chosen = of(dense_isa());
+  static const DenseKernels<T>& chosen = of(best_isa());
   return chosen;
 }
 

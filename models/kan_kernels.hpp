@@ -1,6 +1,7 @@
 #pragma once
-// KAN layer kernels over a range of samples [b0, b1), one copy per instruction set; the layer
-// picks the AVX2 copy when the CPU has it. Results are bitwise identical between the copies.
+// KAN layer kernels over a range of samples [b0, b1), one copy per instruction set (baseline,
+// AVX2, AVX-512); the layer uses the widest the CPU has. Results are bitwise identical between
+// the copies.
 // Every kernel is serial over its sample range and its summation order depends only on that
 // range; the layer calls them per fixed sample block (bitwise identical for any thread count).
 // eff and de are [in, rows, op] with op = kan_out_stride(out): narrow layers (out < 8) are stored
@@ -14,6 +15,8 @@
 // dbasis/dsilu may be null in the prepare kernels (inference: no derivatives) and in backward
 // when dx is null (no input gradient wanted: they are not read).
 #include <cstddef>
+
+#include "models/isa.hpp"
 
 namespace kanscan::models {
 
@@ -38,6 +41,9 @@ KANSCAN_KAN_KERNEL_DECLS
 namespace avx2 {
 KANSCAN_KAN_KERNEL_DECLS
 }
+namespace avx512 {
+KANSCAN_KAN_KERNEL_DECLS
+}
 #undef KANSCAN_KAN_KERNEL_DECLS
 
 // eff must be followed by this many readable values (zeros): narrow kernels read rows as vectors.
@@ -46,7 +52,15 @@ constexpr int kKanEffTail = 8;
 // Row stride of eff/de (and of dy in backward) for a layer with out outputs.
 constexpr int kan_out_stride(int out) { return out < 8 ? out : (out + 7) / 8 * 8; }
 
-// True when the AVX2 copy was built and the CPU supports it.
-bool use_avx2_kernels();
+// The kernels of one instruction set (get(): best_isa()).
+template <typename T>
+struct KanKernels {
+  decltype(&generic::kan_forward_rows<T>) forward_rows;
+  decltype(&generic::kan_backward_rows<T>) backward_rows;
+  decltype(&generic::kan_prepare_rows_uniform_cubic<T>) prepare_rows_uniform_cubic;
+  decltype(&generic::kan_silu_rows<T>) silu_rows;
+  static const KanKernels& get();
+  static const KanKernels& of(Isa isa);
+};
 
 }  // namespace kanscan::models

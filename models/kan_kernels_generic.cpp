@@ -11,12 +11,24 @@ namespace kanscan::models::generic {
 #undef KANSCAN_KAN_VEC_BYTES
 
 namespace kanscan::models {
-bool use_avx2_kernels() {
-#if defined(KANSCAN_HAVE_AVX2_KERNELS) && (defined(__x86_64__) || defined(__i386__))
-  static const bool yes = __builtin_cpu_supports("avx2");
-  return yes;
-#else
-  return false;
-#endif
+#define KANSCAN_KAN_COPY(ns)                                                                                \
+  KanKernels<T> {                                                                                           \
+    ns::kan_forward_rows<T>, ns::kan_backward_rows<T>, ns::kan_prepare_rows_uniform_cubic<T>, ns::kan_silu_rows<T> \
+  }
+
+template <typename T>
+const KanKernels<T>& KanKernels<T>::of(Isa isa) {
+  static const KanKernels<T> copies[3] = {KANSCAN_KAN_COPY(generic), KANSCAN_KAN_COPY(avx2), KANSCAN_KAN_COPY(avx512)};
+  return copies[static_cast<int>(isa)];
 }
+#undef KANSCAN_KAN_COPY
+
+template <typename T>
+const KanKernels<T>& KanKernels<T>::get() {
+  static const KanKernels<T>& chosen = of(best_isa());
+  return chosen;
+}
+
+template struct KanKernels<float>;
+template struct KanKernels<double>;
 }  // namespace kanscan::models

@@ -101,13 +101,12 @@ void KanLayer<T>::prepare_block(const Mat<T>& x, std::size_t b0, std::size_t b1,
   T* dbasis = derivs ? dbasis_.data() : nullptr;
   T* dsilu = derivs ? dsilu_.data() : nullptr;
   if (knots_.order() == 3 && knots_.all_uniform()) {
-    (use_avx2_kernels() ? avx2::kan_prepare_rows_uniform_cubic<T> : generic::kan_prepare_rows_uniform_cubic<T>)(
+    KanKernels<T>::get().prepare_rows_uniform_cubic(
         x.data(), in_, t0_rep_.data(), inv_h_rep_.data(), knots_.n_knots(), r0_.data(), basis_.data(), dbasis,
         silu_.data(), dsilu, b0, b1);
     return;
   }
-  (use_avx2_kernels() ? avx2::kan_silu_rows<T> : generic::kan_silu_rows<T>)(x.data(), silu_.data(), dsilu, b0 * in_,
-                                                                            b1 * in_);
+  KanKernels<T>::get().silu_rows(x.data(), silu_.data(), dsilu, b0 * in_, b1 * in_);
   // Block-major bases (see kan_kernels.hpp): plane q of this block holds basis q of every (b, i).
   const std::size_t plane = (b1 - b0) * in_;
   T* bn = basis_.data() + b0 * in_ * k1;
@@ -158,7 +157,7 @@ void KanLayer<T>::forward(const Mat<T>& x, Mat<T>& y, bool training, int threads
   for_blocks(nb, threads, [&](std::size_t blk) {
     const BlockRange br = block_range(blk, n, kSampleBlock);
     prepare_block(x, br.begin, br.end, training);
-    (use_avx2_kernels() ? avx2::kan_forward_rows<T> : generic::kan_forward_rows<T>)(
+    KanKernels<T>::get().forward_rows(
         eff_.data(), in_, R, out_, kan_out_stride(out_), k1, r0_.data(), basis_.data(), silu_.data(), y.data(),
         br.begin, br.end);
   });
@@ -194,7 +193,7 @@ void KanLayer<T>::backward(const Mat<T>& x, const Mat<T>& dy, Mat<T>* dx, int th
         std::copy_n(dy.data() + b * out_, out_, dy_pad_.data() + b * op);
     std::vector<T>& de = partial_[blk];
     de.assign(esize, T(0));
-    (use_avx2_kernels() ? avx2::kan_backward_rows<T> : generic::kan_backward_rows<T>)(
+    KanKernels<T>::get().backward_rows(
         eff_.data(), in_, R, out_, op, k1, r0_.data(), basis_.data(), dbasis_.data(), silu_.data(), dsilu_.data(),
         pad ? dy_pad_.data() : dy.data(), de.data(), dx ? dx->data() : nullptr, br.begin, br.end);
   });

@@ -15,14 +15,6 @@ using namespace kanscan::models;
 
 namespace {
 
-// The copies this CPU can run; the first is the baseline.
-std::vector<DenseIsa> copies() {
-  std::vector<DenseIsa> v{DenseIsa::generic};
-  if (dense_isa() != DenseIsa::generic) v.push_back(DenseIsa::avx2);
-  if (dense_isa() == DenseIsa::avx512) v.push_back(DenseIsa::avx512);
-  return v;
-}
-
 template <typename T>
 std::vector<T> random_vec(std::size_t n, Rng& rng) {
   std::vector<T> v(n);
@@ -59,8 +51,8 @@ void check_gemm_acc() {
           const std::ptrdiff_t ars = transposed_a ? 1 : k, acs = transposed_a ? m : 1;
           std::vector<T> want = c0;
           reference_gemm(m, n, k, a, ars, acs, b, want);
-          for (DenseIsa isa : copies()) {
-            SCOPED_TRACE(dense_isa_name(isa));
+          for (Isa isa : runnable_isas()) {
+            SCOPED_TRACE(isa_name(isa));
             std::vector<T> got = c0;
             DenseKernels<T>::of(isa).gemm_acc(m, n, k, a.data(), ars, acs, b.data(), n + 2, got.data(), n + 1);
             ASSERT_EQ(got, want);  // includes the untouched padding column
@@ -80,7 +72,7 @@ void check_gemm_dot() {
         const auto bt = random_vec<T>(static_cast<std::size_t>(n) * k, rng);
         const auto c0 = random_vec<T>(static_cast<std::size_t>(m) * n, rng);
         std::vector<T> got[3] = {c0, c0, c0};
-        const auto isas = copies();
+        const auto isas = runnable_isas();
         for (std::size_t c = 0; c < isas.size(); ++c)
           DenseKernels<T>::of(isas[c]).gemm_dot(m, n, k, a.data(), k, bt.data(), k, got[c].data(), n);
         for (int r = 0; r < m; ++r)
@@ -90,7 +82,7 @@ void check_gemm_dot() {
             const double tol = (sizeof(T) == 4 ? 1e-5 : 1e-13) * (k + 1) * 4;
             ASSERT_NEAR(static_cast<double>(got[0][r * n + j]), static_cast<double>(c0[r * n + j] + s), tol);
           }
-        for (std::size_t c = 1; c < isas.size(); ++c) ASSERT_EQ(got[0], got[c]) << dense_isa_name(isas[c]);
+        for (std::size_t c = 1; c < isas.size(); ++c) ASSERT_EQ(got[0], got[c]) << isa_name(isas[c]);
       }
 }
 
@@ -109,7 +101,7 @@ void check_activations() {
   for (auto act : {Activation::identity, Activation::relu, Activation::leaky_relu, Activation::silu, Activation::tanh,
                    Activation::sigmoid}) {
     SCOPED_TRACE(activation_name(act));
-    const auto isas = copies();
+    const auto isas = runnable_isas();
     std::vector<T> y[3], a[3], dz[3];
     for (std::size_t c = 0; c < isas.size(); ++c) {
       y[c].resize(n), a[c].resize(n), dz[c].resize(n);
@@ -124,9 +116,9 @@ void check_activations() {
       ASSERT_EQ(dz[0][i], (dy[i] * mask[i]) * activate_grad(act, z[i], want, slope)) << "z=" << z[i];
     }
     for (std::size_t c = 1; c < isas.size(); ++c) {
-      EXPECT_EQ(y[0], y[c]) << dense_isa_name(isas[c]);
-      EXPECT_EQ(a[0], a[c]) << dense_isa_name(isas[c]);
-      EXPECT_EQ(dz[0], dz[c]) << dense_isa_name(isas[c]);
+      EXPECT_EQ(y[0], y[c]) << isa_name(isas[c]);
+      EXPECT_EQ(a[0], a[c]) << isa_name(isas[c]);
+      EXPECT_EQ(dz[0], dz[c]) << isa_name(isas[c]);
     }
   }
 }
@@ -147,9 +139,9 @@ TEST(DenseKernels, ColumnSumsInRowOrder) {
   std::vector<float> want(n, 1.0f);
   for (int r = 0; r < rows; ++r)
     for (int j = 0; j < n; ++j) want[j] += x[r * ld + j];
-  for (DenseIsa isa : copies()) {
+  for (Isa isa : runnable_isas()) {
     std::vector<float> got(n, 1.0f);
     DenseKernels<float>::of(isa).column_sums(rows, n, x.data(), ld, got.data());
-    EXPECT_EQ(got, want) << dense_isa_name(isa);
+    EXPECT_EQ(got, want) << isa_name(isa);
   }
 }

@@ -1,5 +1,6 @@
-// KAN kernels: the AVX2 and baseline copies agree bit for bit, the batched cubic basis kernel
-// equals SplineKnots::eval bit for bit, and forward/backward/SiLU match serial references.
+// KAN kernels: every instruction-set copy (baseline, AVX2, AVX-512) agrees bit for bit, the
+// batched cubic basis kernel equals SplineKnots::eval bit for bit, and forward/backward/SiLU
+// match serial references.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -46,9 +47,11 @@ void check_copies_agree(int out) {
     t0_rep[e] = knots.first_knots()[e % in];
     ih_rep[e] = knots.inv_spacings()[e % in];
   }
-  std::vector<int> r0[2];
-  std::vector<T> bs[2], dbs[2], silu[2], dsilu[2], y[2], de[2], dx[2], de_nodx[2];
-  for (int c = 0; c < 2; ++c) {
+  const auto isas = runnable_isas();
+  const int nc = static_cast<int>(isas.size());
+  std::vector<int> r0[3];
+  std::vector<T> bs[3], dbs[3], silu[3], dsilu[3], y[3], de[3], dx[3], de_nodx[3];
+  for (int c = 0; c < nc; ++c) {
     r0[c].resize(n * in);
     bs[c].resize(n * in * k1);
     dbs[c].resize(n * in * k1);
@@ -58,9 +61,10 @@ void check_copies_agree(int out) {
     de[c].assign(eff.size(), T(0));
     de_nodx[c].assign(eff.size(), T(0));
     dx[c].resize(n * in);
-    auto prep = c ? avx2::kan_prepare_rows_uniform_cubic<T> : generic::kan_prepare_rows_uniform_cubic<T>;
-    auto fwd = c ? avx2::kan_forward_rows<T> : generic::kan_forward_rows<T>;
-    auto bwd = c ? avx2::kan_backward_rows<T> : generic::kan_backward_rows<T>;
+    const auto& kern = KanKernels<T>::of(isas[c]);
+    auto prep = kern.prepare_rows_uniform_cubic;
+    auto fwd = kern.forward_rows;
+    auto bwd = kern.backward_rows;
     for (std::size_t b0 = 0; b0 < n; b0 += kSampleBlock) {
       const std::size_t b1 = std::min(n, b0 + kSampleBlock);
       prep(x.data(), in, t0_rep.data(), ih_rep.data(), knots.n_knots(), r0[c].data(), bs[c].data(), dbs[c].data(),
@@ -127,15 +131,18 @@ void check_copies_agree(int out) {
     }
   }
   for (std::size_t e = 0; e < eff.size(); ++e) ASSERT_NEAR(de[0][e], de_ref[e], tol * 10 * (1.0 + std::abs(de_ref[e])));
-  if (!use_avx2_kernels()) GTEST_SKIP() << "CPU without AVX2 (or AVX2 copy not built): copies not compared";
-  EXPECT_EQ(r0[0], r0[1]);
-  EXPECT_EQ(bs[0], bs[1]);
-  EXPECT_EQ(dbs[0], dbs[1]);
-  EXPECT_EQ(silu[0], silu[1]);
-  EXPECT_EQ(dsilu[0], dsilu[1]);
-  EXPECT_EQ(y[0], y[1]);
-  EXPECT_EQ(de[0], de[1]);
-  EXPECT_EQ(dx[0], dx[1]);
+  if (nc == 1) GTEST_SKIP() << "CPU without AVX2 (or copies not built): copies not compared";
+  for (int c = 1; c < nc; ++c) {
+    SCOPED_TRACE(isa_name(isas[c]));
+    EXPECT_EQ(r0[0], r0[c]);
+    EXPECT_EQ(bs[0], bs[c]);
+    EXPECT_EQ(dbs[0], dbs[c]);
+    EXPECT_EQ(silu[0], silu[c]);
+    EXPECT_EQ(dsilu[0], dsilu[c]);
+    EXPECT_EQ(y[0], y[c]);
+    EXPECT_EQ(de[0], de[c]);
+    EXPECT_EQ(dx[0], dx[c]);
+  }
 }
 
 // SiLU kernel on extreme and special inputs: accurate against std::exp, saturates without
@@ -147,11 +154,13 @@ void check_silu() {
   Rng rng(3);
   for (int e = 0; e < 1000; ++e) x.push_back(static_cast<T>(rng.uniform(-30, 30)));
   const std::size_t n = x.size();
-  std::vector<T> s[2], ds[2];
-  for (int c = 0; c < 2; ++c) {
+  const auto isas = runnable_isas();
+  const int nc = static_cast<int>(isas.size());
+  std::vector<T> s[3], ds[3];
+  for (int c = 0; c < nc; ++c) {
     s[c].resize(n + 1);
     ds[c].resize(n + 1);
-    (c ? avx2::kan_silu_rows<T> : generic::kan_silu_rows<T>)(x.data(), s[c].data(), ds[c].data(), 0, n);
+    KanKernels<T>::of(isas[c]).silu_rows(x.data(), s[c].data(), ds[c].data(), 0, n);
   }
   const double eps = std::is_same_v<T, float> ? 1e-6 : 1e-14;
   for (std::size_t e = 0; e < n; ++e) {
@@ -165,9 +174,11 @@ void check_silu() {
   generic::kan_silu_rows<T>(&nan, &sn, &dsn, 0, 1);
   EXPECT_TRUE(std::isnan(sn));
   EXPECT_TRUE(std::isnan(dsn));
-  if (!use_avx2_kernels()) GTEST_SKIP() << "CPU without AVX2 (or AVX2 copy not built): copies not compared";
-  EXPECT_EQ(s[0], s[1]);
-  EXPECT_EQ(ds[0], ds[1]);
+  if (nc == 1) GTEST_SKIP() << "CPU without AVX2 (or copies not built): copies not compared";
+  for (int c = 1; c < nc; ++c) {
+    EXPECT_EQ(s[0], s[c]) << isa_name(isas[c]);
+    EXPECT_EQ(ds[0], ds[c]) << isa_name(isas[c]);
+  }
 }
 
 }  // namespace
@@ -175,10 +186,10 @@ void check_silu() {
 TEST(KanKernels, SiluAccurateAndIdenticalCopiesFloat) { check_silu<float>(); }
 TEST(KanKernels, SiluAccurateAndIdenticalCopiesDouble) { check_silu<double>(); }
 
-TEST(KanKernels, Avx2AndBaselineCopiesAgreeBitwiseFloat) {
+TEST(KanKernels, EveryCopyAgreesWithTheBaselineBitwiseFloat) {
   for (int out : {1, 2, 3, 5, 7, 8, 37, 45, 64}) check_copies_agree<float>(out);
 }
-TEST(KanKernels, Avx2AndBaselineCopiesAgreeBitwiseDouble) {
+TEST(KanKernels, EveryCopyAgreesWithTheBaselineBitwiseDouble) {
   for (int out : {1, 2, 3, 5, 7, 8, 37, 45, 64}) check_copies_agree<double>(out);
 }
 
