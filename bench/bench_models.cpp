@@ -169,7 +169,7 @@ static void BM_TrainStep(benchmark::State& state) {
   const LossSpec bce{LossKind::bce, 1.0};
   MatF dz;
   auto closure = [&] {
-    const double l = loss_and_grad<float>(bce, model->forward(x, true, threads), y, nullptr, &dz);
+    const double l = loss_and_grad<float>(bce, model->forward(x, true, threads), y, nullptr, &dz, threads);
     model->backward(dz, threads);
     return l;
   };

@@ -67,7 +67,7 @@ void run_train(benchmark::State& state, Shape s, int batch, int threads) {
   const kanscan::models::LossSpec loss{kanscan::models::LossKind::bce, 1.0};
   auto closure = [&] {
     const Mat<float>& z = model->forward(x, true, threads);
-    const double l = kanscan::models::loss_and_grad<float>(loss, z, y, nullptr, &dz);
+    const double l = kanscan::models::loss_and_grad<float>(loss, z, y, nullptr, &dz, threads);
     model->backward(dz, threads);
     return l;
   };

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "framework/error.hpp"
-#include "models/activation.hpp"
 
 namespace kanscan::models {
 
@@ -18,24 +18,28 @@ LossKind parse_loss(const std::string& name) {
 }
 
 template <typename T>
-double loss_and_grad(const LossSpec& spec, const Mat<T>& z, const Mat<T>& y, const T* w, Mat<T>* dz) {
+double loss_and_grad(const LossSpec& spec, const Mat<T>& z, const Mat<T>& y, const T* w, Mat<T>* dz, int threads) {
   const Eigen::Index n = z.rows(), c = z.cols();
   if (y.rows() != n || y.cols() != c) throw InputError("loss: outputs and targets differ in shape");
   if (dz) dz->resize(n, c);
   if (n == 0) return 0.0;
   const double inv_n = 1.0 / static_cast<double>(n);
   const double inv_c = 1.0 / static_cast<double>(c);
-  double total = 0.0;
-  for (Eigen::Index b = 0; b < n; ++b) {
+  // w_b * l_b per sample, written by the block that owns the sample, summed in order below.
+  std::vector<double> terms(static_cast<std::size_t>(n));
+  const auto per_sample = [&](Eigen::Index b) {
     const double wb = w ? static_cast<double>(w[b]) : 1.0;
     double lb = 0.0;
     switch (spec.kind) {
       case LossKind::bce:
         for (Eigen::Index j = 0; j < c; ++j) {
           const double zz = static_cast<double>(z(b, j)), yy = static_cast<double>(y(b, j));
-          // softplus(z) - y z = max(z,0) - y z + log1p(exp(-|z|)): no overflow for any |z|.
-          lb += std::max(zz, 0.0) - yy * zz + std::log1p(std::exp(-std::abs(zz)));
-          if (dz) (*dz)(b, j) = static_cast<T>(wb * inv_n * (sigmoid(zz) - yy));
+          // softplus(z) - y z = max(z,0) - y z + log1p(exp(-|z|)): no overflow for any |z|. The same
+          // exp(-|z|) gives sigmoid(z) by models::sigmoid's two branches (same bits).
+          const double e = std::exp(-std::abs(zz));
+          lb += std::max(zz, 0.0) - yy * zz + std::log1p(e);
+          const double sg = zz >= 0.0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+          if (dz) (*dz)(b, j) = static_cast<T>(wb * inv_n * (sg - yy));
         }
         break;
       case LossKind::cross_entropy: {
@@ -82,13 +86,21 @@ double loss_and_grad(const LossSpec& spec, const Mat<T>& z, const Mat<T>& y, con
         break;
       }
     }
-    total += wb * lb;
-  }
+    terms[static_cast<std::size_t>(b)] = wb * lb;
+  };
+  const std::size_t nb = num_blocks(static_cast<std::size_t>(n), kSampleBlock);
+  for_blocks(nb, threads, [&](std::size_t blk) {
+    const BlockRange br = block_range(blk, static_cast<std::size_t>(n), kSampleBlock);
+    for (std::size_t b = br.begin; b < br.end; ++b) per_sample(static_cast<Eigen::Index>(b));
+  });
+  double total = 0.0;
+  for (const double t : terms) total += t;
   return total * inv_n;
 }
 
-template double loss_and_grad<float>(const LossSpec&, const Mat<float>&, const Mat<float>&, const float*, Mat<float>*);
+template double loss_and_grad<float>(const LossSpec&, const Mat<float>&, const Mat<float>&, const float*, Mat<float>*,
+                                     int);
 template double loss_and_grad<double>(const LossSpec&, const Mat<double>&, const Mat<double>&, const double*,
-                                      Mat<double>*);
+                                      Mat<double>*, int);
 
 }  // namespace kanscan::models

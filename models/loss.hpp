@@ -21,8 +21,10 @@ struct LossSpec {
 // distribution per row, usually one-hot; regression: the targets); w: n weights or null.
 // Per-sample losses: bce sum_c softplus(z) - y z (stable for any |z|); cross_entropy
 // -sum_c y_c log softmax(z)_c; mse/mae/huber the mean over the C outputs.
-// dz (when not null) receives dL/dz. The sum runs serially in sample order (deterministic).
+// dz (when not null) receives dL/dz. Per-sample terms are computed over fixed sample blocks on
+// up to `threads` threads and summed serially in sample order: bitwise identical for any count.
 template <typename T>
-double loss_and_grad(const LossSpec& spec, const Mat<T>& z, const Mat<T>& y, const T* w, Mat<T>* dz);
+double loss_and_grad(const LossSpec& spec, const Mat<T>& z, const Mat<T>& y, const T* w, Mat<T>* dz,
+                     int threads = 1);
 
 }  // namespace kanscan::models

@@ -392,7 +392,7 @@ void TrialRun::run(TrialOutcome& out) {
       auto closure = [&]() -> double {
         Rng mask_rng(mask_seed);
         const MatF& z = model->forward(xb, true, threads, &mask_rng);
-        const double data_loss = loss_and_grad<float>(loss_, z, yb, wb.empty() ? nullptr : wb.data(), &dz);
+        const double data_loss = loss_and_grad<float>(loss_, z, yb, wb.empty() ? nullptr : wb.data(), &dz, threads);
         if (first_eval) {
           batch_data_loss = data_loss;
           first_eval = false;

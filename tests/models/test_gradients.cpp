@@ -187,6 +187,27 @@ TEST(Gradients, EveryLoss) {
   }
 }
 
+TEST(Gradients, LossBitwiseIdenticalForAnyThreadCount) {
+  // Per-sample terms are computed per sample block in parallel and summed in sample order.
+  Rng rng(32);
+  const Eigen::Index n = 3 * 256 + 17;
+  for (auto kind : {LossKind::bce, LossKind::cross_entropy, LossKind::mse, LossKind::mae, LossKind::huber}) {
+    SCOPED_TRACE(static_cast<int>(kind));
+    const int c = kind == LossKind::bce ? 1 : 3;
+    const Mat<float> z = random_mat(n, c, rng, -4, 4).cast<float>();
+    Mat<float> y = random_mat(n, c, rng, -2, 2).cast<float>();
+    if (kind == LossKind::bce || kind == LossKind::cross_entropy)
+      for (Eigen::Index i = 0; i < y.size(); ++i) y.data()[i] = y.data()[i] > 0 ? 1.0f : 0.0f;
+    std::vector<float> w(static_cast<std::size_t>(n));
+    for (auto& v : w) v = static_cast<float>(rng.uniform(0.2, 2.0));
+    Mat<float> dz1, dz3;
+    const double l1 = loss_and_grad<float>(LossSpec{kind, 0.7}, z, y, w.data(), &dz1, 1);
+    const double l3 = loss_and_grad<float>(LossSpec{kind, 0.7}, z, y, w.data(), &dz3, 3);
+    EXPECT_EQ(l1, l3);
+    EXPECT_TRUE(dz1 == dz3);
+  }
+}
+
 TEST(Gradients, BceStableForHugeLogits) {
   MatD z(4, 1), y(4, 1);
   z << 1e4, -1e4, 1e4, -1e4;
