@@ -1,15 +1,11 @@
-# The version string carries `git describe` when built from a checkout.
-set(KANSCAN_GIT_DESCRIBE "")
+# The version string carries `git describe` when built from a checkout. It is refreshed before
+# every build, not only when CMake configures: results and data files record it as provenance,
+# so a rebuild after a commit or an edit must not keep the old string.
 find_package(Git QUIET)
-if(GIT_FOUND AND EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/.git)
-  execute_process(COMMAND ${GIT_EXECUTABLE} describe --always --dirty --tags
-    WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}
-    OUTPUT_VARIABLE KANSCAN_GIT_DESCRIBE OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
-endif()
-if(KANSCAN_GIT_DESCRIBE)
-  set(KANSCAN_VERSION_STRING "${PROJECT_VERSION}+g${KANSCAN_GIT_DESCRIBE}")
-else()
-  set(KANSCAN_VERSION_STRING "${PROJECT_VERSION}")
-endif()
-configure_file(${CMAKE_CURRENT_SOURCE_DIR}/cmake/version.hpp.in
-  ${CMAKE_CURRENT_BINARY_DIR}/generated/kanscan_version.hpp @ONLY)
+set(KANSCAN_VERSION_HEADER ${CMAKE_CURRENT_BINARY_DIR}/generated/kanscan_version.hpp)
+set(KANSCAN_VERSION_ARGS -DSOURCE_DIR=${CMAKE_CURRENT_SOURCE_DIR} -DOUTPUT=${KANSCAN_VERSION_HEADER}
+  -DPROJECT_VERSION=${PROJECT_VERSION} -DGIT_EXECUTABLE=${GIT_EXECUTABLE})
+execute_process(COMMAND ${CMAKE_COMMAND} ${KANSCAN_VERSION_ARGS} -P ${CMAKE_CURRENT_SOURCE_DIR}/cmake/KanscanVersionHeader.cmake)
+add_custom_target(kanscan_version
+  COMMAND ${CMAKE_COMMAND} ${KANSCAN_VERSION_ARGS} -P ${CMAKE_CURRENT_SOURCE_DIR}/cmake/KanscanVersionHeader.cmake
+  BYPRODUCTS ${KANSCAN_VERSION_HEADER} VERBATIM)
