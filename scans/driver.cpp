@@ -20,6 +20,7 @@
 #include "io/results.hpp"
 #include "scans/expand.hpp"
 #include "scans/scheduler.hpp"
+#include "scans/trial_time_model.hpp"
 
 namespace kanscan::scans {
 namespace fs = std::filesystem;
@@ -66,8 +67,10 @@ DataConfig data_from_json(const nlohmann::json& j) {
 // One progress line at most every `interval` seconds (and always the last one), on stderr.
 class Progress {
  public:
-  Progress(std::size_t total, std::size_t done_before, double cost_todo, Task task, double interval)
-      : total_(total), done_(done_before), cost_todo_(cost_todo), interval_(interval),
+  Progress(std::size_t total, std::size_t done_before, double cost_todo, double passes_todo, int slots, Task task,
+           double interval)
+      : total_(total), done_(done_before), cost_todo_(cost_todo), passes_todo_(passes_todo),
+        slots_(std::max(1, slots)), interval_(interval),
         metric_(task == Task::classification ? "test_auc" : "test_mae"), maximize_(task == Task::classification),
         start_(std::chrono::steady_clock::now()), last_(start_) {}
 
@@ -77,10 +80,12 @@ class Progress {
     consider(label, status == "ok", metrics);
   }
 
-  void add(const TrialConfig& cfg, const TrialOutcome& o, double cost) {
+  void add(const TrialConfig& cfg, const TrialOutcome& o, double cost, double passes) {
     ++done_;
     ++session_done_;
     cost_done_ += cost;
+    passes_done_ += passes;
+    if (o.ok && o.train_seconds > 0) time_model_.add(cost, passes, o.train_seconds);
     if (!o.ok) ++failed_;
     consider(fmt::format("{} {}", cfg.model_name, cfg.trial_id), o.ok, o.metrics);
     const auto now = std::chrono::steady_clock::now();
@@ -96,14 +101,21 @@ class Progress {
     }
   }
 
+  // The fitted time model spread over the trial slots once three trials have finished; before
+  // that (or when trials report no training time) elapsed time scaled by the cost left.
+  double eta(double elapsed) const {
+    const double work = time_model_.predict(cost_todo_ - cost_done_, passes_todo_ - passes_done_);
+    if (std::isfinite(work)) return work / slots_;
+    return cost_done_ > 0 ? elapsed * (cost_todo_ - cost_done_) / cost_done_ : NAN;
+  }
+
   void print(std::chrono::steady_clock::time_point now) {
     last_ = now;
     const double elapsed = std::chrono::duration<double>(now - start_).count();
-    const double eta = cost_done_ > 0 ? elapsed * (cost_todo_ - cost_done_) / cost_done_ : NAN;
     std::string best = best_ ? fmt::format("best {} {:.4f} ({})", metric_, *best_, best_trial_) : "best -";
     log::info("progress {}/{} done ({:.0f}%), {} failed, elapsed {}, ETA {}, {}", done_, total_,
               total_ ? 100.0 * static_cast<double>(done_) / static_cast<double>(total_) : 100.0, failed_, hms(elapsed),
-              done_ == total_ ? hms(0) : hms(eta), best);
+              done_ == total_ ? hms(0) : hms(eta(elapsed)), best);
   }
   std::size_t done() const { return done_; }
   std::size_t failed() const { return failed_; }
@@ -111,7 +123,10 @@ class Progress {
 
  private:
   std::size_t total_, done_, session_done_ = 0, failed_ = 0;
-  double cost_todo_, cost_done_ = 0, interval_;
+  double cost_todo_, passes_todo_, cost_done_ = 0, passes_done_ = 0;
+  int slots_;
+  double interval_;
+  TrialTimeModel time_model_;
   std::string metric_;
   bool maximize_;
   std::optional<double> best_;
@@ -192,7 +207,7 @@ int run_scan(Communicator& comm, const RunOptions& opts, const Hooks& hooks) {
   DataSplit split;
   std::unique_ptr<io::ResultStore> store;
   std::vector<std::size_t> todo;
-  std::vector<double> cost;
+  std::vector<double> cost, passes;  // per trial: trial_cost, trial_passes
   std::size_t done_before = 0;
   DataShape shape;
   try {
@@ -259,8 +274,10 @@ int run_scan(Communicator& comm, const RunOptions& opts, const Hooks& hooks) {
       log::info("resume: {} of {} trials already recorded", rs.completed.size(), ex.trials.size());
     }
     cost.resize(ex.trials.size());
+    passes.resize(ex.trials.size());
     for (std::size_t i = 0; i < ex.trials.size(); ++i) {
       cost[i] = trial_cost(ex.trials[i].config, shape);
+      passes[i] = trial_passes(ex.trials[i].config, shape);
       if (rs.completed.count(ex.trials[i].config.trial_id)) ++done_before;
       else todo.push_back(i);
     }
@@ -282,9 +299,10 @@ int run_scan(Communicator& comm, const RunOptions& opts, const Hooks& hooks) {
   std::vector<std::string> jobs(ex.trials.size());
   for (std::size_t i = 0; i < ex.trials.size(); ++i) jobs[i] = encode_trial(ex.trials[i].config, ex.trials[i].canonical);
 
-  double cost_todo = 0;
-  for (auto i : todo) cost_todo += cost[i];
-  Progress progress(ex.trials.size(), done_before, cost_todo, scan.task, opts.progress_seconds);
+  double cost_todo = 0, passes_todo = 0;
+  for (auto i : todo) cost_todo += cost[i], passes_todo += passes[i];
+  const int slots = comm.size() > 1 && !opts.coordinator_runs_trials ? comm.size() - 1 : comm.size();
+  Progress progress(ex.trials.size(), done_before, cost_todo, passes_todo, slots, scan.task, opts.progress_seconds);
   {
     const auto& rs = store->resume_state();
     for (const auto& t : ex.trials) {
@@ -306,7 +324,7 @@ int run_scan(Communicator& comm, const RunOptions& opts, const Hooks& hooks) {
     if (outcome.n_params == 0) outcome.n_params = parameter_count(p.config, shape);
     io::TrialRecord rec{p.config.trial_id, p.config.model_name, p.canonical, std::move(outcome)};
     store->append(rec);
-    progress.add(p.config, rec.outcome, cost[index]);
+    progress.add(p.config, rec.outcome, cost[index], passes[index]);
   };
   SchedulerOptions sopts;
   sopts.coordinator_runs_trials = opts.coordinator_runs_trials;

@@ -97,6 +97,11 @@ double trial_cost(const TrialConfig& cfg, const DataShape& shape) {
   return events * cfg.train.epochs * per_event * optimizer * 1.2;
 }
 
+double trial_passes(const TrialConfig& cfg, const DataShape& shape) {
+  const double optimizer = cfg.model.optimizer.name == "lbfgs" ? std::max(1, cfg.model.optimizer.max_iter) : 1.0;
+  return static_cast<double>(std::max<std::int64_t>(shape.n_train, 1)) * cfg.train.epochs * optimizer;
+}
+
 DataShape estimate_data_shape(const io::ScanConfig& scan) {
   DataShape s;
   s.estimated = true;

@@ -50,6 +50,9 @@ std::int64_t parameter_count(const TrialConfig& cfg, const DataShape& shape);
 // per-event forward+backward cost of the architecture x optimizer factor. Only ratios matter
 // for scheduling; validate converts it to core-hours with a rough throughput.
 double trial_cost(const TrialConfig& cfg, const DataShape& shape);
+// Training events a trial passes over (events x epochs x L-BFGS iterations): the work per event
+// that does not depend on the model (batching, shuffling, metrics), for the progress ETA.
+double trial_passes(const TrialConfig& cfg, const DataShape& shape);
 // Rough operations per second of one core, for the core-hour estimate of `kanscan validate`.
 inline constexpr double kRoughOpsPerCoreSecond = 2.0e9;
 
