@@ -85,7 +85,12 @@ class Progress {
     ++session_done_;
     cost_done_ += cost;
     passes_done_ += passes;
-    if (o.ok && o.train_seconds > 0) time_model_.add(cost, passes, o.train_seconds);
+    if (o.ok && o.train_seconds > 0) {
+      const double ran = o.epochs_run > 0 && cfg.train.epochs > 0
+                             ? std::min(1.0, static_cast<double>(o.epochs_run) / cfg.train.epochs)
+                             : 1.0;
+      time_model_.add(cost, passes, o.train_seconds, ran);
+    }
     if (!o.ok) ++failed_;
     consider(fmt::format("{} {}", cfg.model_name, cfg.trial_id), o.ok, o.metrics);
     const auto now = std::chrono::steady_clock::now();

@@ -37,3 +37,12 @@ TEST(TrialTimeModel, NegativeCoefficientFallsBackToOneTerm) {
   EXPECT_NEAR(m.predict(1, 0), 126.0 / 152.0, 1e-12);
   EXPECT_EQ(m.predict(0, 1), 0.0);
 }
+
+TEST(TrialTimeModel, EarlyStoppingScalesWorkDoneAndPredictions) {
+  // Every trial ran half its planned epochs in seconds = 1e-9 * (cost + passes) / 2: the fit sees
+  // the work actually done, and trials still to run are expected to stop as early.
+  TrialTimeModel m;
+  const double trials[][2] = {{4e9, 1e9}, {1e9, 1e9}, {2e9, 3e9}};
+  for (const auto& t : trials) m.add(t[0], t[1], 1e-9 * (t[0] + t[1]) / 2, 0.5);
+  EXPECT_NEAR(m.predict(6e9, 2e9), 4.0, 1e-9);
+}
