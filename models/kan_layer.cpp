@@ -8,6 +8,7 @@
 #include "framework/error.hpp"
 #include "framework/parallel.hpp"
 #include "models/activation.hpp"
+#include "models/dense_kernels.hpp"
 #include "models/kan_kernels.hpp"
 
 namespace kanscan::models {
@@ -129,7 +130,7 @@ void KanLayer<T>::prepare_block(const Mat<T>& x, std::size_t b0, std::size_t b1,
 template <typename T>
 void KanLayer<T>::forward(const Mat<T>& x, Mat<T>& y, bool training, int threads, Rng* /*rng*/) {
   if (x.cols() != in_) throw InputError("KAN layer: input has " + std::to_string(x.cols()) + " columns, expected " + std::to_string(in_));
-  build_effective();
+  if (!use_gemm()) build_effective();
   const std::size_t n = static_cast<std::size_t>(x.rows());
   const int k1 = knots_.order() + 1, R = rows();
   y.resize(x.rows(), out_);
@@ -154,6 +155,22 @@ void KanLayer<T>::forward(const Mat<T>& x, Mat<T>& y, bool training, int threads
     }
   }
   const std::size_t nb = num_blocks(n, kSampleBlock);
+  if (use_gemm()) {
+    build_compact();
+    const int kd = in_ * dense_width();
+    expanded_.resize(n * kd);
+    const auto& dense = DenseKernels<T>::get();
+    for_blocks(nb, threads, [&](std::size_t blk) {
+      const BlockRange br = block_range(blk, n, kSampleBlock);
+      prepare_block(x, br.begin, br.end, training);
+      expand_block(br.begin, br.end);
+      T* yb = y.data() + br.begin * out_;
+      const int rows_b = static_cast<int>(br.end - br.begin);
+      std::fill_n(yb, static_cast<std::size_t>(rows_b) * out_, T(0));
+      dense.gemm_acc(rows_b, out_, kd, expanded_.data() + br.begin * kd, kd, 1, ec_.data(), out_, yb, out_);
+    });
+    return;
+  }
   for_blocks(nb, threads, [&](std::size_t blk) {
     const BlockRange br = block_range(blk, n, kSampleBlock);
     prepare_block(x, br.begin, br.end, training);
@@ -182,6 +199,10 @@ void KanLayer<T>::backward(const Mat<T>& x, const Mat<T>& dy, Mat<T>* dx, int th
       prepare_block(x, br.begin, br.end, true);
     });
     derivs_cached_ = true;
+  }
+  if (use_gemm()) {
+    backward_gemm(dy, dx, threads);
+    return;
   }
   // Wide layers read dy with the padded stride; the padding columns stay zero.
   const bool pad = op != out_;
@@ -218,6 +239,138 @@ void KanLayer<T>::backward(const Mat<T>& x, const Mat<T>& dy, Mat<T>* dx, int th
     std::fill_n(gsi, out_, T(0));
     for (int m = 0; m < nbas; ++m) {
       const T* tm = ti + static_cast<std::size_t>(m + k) * op;
+      const T* cm = c + (static_cast<std::size_t>(i) * nbas + m) * out_;
+      T* gcm = gc + (static_cast<std::size_t>(i) * nbas + m) * out_;
+      for (int j = 0; j < out_; ++j) {
+        gcm[j] = si[j] * tm[j];
+        gsi[j] += cm[j] * tm[j];
+      }
+    }
+  }
+}
+
+// The dense expansion does G+k+1 multiply-adds per input where the local kernels do k+2, but
+// runs on the register-tiled GEMM at several times their rate (the local kernels gather their
+// rows at data-dependent offsets); worth it while D <= 3 (k+2), i.e. G <= 10 for cubic splines,
+// on layers of 8 or more outputs (narrower ones keep their specialised kernels: the GEMM path was
+// 1.3-1.5x slower on [22,64,1]'s output layer). A choice by shape only, so results stay a function
+// of the configuration.
+template <typename T>
+bool KanLayer<T>::use_gemm() const {
+  return out_ >= 8 && dense_width() <= 3 * (knots_.order() + 2);
+}
+
+template <typename T>
+void KanLayer<T>::build_compact() {
+  const int D = dense_width(), nb = knots_.n_basis();
+  ec_.resize(static_cast<std::size_t>(in_) * D * out_);
+  const T* wb = this->p_ + wb_offset();
+  const T* s = this->p_ + s_offset();
+  const T* c = this->p_ + c_offset();
+  for (int i = 0; i < in_; ++i) {
+    const T* si = s + static_cast<std::size_t>(i) * out_;
+    T* e = ec_.data() + static_cast<std::size_t>(i) * D * out_;
+    for (int m = 0; m < nb; ++m) {
+      const T* cm = c + (static_cast<std::size_t>(i) * nb + m) * out_;
+      for (int j = 0; j < out_; ++j) e[static_cast<std::size_t>(m) * out_ + j] = si[j] * cm[j];
+    }
+    std::copy_n(wb + static_cast<std::size_t>(i) * out_, out_, e + static_cast<std::size_t>(nb) * out_);
+  }
+}
+
+// Row b of the expansion: entry i*D + m holds basis m of x_bi (zero unless m is one of the k+1
+// active ones), entry i*D + G+k holds SiLU(x_bi).
+template <typename T>
+void KanLayer<T>::expand_block(std::size_t b0, std::size_t b1) {
+  const int D = dense_width(), k = knots_.order(), k1 = k + 1, nb = knots_.n_basis();
+  const std::size_t kd = static_cast<std::size_t>(in_) * D, plane = (b1 - b0) * in_;
+  T* a = expanded_.data() + b0 * kd;
+  std::fill_n(a, (b1 - b0) * kd, T(0));
+  const T* bn = basis_.data() + b0 * in_ * k1;
+  for (std::size_t b = b0; b < b1; ++b) {
+    T* ab = a + (b - b0) * kd;
+    const std::size_t e = (b - b0) * in_;
+    for (int i = 0; i < in_; ++i) {
+      T* ai = ab + static_cast<std::size_t>(i) * D;
+      ai[nb] = silu_[b * in_ + i];
+      const int r = r0_[b * in_ + i];
+      if (r < 0) continue;
+      for (int q = 0; q < k1; ++q) {
+        const int m = r + q - k;
+        if (m >= 0 && m < nb) ai[m] = bn[q * plane + e + i];
+      }
+    }
+  }
+}
+
+// dEc = expansion^T dy per block (summed in block order); dx from G = dy Ec^T, contracted with the
+// basis and SiLU derivatives at the same entries.
+template <typename T>
+void KanLayer<T>::backward_gemm(const Mat<T>& dy, Mat<T>* dx, int threads) {
+  const std::size_t n = static_cast<std::size_t>(dy.rows());
+  const int D = dense_width(), k = knots_.order(), k1 = k + 1, nbas = knots_.n_basis();
+  const int kd = in_ * D;
+  const std::size_t esize = static_cast<std::size_t>(kd) * out_;
+  const std::size_t nb = num_blocks(n, kSampleBlock);
+  const auto& dense = DenseKernels<T>::get();
+  if (dx) {
+    // Ec transposed, [out, in*D], for G = dy Ec^T.
+    ect_.resize(esize);
+    for (int p = 0; p < kd; ++p)
+      for (int j = 0; j < out_; ++j)
+        ect_[static_cast<std::size_t>(j) * kd + p] = ec_[static_cast<std::size_t>(p) * out_ + j];
+    gexp_.resize(n * kd);
+  }
+  for_blocks(nb, threads, [&](std::size_t blk) {
+    const BlockRange br = block_range(blk, n, kSampleBlock);
+    const int rows_b = static_cast<int>(br.end - br.begin);
+    const T* ab = expanded_.data() + br.begin * kd;
+    const T* dyb = dy.data() + br.begin * out_;
+    std::vector<T>& de = partial_[blk];
+    de.assign(esize, T(0));
+    dense.gemm_acc(kd, out_, rows_b, ab, 1, kd, dyb, out_, de.data(), out_);
+    if (!dx) return;
+    T* g = gexp_.data() + br.begin * kd;
+    std::fill_n(g, static_cast<std::size_t>(rows_b) * kd, T(0));
+    dense.gemm_acc(rows_b, kd, out_, dyb, out_, 1, ect_.data(), kd, g, kd);
+    const std::size_t plane = static_cast<std::size_t>(rows_b) * in_;
+    const T* dbn = dbasis_.data() + br.begin * in_ * k1;
+    for (std::size_t b = br.begin; b < br.end; ++b) {
+      const T* gb = g + (b - br.begin) * kd;
+      const std::size_t e = (b - br.begin) * in_;
+      T* dxb = dx->data() + b * in_;
+      for (int i = 0; i < in_; ++i) {
+        const T* gi = gb + static_cast<std::size_t>(i) * D;
+        T v = dsilu_[b * in_ + i] * gi[nbas];
+        const int r = r0_[b * in_ + i];
+        if (r >= 0)
+          for (int q = 0; q < k1; ++q) {
+            const int m = r + q - k;
+            if (m >= 0 && m < nbas) v += dbn[q * plane + e + i] * gi[m];
+          }
+        dxb[i] = v;
+      }
+    }
+  });
+  std::vector<T>& total = total_;
+  total.assign(esize, T(0));
+  for (std::size_t blk = 0; blk < nb; ++blk) {
+    const T* p = partial_[blk].data();
+    for (std::size_t e = 0; e < esize; ++e) total[e] += p[e];
+  }
+  const T* s = this->p_ + s_offset();
+  const T* c = this->p_ + c_offset();
+  T* gwb = this->g_ + wb_offset();
+  T* gs = this->g_ + s_offset();
+  T* gc = this->g_ + c_offset();
+  for (int i = 0; i < in_; ++i) {
+    const T* ti = total.data() + static_cast<std::size_t>(i) * D * out_;
+    const T* si = s + static_cast<std::size_t>(i) * out_;
+    T* gsi = gs + static_cast<std::size_t>(i) * out_;
+    std::copy_n(ti + static_cast<std::size_t>(nbas) * out_, out_, gwb + static_cast<std::size_t>(i) * out_);
+    std::fill_n(gsi, out_, T(0));
+    for (int m = 0; m < nbas; ++m) {
+      const T* tm = ti + static_cast<std::size_t>(m) * out_;
       const T* cm = c + (static_cast<std::size_t>(i) * nbas + m) * out_;
       T* gcm = gc + (static_cast<std::size_t>(i) * nbas + m) * out_;
       for (int j = 0; j < out_; ++j) {

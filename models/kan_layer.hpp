@@ -52,6 +52,13 @@ class KanLayer final : public Layer<T> {
 
  private:
   void build_effective();
+  // Small grids on layers of 8+ outputs: the layer as one GEMM over a dense per-sample expansion of
+  // D = G+k+1 entries per input (k+2 of them non-zero), on the dense-layer GEMM kernels.
+  bool use_gemm() const;
+  int dense_width() const { return knots_.n_basis() + 1; }
+  void build_compact();
+  void expand_block(std::size_t b0, std::size_t b1);
+  void backward_gemm(const Mat<T>& dy, Mat<T>* dx, int threads);
   void prepare_block(const Mat<T>& x, std::size_t b0, std::size_t b1, bool derivs);
   // Spline outputs (S * sum C B) of input i for samples x[:, i]: [N, out], in double.
   Mat<double> spline_values(const Mat<T>& x, int i) const;
@@ -74,6 +81,9 @@ class KanLayer final : public Layer<T> {
   std::vector<std::vector<T>> partial_;  // per-block gradients of eff_
   std::vector<T> total_;                 // their sum
   std::vector<T> dy_pad_;                // dy with row stride op (wide layers, out not a multiple of 8)
+  // GEMM path: compact coefficients [in*D, out] (S*C rows, then Wb) and their transpose; the
+  // expansion of the last forward [N, in*D] (zero but for the active bases and SiLU).
+  std::vector<T> ec_, ect_, expanded_, gexp_;
 };
 
 }  // namespace kanscan::models
