@@ -218,27 +218,36 @@ void KanLayer<T>::backward(const Mat<T>& x, const Mat<T>& dy, Mat<T>* dx, int th
         eff_.data(), in_, R, out_, op, k1, r0_.data(), basis_.data(), dbasis_.data(), silu_.data(), dsilu_.data(),
         pad ? dy_pad_.data() : dy.data(), de.data(), dx ? dx->data() : nullptr, br.begin, br.end);
   });
-  // Fixed-order combination of the block partials.
+  // Rows k .. G+2k-1 of each input's [R, op] block hold the spline bases, row R-1 the SiLU one.
+  param_grads_from_partials(esize, nb, static_cast<std::size_t>(R) * op, knots_.order(), R - 1, op);
+}
+
+// Sums the per-block gradients of the (effective or compact) coefficients in block order, then
+// applies the chain rule to Wb, S and C: rows first_row + m (m < G+k) of each input's block of
+// per_input values are the spline bases, row wb_row the SiLU branch; ld is the row stride.
+template <typename T>
+void KanLayer<T>::param_grads_from_partials(std::size_t esize, std::size_t n_blocks, std::size_t per_input,
+                                            int first_row, int wb_row, int ld) {
   std::vector<T>& total = total_;
   total.assign(esize, T(0));
-  for (std::size_t blk = 0; blk < nb; ++blk) {
+  for (std::size_t blk = 0; blk < n_blocks; ++blk) {
     const T* p = partial_[blk].data();
     for (std::size_t e = 0; e < esize; ++e) total[e] += p[e];
   }
-  const int k = knots_.order(), nbas = knots_.n_basis();
+  const int nbas = knots_.n_basis();
   const T* s = this->p_ + s_offset();
   const T* c = this->p_ + c_offset();
   T* gwb = this->g_ + wb_offset();
   T* gs = this->g_ + s_offset();
   T* gc = this->g_ + c_offset();
   for (int i = 0; i < in_; ++i) {
-    const T* ti = total.data() + static_cast<std::size_t>(i) * R * op;
+    const T* ti = total.data() + static_cast<std::size_t>(i) * per_input;
     const T* si = s + static_cast<std::size_t>(i) * out_;
     T* gsi = gs + static_cast<std::size_t>(i) * out_;
-    std::copy_n(ti + static_cast<std::size_t>(R - 1) * op, out_, gwb + static_cast<std::size_t>(i) * out_);
+    std::copy_n(ti + static_cast<std::size_t>(wb_row) * ld, out_, gwb + static_cast<std::size_t>(i) * out_);
     std::fill_n(gsi, out_, T(0));
     for (int m = 0; m < nbas; ++m) {
-      const T* tm = ti + static_cast<std::size_t>(m + k) * op;
+      const T* tm = ti + static_cast<std::size_t>(m + first_row) * ld;
       const T* cm = c + (static_cast<std::size_t>(i) * nbas + m) * out_;
       T* gcm = gc + (static_cast<std::size_t>(i) * nbas + m) * out_;
       for (int j = 0; j < out_; ++j) {
@@ -352,33 +361,8 @@ void KanLayer<T>::backward_gemm(const Mat<T>& dy, Mat<T>* dx, int threads) {
       }
     }
   });
-  std::vector<T>& total = total_;
-  total.assign(esize, T(0));
-  for (std::size_t blk = 0; blk < nb; ++blk) {
-    const T* p = partial_[blk].data();
-    for (std::size_t e = 0; e < esize; ++e) total[e] += p[e];
-  }
-  const T* s = this->p_ + s_offset();
-  const T* c = this->p_ + c_offset();
-  T* gwb = this->g_ + wb_offset();
-  T* gs = this->g_ + s_offset();
-  T* gc = this->g_ + c_offset();
-  for (int i = 0; i < in_; ++i) {
-    const T* ti = total.data() + static_cast<std::size_t>(i) * D * out_;
-    const T* si = s + static_cast<std::size_t>(i) * out_;
-    T* gsi = gs + static_cast<std::size_t>(i) * out_;
-    std::copy_n(ti + static_cast<std::size_t>(nbas) * out_, out_, gwb + static_cast<std::size_t>(i) * out_);
-    std::fill_n(gsi, out_, T(0));
-    for (int m = 0; m < nbas; ++m) {
-      const T* tm = ti + static_cast<std::size_t>(m) * out_;
-      const T* cm = c + (static_cast<std::size_t>(i) * nbas + m) * out_;
-      T* gcm = gc + (static_cast<std::size_t>(i) * nbas + m) * out_;
-      for (int j = 0; j < out_; ++j) {
-        gcm[j] = si[j] * tm[j];
-        gsi[j] += cm[j] * tm[j];
-      }
-    }
-  }
+  // Rows 0 .. G+k-1 of each input's [D, out] block are the spline bases, row G+k the SiLU one.
+  param_grads_from_partials(esize, nb, static_cast<std::size_t>(D) * out_, 0, nbas, out_);
 }
 
 template <typename T>

@@ -59,6 +59,8 @@ class KanLayer final : public Layer<T> {
   void build_compact();
   void expand_block(std::size_t b0, std::size_t b1);
   void backward_gemm(const Mat<T>& dy, Mat<T>* dx, int threads);
+  void param_grads_from_partials(std::size_t esize, std::size_t n_blocks, std::size_t per_input, int first_row,
+                                 int wb_row, int ld);
   void prepare_block(const Mat<T>& x, std::size_t b0, std::size_t b1, bool derivs);
   // Spline outputs (S * sum C B) of input i for samples x[:, i]: [N, out], in double.
   Mat<double> spline_values(const Mat<T>& x, int i) const;
