@@ -157,17 +157,24 @@ void KanLayer<T>::forward(const Mat<T>& x, Mat<T>& y, bool training, int threads
   const std::size_t nb = num_blocks(n, kSampleBlock);
   if (use_gemm()) {
     build_compact();
-    const int kd = in_ * dense_width();
-    expanded_.resize(n * kd);
+    const std::size_t kd = static_cast<std::size_t>(in_) * dense_width();
+    // Training keeps the expansion for the backward pass; inference uses one block-sized scratch
+    // per thread, so evaluating large chunks needs no O(N * in * D) buffer.
+    if (training) expanded_.resize(n * kd);
+    expanded_valid_ = training;
     const auto& dense = DenseKernels<T>::get();
     for_blocks(nb, threads, [&](std::size_t blk) {
       const BlockRange br = block_range(blk, n, kSampleBlock);
-      prepare_block(x, br.begin, br.end, training);
-      expand_block(br.begin, br.end);
-      T* yb = y.data() + br.begin * out_;
       const int rows_b = static_cast<int>(br.end - br.begin);
+      prepare_block(x, br.begin, br.end, training);
+      thread_local std::vector<T> scratch;
+      if (!training) scratch.resize(rows_b * kd);
+      T* a = training ? expanded_.data() + br.begin * kd : scratch.data();
+      expand_block(br.begin, br.end, a);
+      T* yb = y.data() + br.begin * out_;
       std::fill_n(yb, static_cast<std::size_t>(rows_b) * out_, T(0));
-      dense.gemm_acc(rows_b, out_, kd, expanded_.data() + br.begin * kd, kd, 1, ec_.data(), out_, yb, out_);
+      dense.gemm_acc(rows_b, out_, static_cast<int>(kd), a, static_cast<std::ptrdiff_t>(kd), 1, ec_.data(), out_, yb,
+                     out_);
     });
     return;
   }
@@ -290,10 +297,9 @@ void KanLayer<T>::build_compact() {
 // Row b of the expansion: entry i*D + m holds basis m of x_bi (zero unless m is one of the k+1
 // active ones), entry i*D + G+k holds SiLU(x_bi).
 template <typename T>
-void KanLayer<T>::expand_block(std::size_t b0, std::size_t b1) {
+void KanLayer<T>::expand_block(std::size_t b0, std::size_t b1, T* a) {
   const int D = dense_width(), k = knots_.order(), k1 = k + 1, nb = knots_.n_basis();
   const std::size_t kd = static_cast<std::size_t>(in_) * D, plane = (b1 - b0) * in_;
-  T* a = expanded_.data() + b0 * kd;
   std::fill_n(a, (b1 - b0) * kd, T(0));
   const T* bn = basis_.data() + b0 * in_ * k1;
   for (std::size_t b = b0; b < b1; ++b) {
@@ -328,19 +334,23 @@ void KanLayer<T>::backward_gemm(const Mat<T>& dy, Mat<T>* dx, int threads) {
     for (int p = 0; p < kd; ++p)
       for (int j = 0; j < out_; ++j)
         ect_[static_cast<std::size_t>(j) * kd + p] = ec_[static_cast<std::size_t>(p) * out_ + j];
-    gexp_.resize(n * kd);
   }
+  // After an inference forward the expansion was not kept: rebuilt from the caches.
+  const bool rebuild = !expanded_valid_;
+  if (rebuild) expanded_.resize(n * kd);
   for_blocks(nb, threads, [&](std::size_t blk) {
     const BlockRange br = block_range(blk, n, kSampleBlock);
     const int rows_b = static_cast<int>(br.end - br.begin);
+    if (rebuild) expand_block(br.begin, br.end, expanded_.data() + br.begin * kd);
     const T* ab = expanded_.data() + br.begin * kd;
     const T* dyb = dy.data() + br.begin * out_;
     std::vector<T>& de = partial_[blk];
     de.assign(esize, T(0));
     dense.gemm_acc(kd, out_, rows_b, ab, 1, kd, dyb, out_, de.data(), out_);
     if (!dx) return;
-    T* g = gexp_.data() + br.begin * kd;
-    std::fill_n(g, static_cast<std::size_t>(rows_b) * kd, T(0));
+    thread_local std::vector<T> gexp;  // G = dy Ec^T of this block
+    gexp.assign(static_cast<std::size_t>(rows_b) * kd, T(0));
+    T* g = gexp.data();
     dense.gemm_acc(rows_b, kd, out_, dyb, out_, 1, ect_.data(), kd, g, kd);
     const std::size_t plane = static_cast<std::size_t>(rows_b) * in_;
     const T* dbn = dbasis_.data() + br.begin * in_ * k1;
@@ -361,6 +371,7 @@ void KanLayer<T>::backward_gemm(const Mat<T>& dy, Mat<T>* dx, int threads) {
       }
     }
   });
+  expanded_valid_ = true;
   // Rows 0 .. G+k-1 of each input's [D, out] block are the spline bases, row G+k the SiLU one.
   param_grads_from_partials(esize, nb, static_cast<std::size_t>(D) * out_, 0, nbas, out_);
 }

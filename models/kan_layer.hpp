@@ -57,7 +57,7 @@ class KanLayer final : public Layer<T> {
   bool use_gemm() const;
   int dense_width() const { return knots_.n_basis() + 1; }
   void build_compact();
-  void expand_block(std::size_t b0, std::size_t b1);
+  void expand_block(std::size_t b0, std::size_t b1, T* a);
   void backward_gemm(const Mat<T>& dy, Mat<T>* dx, int threads);
   void param_grads_from_partials(std::size_t esize, std::size_t n_blocks, std::size_t per_input, int first_row,
                                  int wb_row, int ld);
@@ -84,8 +84,9 @@ class KanLayer final : public Layer<T> {
   std::vector<T> total_;                 // their sum
   std::vector<T> dy_pad_;                // dy with row stride op (wide layers, out not a multiple of 8)
   // GEMM path: compact coefficients [in*D, out] (S*C rows, then Wb) and their transpose; the
-  // expansion of the last forward [N, in*D] (zero but for the active bases and SiLU).
-  std::vector<T> ec_, ect_, expanded_, gexp_;
+  // expansion of the last training forward [N, in*D] (zero but for the active bases and SiLU).
+  std::vector<T> ec_, ect_, expanded_;
+  bool expanded_valid_ = false;
 };
 
 }  // namespace kanscan::models
