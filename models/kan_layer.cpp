@@ -158,18 +158,21 @@ void KanLayer<T>::forward(const Mat<T>& x, Mat<T>& y, bool training, int threads
   if (use_gemm()) {
     build_compact();
     const std::size_t kd = static_cast<std::size_t>(in_) * dense_width();
-    // Training keeps the expansion for the backward pass; inference uses one block-sized scratch
-    // per thread, so evaluating large chunks needs no O(N * in * D) buffer.
-    if (training) expanded_.resize(n * kd);
-    expanded_valid_ = training;
+    // A training forward keeps the expansion for the backward pass up to expansion_keep_limit_ values
+    // (ordinary mini-batches); beyond that (full-batch L-BFGS) and in inference each block is
+    // expanded into a per-thread scratch and backward expands it again: the same values, so the
+    // same bits, at the cost of one more expansion pass.
+    const bool keep = training && n * kd <= expansion_keep_limit_;
+    if (keep) expanded_.resize(n * kd);
+    expanded_valid_ = keep;
     const auto& dense = DenseKernels<T>::get();
     for_blocks(nb, threads, [&](std::size_t blk) {
       const BlockRange br = block_range(blk, n, kSampleBlock);
       const int rows_b = static_cast<int>(br.end - br.begin);
       prepare_block(x, br.begin, br.end, training);
       thread_local std::vector<T> scratch;
-      if (!training) scratch.resize(rows_b * kd);
-      T* a = training ? expanded_.data() + br.begin * kd : scratch.data();
+      if (!keep) scratch.resize(rows_b * kd);
+      T* a = keep ? expanded_.data() + br.begin * kd : scratch.data();
       expand_block(br.begin, br.end, a);
       T* yb = y.data() + br.begin * out_;
       std::fill_n(yb, static_cast<std::size_t>(rows_b) * out_, T(0));
@@ -337,12 +340,15 @@ void KanLayer<T>::backward_gemm(const Mat<T>& dy, Mat<T>* dx, int threads) {
   }
   // After an inference forward the expansion was not kept: rebuilt from the caches.
   const bool rebuild = !expanded_valid_;
-  if (rebuild) expanded_.resize(n * kd);
   for_blocks(nb, threads, [&](std::size_t blk) {
     const BlockRange br = block_range(blk, n, kSampleBlock);
     const int rows_b = static_cast<int>(br.end - br.begin);
-    if (rebuild) expand_block(br.begin, br.end, expanded_.data() + br.begin * kd);
-    const T* ab = expanded_.data() + br.begin * kd;
+    thread_local std::vector<T> scratch;
+    if (rebuild) {
+      scratch.resize(static_cast<std::size_t>(rows_b) * kd);
+      expand_block(br.begin, br.end, scratch.data());
+    }
+    const T* ab = rebuild ? scratch.data() : expanded_.data() + br.begin * kd;
     const T* dyb = dy.data() + br.begin * out_;
     std::vector<T>& de = partial_[blk];
     de.assign(esize, T(0));
@@ -371,7 +377,6 @@ void KanLayer<T>::backward_gemm(const Mat<T>& dy, Mat<T>* dx, int threads) {
       }
     }
   });
-  expanded_valid_ = true;
   // Rows 0 .. G+k-1 of each input's [D, out] block are the spline bases, row G+k the SiLU one.
   param_grads_from_partials(esize, nb, static_cast<std::size_t>(D) * out_, 0, nbas, out_);
 }

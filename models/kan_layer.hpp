@@ -44,6 +44,11 @@ class KanLayer final : public Layer<T> {
   // current spline at k+2 points per new interval. Exact when the new knots contain the old.
   LayerState extended_state(int new_grid) const;
 
+  // Values of the small-grid GEMM path's expansion a training forward keeps for backward
+  // (default 4M, 16 MB in float); larger batches expand each block again in backward, with the
+  // same bits. Settable so that tests can compare both ways.
+  void set_expansion_keep_limit(std::size_t values) { expansion_keep_limit_ = values; }
+
   // Layout of the parameter slice: [Wb: in x out][S: in x out][C: in x (G+k) x out], output
   // index fastest so the inner loops over outputs are contiguous.
   std::size_t wb_offset() const { return 0; }
@@ -87,6 +92,7 @@ class KanLayer final : public Layer<T> {
   // expansion of the last training forward [N, in*D] (zero but for the active bases and SiLU).
   std::vector<T> ec_, ect_, expanded_;
   bool expanded_valid_ = false;
+  std::size_t expansion_keep_limit_ = std::size_t(4) << 20;
 };
 
 }  // namespace kanscan::models

@@ -203,8 +203,10 @@ struct LayerRun {
 };
 
 template <typename T>
-LayerRun<T> run_layer(int in, int out, int threads, bool training_forward, bool want_dx) {
+LayerRun<T> run_layer(int in, int out, int threads, bool training_forward, bool want_dx,
+                      std::size_t keep_limit = std::size_t(4) << 20) {
   KanLayer<T> layer(in, out, SplineKnots<T>::uniform(in, 5, 3, -1.0, 1.0));
+  layer.set_expansion_keep_limit(keep_limit);
   std::vector<T> p(layer.n_params()), g(layer.n_params());
   layer.bind(p.data(), g.data());
   Rng rng(11);
@@ -237,6 +239,11 @@ void check_layer_paths() {
     EXPECT_TRUE(inf.y == ref.y);
     EXPECT_TRUE(inf.dx == ref.dx);
     EXPECT_EQ(inf.grad, ref.grad);
+    // Small-grid GEMM path with the expansion not kept (as for full-batch L-BFGS): the same bits.
+    const LayerRun<T> nokeep = run_layer<T>(6, out, 2, true, true, 0);
+    EXPECT_TRUE(nokeep.y == ref.y);
+    EXPECT_TRUE(nokeep.dx == ref.dx);
+    EXPECT_EQ(nokeep.grad, ref.grad);
     // Without input gradients: the same parameter gradient.
     const LayerRun<T> nodx = run_layer<T>(6, out, 2, true, false);
     EXPECT_EQ(nodx.grad, ref.grad);
