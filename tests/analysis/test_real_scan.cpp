@@ -42,13 +42,22 @@ TrialConfig point_config(const Point& p, std::uint64_t seed) {
   return c;
 }
 
+// Where a test scan runs: a temporary folder, or KANSCAN_KEEP_REAL_SCAN/<sub> to keep a bigger
+// run for looking at its plots. Returns whether it is kept.
+bool scan_dir(const t::TempDir& tmp, const std::string& sub, fs::path& dir) {
+  const char* keep = std::getenv("KANSCAN_KEEP_REAL_SCAN");
+  const bool kept = keep && *keep;
+  dir = kept ? fs::path(keep) / sub : tmp.path();
+  fs::create_directories(dir);
+  return kept;
+}
+
 }  // namespace
 
 TEST(RealScan, TrainAnalyzePredict) {
   t::TempDir tmp;
-  const char* keep = std::getenv("KANSCAN_KEEP_REAL_SCAN");
-  const fs::path dir = keep && *keep ? fs::path(keep) : tmp.path();
-  fs::create_directories(dir);
+  fs::path dir;
+  const bool keep = scan_dir(tmp, "", dir);
   DataConfig dc;
   dc.generator = "tth_thq";
   dc.events = keep ? 40000 : 6000;
@@ -142,9 +151,8 @@ TEST(RealScan, TrainAnalyzePredict) {
 
 TEST(RealScan, RegressionMaeStudy) {
   t::TempDir tmp;
-  const char* keep = std::getenv("KANSCAN_KEEP_REAL_SCAN");
-  const fs::path dir = keep && *keep ? fs::path(keep) / "regression" : tmp.path();
-  fs::create_directories(dir);
+  fs::path dir;
+  const bool keep = scan_dir(tmp, "regression", dir);
   DataConfig dc;
   dc.generator = "dm_met";
   dc.events = keep ? 30000 : 3000;
