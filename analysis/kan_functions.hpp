@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "framework/model_state.hpp"
+#include "types/model_state.hpp"
 
 namespace kanscan::analysis {
 

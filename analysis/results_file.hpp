@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "framework/model_state.hpp"
+#include "types/model_state.hpp"
 #include "io/h5.hpp"
 
 namespace kanscan::analysis {

@@ -33,7 +33,7 @@ ModelConfig config(ModelType type, int grid) {
   c.depth = 1;
   c.width = 64;
   c.grid_size = grid;
-  c.activation = "relu";
+  c.activation = Activation::relu;
   return c;
 }
 
@@ -166,7 +166,7 @@ static void BM_TrainStep(benchmark::State& state) {
   for (Eigen::Index i = 0; i < batch; ++i) y(i, 0) = static_cast<float>(i % 2);
   OptimizerConfig oc;
   auto opt = make_optimizer<float>(oc, model->n_params());
-  const LossSpec bce{LossKind::bce, 1.0};
+  const LossSpec bce{Loss::bce, 1.0};
   MatF dz;
   auto closure = [&] {
     const double l = loss_and_grad<float>(bce, model->forward(x, true, threads), y, nullptr, &dz, threads);

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "framework/rng.hpp"
-#include "framework/trial.hpp"
+#include "types/trial.hpp"
 #include "models/loss.hpp"
 #include "models/model.hpp"
 #include "models/optimizer.hpp"
@@ -34,7 +34,7 @@ ModelConfig config_of(const Shape& s) {
   c.width = c.depth > 0 ? s.widths[1] : 1;
   c.grid_size = s.grid > 0 ? s.grid : 5;
   c.spline_order = 3;
-  c.activation = "relu";
+  c.activation = kanscan::Activation::relu;
   return c;
 }
 
@@ -62,9 +62,9 @@ void run_train(benchmark::State& state, Shape s, int batch, int threads) {
   Mat<float> x, y, dz;
   make_batch(batch, s.widths.front(), x, y);
   kanscan::OptimizerConfig oc;
-  oc.name = "adam";
+  oc.name = kanscan::OptimizerKind::adam;
   auto opt = kanscan::models::make_optimizer<float>(oc, model->n_params());
-  const kanscan::models::LossSpec loss{kanscan::models::LossKind::bce, 1.0};
+  const kanscan::models::LossSpec loss{kanscan::Loss::bce, 1.0};
   auto closure = [&] {
     const Mat<float>& z = model->forward(x, true, threads);
     const double l = kanscan::models::loss_and_grad<float>(loss, z, y, nullptr, &dz, threads);

@@ -317,19 +317,32 @@ void walk(const Ctx& c, const YAML::Node& map, const std::vector<Section>& secs,
   }
 }
 
-void check_task_value(const Ctx& c, Task task, const KeyDecl& k, const Value& v, const Location& where) {
+// The names of E's values that serve `task`, for messages.
+template <typename E, typename Serves>
+std::string serving(Task task, Serves serves) {
+  std::string out;
+  for (const auto& e : Vocabulary<E>::entries)
+    if (serves(e.value, task)) out += (out.empty() ? "" : " | ") + std::string(e.name);
+  return out;
+}
+
+// Losses and monitors that the scan's task cannot use (types/vocabulary.hpp says which).
+void check_task_value(Task task, const KeyDecl& k, const Value& v, const Location& where) {
   const auto* s = std::get_if<std::string>(&v);
   if (!s) return;
-  const bool cls = task == Task::classification;
-  if (k.path == "loss" && !cls && (*s == "bce" || *s == "cross_entropy"))
-    throw InputError(where, fmt::format("loss '{}' needs task classification; for regression use mse | mae | huber", *s));
-  if (k.path == "early_stopping.monitor") {
-    if (!cls && (*s == "val_auc" || *s == "val_accuracy"))
-      throw InputError(where, fmt::format("monitor '{}' needs task classification; for regression use val_loss | val_mae", *s));
-    if (cls && *s == "val_mae")
-      throw InputError(where, "monitor 'val_mae' needs task regression; for classification use val_loss | val_auc | val_accuracy");
+  const Task other = task == Task::classification ? Task::regression : Task::classification;
+  if (k.path == "loss") {
+    const Loss loss = *parse_name<Loss>(*s);
+    if (!loss_serves(loss, task))
+      throw InputError(where, fmt::format("loss '{}' needs task {}; for {} use {}", *s, to_string(other), to_string(task),
+                                          serving<Loss>(task, loss_serves)));
   }
-  (void)c;
+  if (k.path == "early_stopping.monitor") {
+    const Monitor monitor = *parse_name<Monitor>(*s);
+    if (!monitor_serves(monitor, task))
+      throw InputError(where, fmt::format("monitor '{}' needs task {}; for {} use {}", *s, to_string(other),
+                                          to_string(task), serving<Monitor>(task, monitor_serves)));
+  }
 }
 
 }  // namespace
@@ -522,7 +535,7 @@ ScanConfig parse_scan_config(const std::string& yaml_text, const std::string& fi
              fail(c, v, path, fmt::format("expected a single value, got a list; lists expand only inside a model block "
                                           "(move '{}: [...]' into the models[] blocks)", leaf(k.path)));
            const Value val = parse_value(c, k, v, path);
-           check_task_value(c, scan.task, k, val, loc(c, v, path));
+           check_task_value(scan.task, k, val, loc(c, v, path));
            TrialConfig tmp;
            tmp.train = scan.train;
            k.set(tmp, val);
@@ -573,13 +586,13 @@ ScanConfig parse_scan_config(const std::string& yaml_text, const std::string& fi
              for (std::size_t j = 0; j < v.size(); ++j) {
                const std::string ep = fmt::format("{}[{}]", path, j);
                const Value val = parse_value(c, k, v[j], ep);
-               check_task_value(c, scan.task, k, val, loc(c, v[j], ep));
+               check_task_value(scan.task, k, val, loc(c, v[j], ep));
                ax.values.push_back(val);
              }
              b.axes.push_back(std::move(ax));
            } else {
              const Value val = parse_value(c, k, v, path);
-             check_task_value(c, scan.task, k, val, loc(c, v, path));
+             check_task_value(scan.task, k, val, loc(c, v, path));
              k.set(b.base, val);
            }
          });
@@ -645,7 +658,7 @@ std::string canonical_json(const TrialConfig& cfg0, const DataConfig& d) {
   TrialConfig cfg = cfg0;
   normalize(cfg);
   nlohmann::json j;
-  j["task"] = cfg.task == Task::regression ? "regression" : "classification";
+  j["task"] = to_string(cfg.task);
   j["seed"] = cfg.seed;
   for (const auto& k : key_table()) {
     if (!k.get || (k.section != Section::model && k.section != Section::train)) continue;
@@ -675,7 +688,7 @@ TrialConfig trial_from_canonical_json(const std::string& text) {
     throw InputError(std::string("trial config is not valid JSON: ") + e.what());
   }
   TrialConfig cfg;
-  cfg.task = j.value("task", "classification") == "regression" ? Task::regression : Task::classification;
+  cfg.task = parse_name<Task>(j.value("task", "classification")).value_or(Task::classification);
   cfg.seed = j.value("seed", std::uint64_t{1});
   // Type first: other keys' relevance depends on it.
   for (int pass = 0; pass < 2; ++pass)

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "framework/error.hpp"
-#include "framework/trial.hpp"
+#include "types/trial.hpp"
 
 namespace kanscan::io {
 

@@ -75,11 +75,14 @@ KeyDecl bool_key(const Common& c, Ref<bool> ref) {
   return k;
 }
 
-KeyDecl choice_key(const Common& c, Ref<std::string> ref, std::vector<std::string> choices) {
+// A key whose values are the names of an enum of types/vocabulary.hpp.
+template <typename E>
+KeyDecl choice_key(const Common& c, Ref<E> ref) {
   KeyDecl k = base(c, KeyType::choice);
-  k.choices = std::move(choices);
-  k.set = [ref](TrialConfig& t, const Value& v) { ref(t) = std::get<std::string>(v); };
-  k.get = [ref](const TrialConfig& t) { return Value(ref(const_cast<TrialConfig&>(t))); };
+  k.choices = names_of<E>();
+  // The parser accepts only k.choices, so the name always converts.
+  k.set = [ref](TrialConfig& t, const Value& v) { ref(t) = *parse_name<E>(std::get<std::string>(v)); };
+  k.get = [ref](const TrialConfig& t) { return Value(to_string(ref(const_cast<TrialConfig&>(t)))); };
   return k;
 }
 
@@ -108,10 +111,8 @@ std::vector<KeyDecl> build_table() {
     k.required = true;
     t.push_back(k);
     k = scan_key(S::top, "task", KeyType::choice, "What the models learn: labels or regression targets.",
-                 [](ScanConfig& s, const Value& v) {
-                   s.task = std::get<std::string>(v) == "regression" ? Task::regression : Task::classification;
-                 });
-    k.choices = {"classification", "regression"};
+                 [](ScanConfig& s, const Value& v) { s.task = *parse_name<Task>(std::get<std::string>(v)); });
+    k.choices = names_of<Task>();
     k.required = true;
     t.push_back(k);
   }
@@ -194,21 +195,19 @@ std::vector<KeyDecl> build_table() {
   auto tr = [](const char* path, const char* column, const char* doc, Pred rel = nullptr) {
     return Common{S::train, path, A::any, true, column, doc, rel};
   };
-  t.push_back(choice_key(tr("loss", "loss", "Training loss. Classification: bce, cross_entropy (or mse/mae/huber "
-                                            "on probabilities, as pyKAN studies do); regression: mse, mae, huber."),
-                         [](TrialConfig& c) -> std::string& { return c.train.loss; },
-                         {"bce", "cross_entropy", "mse", "mae", "huber"}));
+  t.push_back(choice_key<Loss>(tr("loss", "loss", "Training loss. Classification: bce, cross_entropy (or mse/mae/huber "
+                                                  "on probabilities, as pyKAN studies do); regression: mse, mae, huber."),
+                               [](TrialConfig& c) -> Loss& { return c.train.loss; }));
   t.push_back(real_key(tr("huber_delta", "huber_delta", "Huber loss transition point.",
-                          [](const TrialConfig& c) { return c.train.loss == "huber"; }),
+                          [](const TrialConfig& c) { return c.train.loss == Loss::huber; }),
                        [](TrialConfig& c) -> double& { return c.train.huber_delta; }, 0, kInf, true));
   t.push_back(int_key(tr("epochs", "epochs", "Maximum training epochs."),
                       [](TrialConfig& c) -> int& { return c.train.epochs; }, 1, 1e6));
   t.push_back(int_key(tr("batch_size", "batch_size", "Mini-batch size (events)."),
                       [](TrialConfig& c) -> int& { return c.train.batch_size; }, 1, 1e8));
-  t.push_back(choice_key(tr("early_stopping.monitor", "monitor",
-                            "Validation quantity watched for early stopping and best-epoch selection."),
-                         [](TrialConfig& c) -> std::string& { return c.train.monitor; },
-                         {"val_loss", "val_auc", "val_accuracy", "val_mae"}));
+  t.push_back(choice_key<Monitor>(tr("early_stopping.monitor", "monitor",
+                                     "Validation quantity watched for early stopping and best-epoch selection."),
+                                  [](TrialConfig& c) -> Monitor& { return c.train.monitor; }));
   t.push_back(int_key(tr("early_stopping.patience", "patience", "Epochs without improvement before stopping; 0 = never stop early."),
                       [](TrialConfig& c) -> int& { return c.train.patience; }, 0, 1e6));
   t.push_back(real_key(tr("early_stopping.min_delta", "min_delta", "Smallest change that counts as an improvement."),
@@ -226,14 +225,12 @@ std::vector<KeyDecl> build_table() {
     k.path = "type";
     k.type = KeyType::choice;
     k.required = true;
-    k.choices = {"kan", "mlp"};
+    k.choices = names_of<ModelType>();
     k.doc = "Model family of the block (one per block).";
     k.column = "model_type";
     k.relevant = [](const TrialConfig&) { return true; };
-    k.set = [](TrialConfig& c, const Value& v) {
-      c.model.type = std::get<std::string>(v) == "mlp" ? ModelType::mlp : ModelType::kan;
-    };
-    k.get = [](const TrialConfig& c) { return Value(std::string(c.model.type == ModelType::mlp ? "mlp" : "kan")); };
+    k.set = [](TrialConfig& c, const Value& v) { c.model.type = *parse_name<ModelType>(std::get<std::string>(v)); };
+    k.get = [](const TrialConfig& c) { return Value(to_string(c.model.type)); };
     t.push_back(k);
     KeyDecl n;
     n.section = S::model;
@@ -279,37 +276,36 @@ std::vector<KeyDecl> build_table() {
   t.push_back(int_key(md("grid_extend_epoch", "grid_extend_epoch", "Epoch of the grid refinement.", A::kan,
                          [](const TrialConfig& c) { return c.model.grid_extend_to > 0; }),
                       [](TrialConfig& c) -> int& { return c.model.grid_extend_epoch; }, 0, 1e6));
-  t.push_back(choice_key(md("init", "init", "KAN weight initialisation scheme.", A::kan),
-                         [](TrialConfig& c) -> std::string& { return c.model.init; }, {"efficient_kan"}));
+  t.push_back(choice_key<InitScheme>(md("init", "init", "KAN weight initialisation scheme.", A::kan),
+                                     [](TrialConfig& c) -> InitScheme& { return c.model.init; }));
   t.push_back(real_key(md("scale_noise", "scale_noise", "Initial spline-weight noise scale.", A::kan),
                        [](TrialConfig& c) -> double& { return c.model.scale_noise; }, 0, kInf));
   t.push_back(real_key(md("scale_base", "scale_base", "Initial scale of the SiLU base branch.", A::kan),
                        [](TrialConfig& c) -> double& { return c.model.scale_base; }, 0, kInf));
   t.push_back(real_key(md("scale_spline", "scale_spline", "Initial spline scaler.", A::kan),
                        [](TrialConfig& c) -> double& { return c.model.scale_spline; }, 0, kInf));
-  t.push_back(choice_key(md("activation", "activation", "Hidden-layer activation.", A::mlp),
-                         [](TrialConfig& c) -> std::string& { return c.model.activation; },
-                         {"relu", "leaky_relu", "silu", "tanh", "sigmoid", "identity"}));
+  t.push_back(choice_key<Activation>(md("activation", "activation", "Hidden-layer activation.", A::mlp),
+                                     [](TrialConfig& c) -> Activation& { return c.model.activation; }));
   t.push_back(real_key(md("leaky_slope", "leaky_slope", "Negative slope of leaky_relu.", A::mlp,
-                          [](const TrialConfig& c) { return c.model.activation == "leaky_relu"; }),
+                          [](const TrialConfig& c) { return c.model.activation == Activation::leaky_relu; }),
                        [](TrialConfig& c) -> double& { return c.model.leaky_slope; }, 0, 1));
   t.push_back(real_key(md("dropout", "dropout", "Dropout probability after each hidden layer.", A::mlp),
                        [](TrialConfig& c) -> double& { return c.model.dropout; }, 0, 1, false, true));
   t.push_back(real_key(md("weight_decay", "weight_decay", "L2 penalty added to the loss."),
                        [](TrialConfig& c) -> double& { return c.model.weight_decay; }, 0, kInf));
-  t.push_back(choice_key(md("optimizer.name", "optimizer", "Optimizer (`optimizer: adam` is short for `optimizer: {name: adam}`)."),
-                         [](TrialConfig& c) -> std::string& { return c.model.optimizer.name; },
-                         {"adam", "adamw", "sgd", "lbfgs"}));
+  t.push_back(choice_key<OptimizerKind>(
+      md("optimizer.name", "optimizer", "Optimizer (`optimizer: adam` is short for `optimizer: {name: adam}`)."),
+      [](TrialConfig& c) -> OptimizerKind& { return c.model.optimizer.name; }));
   t.push_back(real_key(md("optimizer.lr", "lr", "Learning rate."),
                        [](TrialConfig& c) -> double& { return c.model.optimizer.lr; }, 0, kInf, true));
   t.push_back(real_key(md("optimizer.momentum", "momentum", "SGD momentum.", A::any,
-                          [](const TrialConfig& c) { return c.model.optimizer.name == "sgd"; }),
+                          [](const TrialConfig& c) { return c.model.optimizer.name == OptimizerKind::sgd; }),
                        [](TrialConfig& c) -> double& { return c.model.optimizer.momentum; }, 0, 1, false, true));
   t.push_back(bool_key(md("optimizer.nesterov", "nesterov", "SGD Nesterov momentum.", A::any,
-                          [](const TrialConfig& c) { return c.model.optimizer.name == "sgd"; }),
+                          [](const TrialConfig& c) { return c.model.optimizer.name == OptimizerKind::sgd; }),
                        [](TrialConfig& c) -> bool& { return c.model.optimizer.nesterov; }));
   Pred adam_like = [](const TrialConfig& c) {
-    return c.model.optimizer.name == "adam" || c.model.optimizer.name == "adamw";
+    return c.model.optimizer.name == OptimizerKind::adam || c.model.optimizer.name == OptimizerKind::adamw;
   };
   t.push_back(real_key(md("optimizer.beta1", "beta1", "Adam first-moment decay.", A::any, adam_like),
                        [](TrialConfig& c) -> double& { return c.model.optimizer.beta1; }, 0, 1, false, true));
@@ -318,23 +314,22 @@ std::vector<KeyDecl> build_table() {
   t.push_back(real_key(md("optimizer.eps", "eps", "Adam denominator epsilon.", A::any, adam_like),
                        [](TrialConfig& c) -> double& { return c.model.optimizer.eps; }, 0, 1, true));
   t.push_back(real_key(md("optimizer.weight_decay", "optimizer_weight_decay", "AdamW decoupled weight decay.", A::any,
-                          [](const TrialConfig& c) { return c.model.optimizer.name == "adamw"; }),
+                          [](const TrialConfig& c) { return c.model.optimizer.name == OptimizerKind::adamw; }),
                        [](TrialConfig& c) -> double& { return c.model.optimizer.weight_decay; }, 0, kInf));
-  Pred is_lbfgs = [](const TrialConfig& c) { return c.model.optimizer.name == "lbfgs"; };
+  Pred is_lbfgs = [](const TrialConfig& c) { return c.model.optimizer.name == OptimizerKind::lbfgs; };
   t.push_back(int_key(md("optimizer.history", "lbfgs_history", "L-BFGS memory.", A::any, is_lbfgs),
                       [](TrialConfig& c) -> int& { return c.model.optimizer.history; }, 1, 1000));
   t.push_back(int_key(md("optimizer.max_iter", "lbfgs_max_iter", "L-BFGS iterations per batch.", A::any, is_lbfgs),
                       [](TrialConfig& c) -> int& { return c.model.optimizer.max_iter; }, 1, 10000));
-  t.push_back(choice_key(md("optimizer.schedule", "lr_schedule", "Learning-rate schedule over epochs."),
-                         [](TrialConfig& c) -> std::string& { return c.model.optimizer.schedule; },
-                         {"constant", "cosine", "step"}));
-  Pred is_step = [](const TrialConfig& c) { return c.model.optimizer.schedule == "step"; };
+  t.push_back(choice_key<Schedule>(md("optimizer.schedule", "lr_schedule", "Learning-rate schedule over epochs."),
+                                   [](TrialConfig& c) -> Schedule& { return c.model.optimizer.schedule; }));
+  Pred is_step = [](const TrialConfig& c) { return c.model.optimizer.schedule == Schedule::step; };
   t.push_back(int_key(md("optimizer.step_size", "lr_step_size", "Step schedule: epochs between decays.", A::any, is_step),
                       [](TrialConfig& c) -> int& { return c.model.optimizer.step_size; }, 1, 1e6));
   t.push_back(real_key(md("optimizer.gamma", "lr_gamma", "Step schedule: decay factor.", A::any, is_step),
                        [](TrialConfig& c) -> double& { return c.model.optimizer.gamma; }, 0, 1, true));
   t.push_back(real_key(md("optimizer.min_lr", "min_lr", "Cosine schedule: final learning rate.", A::any,
-                          [](const TrialConfig& c) { return c.model.optimizer.schedule == "cosine"; }),
+                          [](const TrialConfig& c) { return c.model.optimizer.schedule == Schedule::cosine; }),
                        [](TrialConfig& c) -> double& { return c.model.optimizer.min_lr; }, 0, kInf));
 
   // Defaults for docs come from a default-constructed trial.

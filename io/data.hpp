@@ -2,8 +2,8 @@
 // Scan data: generate-and-cache or read a user file, then split train/val/test by seed.
 #include <string>
 
-#include "framework/dataset.hpp"
-#include "framework/trial.hpp"
+#include "types/dataset.hpp"
+#include "types/trial.hpp"
 
 namespace kanscan::io {
 

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "framework/model_state.hpp"
+#include "types/model_state.hpp"
 
 namespace kanscan::h5 {
 

@@ -8,7 +8,7 @@
 #include <functional>
 #include <string>
 
-#include "framework/trial.hpp"
+#include "types/trial.hpp"
 
 namespace kanscan::io {
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "framework/dataset.hpp"
-#include "framework/trial.hpp"
+#include "types/dataset.hpp"
+#include "types/trial.hpp"
 
 namespace kanscan::io {
 

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "framework/trial.hpp"
+#include "types/trial.hpp"
 #include "io/journal.hpp"
 
 namespace kanscan::io {

@@ -1,15 +1,10 @@
 #pragma once
 // Scalar activations of dense layers and the SiLU branch of KAN layers, with derivatives.
 #include <cmath>
-#include <string>
+
+#include "types/vocabulary.hpp"
 
 namespace kanscan::models {
-
-enum class Activation { identity, relu, leaky_relu, silu, tanh, sigmoid };
-
-// Throws InputError naming the accepted values.
-Activation parse_activation(const std::string& name);
-std::string activation_name(Activation a);
 
 template <typename T>
 inline T sigmoid(T z) {

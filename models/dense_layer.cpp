@@ -10,28 +10,6 @@
 
 namespace kanscan::models {
 
-Activation parse_activation(const std::string& name) {
-  if (name == "identity" || name == "linear" || name == "none") return Activation::identity;
-  if (name == "relu") return Activation::relu;
-  if (name == "leaky_relu") return Activation::leaky_relu;
-  if (name == "silu" || name == "swish") return Activation::silu;
-  if (name == "tanh") return Activation::tanh;
-  if (name == "sigmoid") return Activation::sigmoid;
-  throw InputError("activation: expected one of relu, leaky_relu, silu, tanh, sigmoid, identity; got '" + name + "'");
-}
-
-std::string activation_name(Activation a) {
-  switch (a) {
-    case Activation::identity: return "identity";
-    case Activation::relu: return "relu";
-    case Activation::leaky_relu: return "leaky_relu";
-    case Activation::silu: return "silu";
-    case Activation::tanh: return "tanh";
-    case Activation::sigmoid: return "sigmoid";
-  }
-  return "identity";
-}
-
 template <typename T>
 DenseLayer<T>::DenseLayer(int n_in, int n_out, Activation act, double leaky_slope, double dropout)
     : in_(n_in), out_(n_out), act_(act), slope_(static_cast<T>(leaky_slope)), dropout_(dropout) {
@@ -171,7 +149,7 @@ template <typename T>
 LayerState DenseLayer<T>::export_state() const {
   LayerState st;
   st.kind = "linear";
-  st.attrs["activation"] = activation_name(act_);
+  st.attrs["activation"] = to_string(act_);
   if (act_ == Activation::leaky_relu) st.attrs["leaky_slope"] = static_cast<double>(slope_);
   const std::size_t in = in_, out = out_;
   Tensor w{{out, in}, std::vector<double>(out * in)};

@@ -8,7 +8,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "framework/model_state.hpp"
+#include "types/model_state.hpp"
 #include "framework/parallel.hpp"
 #include "framework/rng.hpp"
 

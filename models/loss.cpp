@@ -8,15 +8,6 @@
 
 namespace kanscan::models {
 
-LossKind parse_loss(const std::string& name) {
-  if (name == "bce") return LossKind::bce;
-  if (name == "cross_entropy") return LossKind::cross_entropy;
-  if (name == "mse") return LossKind::mse;
-  if (name == "mae" || name == "l1") return LossKind::mae;
-  if (name == "huber") return LossKind::huber;
-  throw InputError("loss: expected one of bce, cross_entropy, mse, mae, huber; got '" + name + "'");
-}
-
 template <typename T>
 double loss_and_grad(const LossSpec& spec, const Mat<T>& z, const Mat<T>& y, const T* w, Mat<T>* dz, int threads) {
   const Eigen::Index n = z.rows(), c = z.cols();
@@ -31,7 +22,7 @@ double loss_and_grad(const LossSpec& spec, const Mat<T>& z, const Mat<T>& y, con
     const double wb = w ? static_cast<double>(w[b]) : 1.0;
     double lb = 0.0;
     switch (spec.kind) {
-      case LossKind::bce:
+      case Loss::bce:
         for (Eigen::Index j = 0; j < c; ++j) {
           const double zz = static_cast<double>(z(b, j)), yy = static_cast<double>(y(b, j));
           // softplus(z) - y z = max(z,0) - y z + log1p(exp(-|z|)): no overflow for any |z|. The same
@@ -42,7 +33,7 @@ double loss_and_grad(const LossSpec& spec, const Mat<T>& z, const Mat<T>& y, con
           if (dz) (*dz)(b, j) = static_cast<T>(wb * inv_n * (sg - yy));
         }
         break;
-      case LossKind::cross_entropy: {
+      case Loss::cross_entropy: {
         double mx = -INFINITY;
         for (Eigen::Index j = 0; j < c; ++j) mx = std::max(mx, static_cast<double>(z(b, j)));
         double se = 0.0, ysum = 0.0;
@@ -59,14 +50,14 @@ double loss_and_grad(const LossSpec& spec, const Mat<T>& z, const Mat<T>& y, con
         }
         break;
       }
-      case LossKind::mse:
+      case Loss::mse:
         for (Eigen::Index j = 0; j < c; ++j) {
           const double r = static_cast<double>(z(b, j)) - static_cast<double>(y(b, j));
           lb += r * r * inv_c;
           if (dz) (*dz)(b, j) = static_cast<T>(wb * inv_n * inv_c * 2.0 * r);
         }
         break;
-      case LossKind::mae:
+      case Loss::mae:
         for (Eigen::Index j = 0; j < c; ++j) {
           const double r = static_cast<double>(z(b, j)) - static_cast<double>(y(b, j));
           lb += std::abs(r) * inv_c;
@@ -74,7 +65,7 @@ double loss_and_grad(const LossSpec& spec, const Mat<T>& z, const Mat<T>& y, con
           if (dz) (*dz)(b, j) = static_cast<T>(wb * inv_n * inv_c * s);
         }
         break;
-      case LossKind::huber: {
+      case Loss::huber: {
         const double d = spec.huber_delta;
         for (Eigen::Index j = 0; j < c; ++j) {
           const double r = static_cast<double>(z(b, j)) - static_cast<double>(y(b, j));

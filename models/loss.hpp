@@ -1,19 +1,13 @@
 #pragma once
 // Losses on raw model outputs (logits for classification). Each returns the mean over the batch
 // of w_b * l_b (w_b = 1 when no weights are given) and writes dL/doutput.
-#include <string>
-
 #include "models/layer.hpp"
+#include "types/vocabulary.hpp"
 
 namespace kanscan::models {
 
-enum class LossKind { bce, cross_entropy, mse, mae, huber };
-
-// Throws InputError naming the accepted values.
-LossKind parse_loss(const std::string& name);
-
 struct LossSpec {
-  LossKind kind = LossKind::bce;
+  Loss kind = Loss::bce;
   double huber_delta = 1.0;
 };
 

@@ -47,13 +47,10 @@ std::unique_ptr<Model<T>> Model<T>::build(const ModelConfig& cfg, int n_in, int 
     const bool last = l + 2 == w.size();
     if (cfg.type == ModelType::kan) {
       KanInit init{cfg.scale_noise, cfg.scale_base, cfg.scale_spline};
-      if (cfg.init != "efficient_kan" && cfg.init != "default")
-        throw InputError("KAN init: expected 'efficient_kan' (tune it with scale_noise, scale_base, scale_spline), got '" +
-                         cfg.init + "'");
       m->layers_.push_back(std::make_unique<KanLayer<T>>(
           w[l], w[l + 1], SplineKnots<T>::uniform(w[l], cfg.grid_size, cfg.spline_order, cfg.grid_lo, cfg.grid_hi), init));
     } else {
-      const Activation act = last ? Activation::identity : parse_activation(cfg.activation);
+      const Activation act = last ? Activation::identity : cfg.activation;
       m->layers_.push_back(
           std::make_unique<DenseLayer<T>>(w[l], w[l + 1], act, cfg.leaky_slope, last ? 0.0 : cfg.dropout));
     }
@@ -98,8 +95,10 @@ std::unique_ptr<Model<T>> Model<T>::from_layers(const std::vector<LayerState>& s
       if (auto sl = s.attrs.find("leaky_slope"); sl != s.attrs.end()) {
         if (auto* d = std::get_if<double>(&sl->second)) slope = *d;
       }
+      const auto activation = parse_name<Activation>(act);
+      if (!activation) throw InputError("model layer_" + std::to_string(l) + ": unknown activation '" + act + "'");
       m->layers_.push_back(std::make_unique<DenseLayer<T>>(static_cast<int>(w.shape[1]), static_cast<int>(w.shape[0]),
-                                                           parse_activation(act), slope, 0.0));
+                                                           *activation, slope, 0.0));
     } else {
       throw InputError("model layer_" + std::to_string(l) + ": unknown kind '" + s.kind + "' (expected kan or linear)");
     }

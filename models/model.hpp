@@ -5,7 +5,7 @@
 #include <memory>
 #include <vector>
 
-#include "framework/trial.hpp"
+#include "types/trial.hpp"
 #include "models/dense_layer.hpp"
 #include "models/kan_layer.hpp"
 

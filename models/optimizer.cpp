@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <deque>
+#include <stdexcept>
 #include <string>
 
 #include "framework/error.hpp"
@@ -263,27 +264,30 @@ class Lbfgs final : public Optimizer<T> {
 template <typename T>
 std::unique_ptr<Optimizer<T>> make_optimizer(const OptimizerConfig& c, std::size_t n, const std::atomic<bool>* cancel) {
   if (!(c.lr > 0) || !std::isfinite(c.lr)) throw InputError("optimizer.lr must be > 0, got " + std::to_string(c.lr));
-  if (c.name == "sgd") return std::make_unique<Sgd<T>>(c, n);
-  if (c.name == "adam") return std::make_unique<Adam<T>>(c, n, false);
-  if (c.name == "adamw") return std::make_unique<Adam<T>>(c, n, true);
-  if (c.name == "lbfgs") {
-    if (c.history < 1 || c.max_iter < 1) throw InputError("optimizer lbfgs: history and max_iter must be >= 1");
-    return std::make_unique<Lbfgs<T>>(c, cancel);
+  switch (c.name) {
+    case OptimizerKind::sgd: return std::make_unique<Sgd<T>>(c, n);
+    case OptimizerKind::adam: return std::make_unique<Adam<T>>(c, n, false);
+    case OptimizerKind::adamw: return std::make_unique<Adam<T>>(c, n, true);
+    case OptimizerKind::lbfgs:
+      if (c.history < 1 || c.max_iter < 1) throw InputError("optimizer lbfgs: history and max_iter must be >= 1");
+      return std::make_unique<Lbfgs<T>>(c, cancel);
   }
-  throw InputError("optimizer.name: expected one of sgd, adam, adamw, lbfgs; got '" + c.name + "'");
+  throw std::logic_error("make_optimizer: unhandled optimizer");
 }
 
 double scheduled_lr(const OptimizerConfig& c, int epoch, int epochs) {
-  if (c.schedule == "constant" || c.schedule.empty()) return c.lr;
-  if (c.schedule == "cosine") {
-    const double frac = epochs > 1 ? static_cast<double>(epoch) / epochs : 0.0;
-    return c.min_lr + 0.5 * (c.lr - c.min_lr) * (1.0 + std::cos(M_PI * frac));
+  switch (c.schedule) {
+    case Schedule::constant: return c.lr;
+    case Schedule::cosine: {
+      const double frac = epochs > 1 ? static_cast<double>(epoch) / epochs : 0.0;
+      return c.min_lr + 0.5 * (c.lr - c.min_lr) * (1.0 + std::cos(M_PI * frac));
+    }
+    case Schedule::step: {
+      const int every = std::max(1, c.step_size);
+      return c.lr * std::pow(c.gamma, epoch / every);
+    }
   }
-  if (c.schedule == "step") {
-    const int every = std::max(1, c.step_size);
-    return c.lr * std::pow(c.gamma, epoch / every);
-  }
-  throw InputError("optimizer.schedule: expected constant, cosine or step; got '" + c.schedule + "'");
+  throw std::logic_error("scheduled_lr: unhandled schedule");
 }
 
 template std::unique_ptr<Optimizer<float>> make_optimizer<float>(const OptimizerConfig&, std::size_t,

@@ -4,7 +4,7 @@
 #include <functional>
 #include <memory>
 
-#include "framework/trial.hpp"
+#include "types/trial.hpp"
 #include "models/layer.hpp"
 
 namespace kanscan::models {

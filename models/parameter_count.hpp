@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "framework/trial.hpp"
+#include "types/trial.hpp"
 
 namespace kanscan::models {
 

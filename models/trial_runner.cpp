@@ -59,22 +59,14 @@ MatF apply_standardizer(const RowMatrixXf& m, const std::vector<double>& mean, c
   return out;
 }
 
-// How raw outputs become predictions (ModelState::output).
-// A classifier trained with a regression loss (pyKAN with MSE) is always clipped to [0, 1]:
-// its raw output is not a probability, whether or not train.clip_predictions is set.
-std::string output_kind(Task task, LossKind loss) {
-  if (task == Task::regression) return "identity";
-  if (loss == LossKind::bce) return "sigmoid";
-  if (loss == LossKind::cross_entropy) return "softmax";
-  return "clip";
-}
-
 // Converts raw outputs to predictions in place: probabilities or physical units.
-void transform_outputs(MatF& z, const std::string& output, const std::vector<double>& tmean,
+void transform_outputs(MatF& z, OutputKind output, const std::vector<double>& tmean,
                        const std::vector<double>& tstd) {
-  if (output == "sigmoid") {
-    for (Eigen::Index i = 0; i < z.size(); ++i) z.data()[i] = sigmoid(z.data()[i]);
-  } else if (output == "softmax") {
+  switch (output) {
+    case OutputKind::sigmoid:
+      for (Eigen::Index i = 0; i < z.size(); ++i) z.data()[i] = sigmoid(z.data()[i]);
+      return;
+    case OutputKind::softmax:
     for (Eigen::Index i = 0; i < z.rows(); ++i) {
       const float mx = z.row(i).maxCoeff();
       double s = 0;
@@ -82,15 +74,16 @@ void transform_outputs(MatF& z, const std::string& output, const std::vector<dou
       for (Eigen::Index j = 0; j < z.cols(); ++j)
         z(i, j) = static_cast<float>(std::exp(static_cast<double>(z(i, j) - mx)) / s);
     }
-  } else if (output == "clip") {
-    z = z.cwiseMax(0.0f).cwiseMin(1.0f);
-  } else if (output == "identity") {
-    if (!tmean.empty())
-      for (Eigen::Index i = 0; i < z.rows(); ++i)
-        for (Eigen::Index j = 0; j < z.cols(); ++j)
-          z(i, j) = static_cast<float>(static_cast<double>(z(i, j)) * tstd[j] + tmean[j]);
-  } else {
-    throw InputError("model output: expected sigmoid, softmax, clip or identity; got '" + output + "'");
+      return;
+    case OutputKind::clip:
+      z = z.cwiseMax(0.0f).cwiseMin(1.0f);
+      return;
+    case OutputKind::identity:
+      if (!tmean.empty())
+        for (Eigen::Index i = 0; i < z.rows(); ++i)
+          for (Eigen::Index j = 0; j < z.cols(); ++j)
+            z(i, j) = static_cast<float>(static_cast<double>(z(i, j)) * tstd[j] + tmean[j]);
+      return;
   }
 }
 
@@ -138,7 +131,7 @@ class TrialRun {
   int n_classes_ = 0;
   Standardizer xs_, ys_;
   double weight_scale_ = 1.0;
-  std::string output_;
+  OutputKind output_ = OutputKind::sigmoid;
   std::string metric_name_;
 };
 
@@ -223,7 +216,7 @@ void TrialRun::fill_test_metrics(const MatF& z, const Prepared& p, TrialOutcome&
     }
     out.metrics["test_mae"] = mean_mae;
     out.metrics["test_rmse"] = n ? std::sqrt(se / static_cast<double>(n * t)) : std::numeric_limits<double>::quiet_NaN();
-    transform_outputs(pred, "identity", ys_.mean, ys_.std);
+    transform_outputs(pred, OutputKind::identity, ys_.mean, ys_.std);
   } else {
     transform_outputs(pred, output_, {}, {});
     const std::size_t n = static_cast<std::size_t>(pred.rows());
@@ -265,7 +258,7 @@ void TrialRun::fill_test_metrics(const MatF& z, const Prepared& p, TrialOutcome&
 void TrialRun::run(TrialOutcome& out) {
   const ModelConfig& mc = cfg_.model;
   const TrainConfig& tc = cfg_.train;
-  loss_ = LossSpec{parse_loss(tc.loss), tc.huber_delta};
+  loss_ = LossSpec{tc.loss, tc.huber_delta};
   if (tc.epochs < 0) throw InputError("train.epochs must be >= 0");
   if (tc.batch_size < 1) throw InputError("train.batch_size must be >= 1");
   const Dataset& tr = data_.train;
@@ -275,29 +268,29 @@ void TrialRun::run(TrialOutcome& out) {
     int max_label = 0;
     for (auto l : tr.labels) max_label = std::max(max_label, static_cast<int>(l));
     n_classes_ = std::max({tr.n_classes, max_label + 1, 2});
-    if (loss_.kind == LossKind::bce && n_classes_ > 2)
+    if (loss_.kind == Loss::bce && n_classes_ > 2)
       throw InputError("loss bce needs two classes; the data has " + std::to_string(n_classes_) + " (use cross_entropy)");
-    n_out_ = (loss_.kind == LossKind::cross_entropy || n_classes_ > 2) ? n_classes_ : 1;
+    n_out_ = (loss_.kind == Loss::cross_entropy || n_classes_ > 2) ? n_classes_ : 1;
     metric_name_ = n_out_ == 1 ? "val_auc" : "val_accuracy";
   } else {
-    if (loss_.kind == LossKind::bce || loss_.kind == LossKind::cross_entropy)
-      throw InputError("regression needs loss mse, mae or huber, not " + tc.loss);
+    if (loss_.kind == Loss::bce || loss_.kind == Loss::cross_entropy)
+      throw InputError("regression needs loss mse, mae or huber, not " + to_string(tc.loss));
     n_out_ = static_cast<int>(tr.n_targets());
     if (n_out_ < 1) throw InputError("regression data has no targets");
     ys_ = fit_standardizer(tr.targets);
     metric_name_ = "val_mae";
   }
-  output_ = output_kind(cfg_.task, loss_.kind);
+  output_ = output_for(cfg_.task, loss_.kind);
   out.history.val_metric_name = metric_name_;
   bool maximize = false;
   bool monitor_metric = false;
-  if (tc.monitor == "val_loss") {
-  } else if (tc.monitor == metric_name_ || tc.monitor == "val_metric") {
+  if (tc.monitor == Monitor::val_loss) {
+  } else if (to_string(tc.monitor) == metric_name_) {
     monitor_metric = true;
     maximize = metric_name_ != "val_mae";
   } else {
     throw InputError("train.early_stopping.monitor: expected val_loss or " + metric_name_ + " for this task, got '" +
-                     tc.monitor + "'");
+                     to_string(tc.monitor) + "'");
   }
 
   xs_ = fit_standardizer(tr.features);
@@ -458,7 +451,7 @@ void TrialRun::run(TrialOutcome& out) {
 
   ModelState& ms = out.model;
   ms.task = cfg_.task == Task::classification ? "classification" : "regression";
-  ms.output = output_;
+  ms.output = to_string(output_);
   ms.input_mean = xs_.mean;
   ms.input_std = xs_.std;
   if (cfg_.task == Task::regression) {
@@ -511,8 +504,14 @@ RowMatrixXf predict(const ModelState& state, const RowMatrixXf& features, int th
     throw InputError("model: target_mean/target_std must have one entry per output");
   const MatF x = apply_standardizer(features, state.input_mean, state.input_std);
   MatF z = infer(*model, x, std::max(1, threads));
-  std::string output = state.output;
-  if (output.empty()) output = state.task == "regression" ? "identity" : (model->n_out() == 1 ? "sigmoid" : "softmax");
+  OutputKind output = state.task == "regression" ? OutputKind::identity
+                      : model->n_out() == 1        ? OutputKind::sigmoid
+                                                   : OutputKind::softmax;
+  if (!state.output.empty()) {
+    const auto named = parse_name<OutputKind>(state.output);
+    if (!named) throw InputError("model output: expected sigmoid, softmax, clip or identity; got '" + state.output + "'");
+    output = *named;
+  }
   transform_outputs(z, output, state.target_mean, state.target_std);
   return z;
 }

@@ -2,9 +2,9 @@
 // Entry points of models/ for the rest of kanscan: train one trial, apply a saved model.
 #include <atomic>
 
-#include "framework/dataset.hpp"
-#include "framework/model_state.hpp"
-#include "framework/trial.hpp"
+#include "types/dataset.hpp"
+#include "types/model_state.hpp"
+#include "types/trial.hpp"
 
 namespace kanscan::models {
 

@@ -9,8 +9,8 @@
 #include <string>
 
 #include "framework/communicator.hpp"
-#include "framework/dataset.hpp"
-#include "framework/trial.hpp"
+#include "types/dataset.hpp"
+#include "types/trial.hpp"
 
 namespace kanscan::scans {
 

@@ -90,7 +90,7 @@ double trial_cost(const TrialConfig& cfg, const DataShape& shape) {
     }
   }
   double optimizer = 1.0;
-  if (cfg.model.optimizer.name == "lbfgs") optimizer = std::max(1, cfg.model.optimizer.max_iter);
+  if (cfg.model.optimizer.name == OptimizerKind::lbfgs) optimizer = std::max(1, cfg.model.optimizer.max_iter);
   const double events = static_cast<double>(std::max<std::int64_t>(shape.n_train, 1));
   // Validation and test passes: forward only over the other splits, ~ 1/3 of the training cost
   // per event for a 60/20/20 split.
@@ -98,7 +98,7 @@ double trial_cost(const TrialConfig& cfg, const DataShape& shape) {
 }
 
 double trial_passes(const TrialConfig& cfg, const DataShape& shape) {
-  const double optimizer = cfg.model.optimizer.name == "lbfgs" ? std::max(1, cfg.model.optimizer.max_iter) : 1.0;
+  const double optimizer = cfg.model.optimizer.name == OptimizerKind::lbfgs ? std::max(1, cfg.model.optimizer.max_iter) : 1.0;
   return static_cast<double>(std::max<std::int64_t>(shape.n_train, 1)) * cfg.train.epochs * optimizer;
 }
 

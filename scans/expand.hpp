@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "framework/trial.hpp"
+#include "types/trial.hpp"
 #include "io/config.hpp"
 
 namespace kanscan::scans {

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "framework/communicator.hpp"
-#include "framework/trial.hpp"
+#include "types/trial.hpp"
 
 namespace kanscan::scans {
 

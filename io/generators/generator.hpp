@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "framework/dataset.hpp"
+#include "types/dataset.hpp"
 #include "io/generators/detector.hpp"
 
 namespace kanscan::io::gen {

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "framework/model_state.hpp"
-#include "framework/trial.hpp"
+#include "types/model_state.hpp"
+#include "types/trial.hpp"
 #include "io/h5.hpp"
 
 namespace kanscan::test {

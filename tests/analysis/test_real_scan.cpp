@@ -34,7 +34,7 @@ TrialConfig point_config(const Point& p, std::uint64_t seed) {
   c.model.width = p.width;
   c.model.grid_size = p.grid == 0 ? 5 : p.grid;
   c.model.optimizer.lr = p.type == ModelType::kan ? 1e-2 : 3e-3;
-  c.model.activation = "leaky_relu";
+  c.model.activation = Activation::leaky_relu;
   c.train.batch_size = 256;
   c.seed = seed;
   c.trial_id = fmt::format("{}_d{}_w{}_g{}_s{}", p.type == ModelType::kan ? "kan" : "mlp", p.depth, p.width, p.grid,
@@ -178,8 +178,8 @@ TEST(RealScan, RegressionMaeStudy) {
     for (std::uint64_t seed : {1u, 2u}) {
       TrialConfig c = point_config(p, seed);
       c.task = Task::regression;
-      c.train.loss = "mae";
-      c.train.monitor = "val_loss";
+      c.train.loss = Loss::mae;
+      c.train.monitor = Monitor::val_loss;
       c.train.epochs = keep ? 15 : 3;
       outcomes.push_back(models::run_trial(c, data));
       const TrialOutcome& o = outcomes.back();

@@ -49,9 +49,9 @@ TEST(GridRefinement, TestRmseFallsWithGridSize) {
   auto model = Model<double>::build(cfg, 2, 1);
   Rng rng(0);
   model->init(rng);
-  const LossSpec mse{LossKind::mse, 1.0};
+  const LossSpec mse{Loss::mse, 1.0};
   OptimizerConfig oc;
-  oc.name = "lbfgs";
+  oc.name = OptimizerKind::lbfgs;
   oc.lr = 1.0;
   oc.max_iter = 20;
   oc.history = 10;

@@ -2,7 +2,7 @@
 // Small synthetic datasets for the models tests (deterministic from a seed).
 #include <cmath>
 
-#include "framework/dataset.hpp"
+#include "types/dataset.hpp"
 #include "framework/rng.hpp"
 
 namespace kanscan::test {

@@ -34,22 +34,22 @@ std::vector<Case> cases() {
   TrialConfig kan3 = kan;
   kan3.model.depth = 2;
   kan3.model.spline_order = 2;
-  kan3.train.loss = "cross_entropy";
+  kan3.train.loss = Loss::cross_entropy;
   out.push_back({"kan_softmax", kan3, test::split(test::make_classification(1500, 3, 2, 3), Task::classification)});
   TrialConfig mlp;
   mlp.model.type = ModelType::mlp;
   mlp.model.depth = 2;
   mlp.model.width = 8;
-  mlp.model.activation = "leaky_relu";
+  mlp.model.activation = Activation::leaky_relu;
   mlp.model.leaky_slope = 0.2;
   mlp.task = Task::regression;
-  mlp.train.loss = "huber";
+  mlp.train.loss = Loss::huber;
   mlp.train.epochs = 3;
   out.push_back({"mlp_regression", mlp, test::split(test::make_regression(1500, 3, 3), Task::regression)});
   TrialConfig mse = mlp;
   mse.task = Task::classification;
-  mse.train.loss = "mse";
-  mse.model.activation = "tanh";
+  mse.train.loss = Loss::mse;
+  mse.model.activation = Activation::tanh;
   out.push_back({"mlp_mse_clip", mse, test::split(test::make_classification(1500, 4, 4), Task::classification)});
   return out;
 }

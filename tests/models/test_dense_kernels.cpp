@@ -100,7 +100,7 @@ void check_activations() {
   const T slope = T(0.05);
   for (auto act : {Activation::identity, Activation::relu, Activation::leaky_relu, Activation::silu, Activation::tanh,
                    Activation::sigmoid}) {
-    SCOPED_TRACE(activation_name(act));
+    SCOPED_TRACE(to_string(act));
     const auto isas = runnable_isas();
     std::vector<T> y[3], a[3], dz[3];
     for (std::size_t c = 0; c < isas.size(); ++c) {

@@ -29,7 +29,7 @@ void expect_bitwise_equal(const TrialOutcome& a, const TrialOutcome& b) {
   EXPECT_EQ(a.epochs_run, b.epochs_run);
 }
 
-TrialConfig base(ModelType type, const std::string& opt) {
+TrialConfig base(ModelType type, OptimizerKind opt) {
   TrialConfig c;
   c.model.type = type;
   c.model.depth = 1;
@@ -38,7 +38,7 @@ TrialConfig base(ModelType type, const std::string& opt) {
   c.model.dropout = type == ModelType::mlp ? 0.2 : 0.0;
   c.model.grid_update_every = type == ModelType::kan ? 2 : 0;
   c.model.optimizer.name = opt;
-  c.model.optimizer.lr = opt == "lbfgs" ? 1.0 : 5e-3;
+  c.model.optimizer.lr = opt == OptimizerKind::lbfgs ? 1.0 : 5e-3;
   c.model.optimizer.max_iter = 3;
   c.train.epochs = 2;
   c.train.batch_size = 700;  // several sample blocks per batch, and a ragged last batch
@@ -52,8 +52,8 @@ TrialConfig base(ModelType type, const std::string& opt) {
 TEST(Determinism, OneAndTwoThreadsGiveBitwiseIdenticalTrials) {
   const DataSplit data = test::split(test::make_classification(1800, 6, 2), Task::classification);
   for (auto type : {ModelType::kan, ModelType::mlp}) {
-    for (const std::string opt : {"adam", "lbfgs"}) {
-      SCOPED_TRACE(std::string(type == ModelType::kan ? "kan " : "mlp ") + opt);
+    for (const OptimizerKind opt : {OptimizerKind::adam, OptimizerKind::lbfgs}) {
+      SCOPED_TRACE(to_string(type) + " " + to_string(opt));
       TrialConfig c1 = base(type, opt), c2 = base(type, opt);
       c1.threads = 1;
       c2.threads = 2;
@@ -67,7 +67,7 @@ TEST(Determinism, OneAndTwoThreadsGiveBitwiseIdenticalTrials) {
 
 TEST(Determinism, DifferentSeedsGiveDifferentModels) {
   const DataSplit data = test::split(test::make_classification(1000, 3, 2), Task::classification);
-  TrialConfig c1 = base(ModelType::kan, "adam"), c2 = c1;
+  TrialConfig c1 = base(ModelType::kan, OptimizerKind::adam), c2 = c1;
   c2.seed = 18;
   const auto a = models::run_trial(c1, data), b = models::run_trial(c2, data);
   ASSERT_TRUE(a.ok && b.ok);

@@ -130,7 +130,7 @@ TEST(Gradients, DenseLayerEveryActivation) {
   Rng rng(21);
   for (auto act : {Activation::identity, Activation::relu, Activation::leaky_relu, Activation::silu, Activation::tanh,
                    Activation::sigmoid}) {
-    SCOPED_TRACE(activation_name(act));
+    SCOPED_TRACE(to_string(act));
     DenseLayer<double> layer(5, 7, act, 0.05);
     check_layer(layer, random_mat(9, 5, rng, -2, 2), rng, true);
   }
@@ -144,7 +144,7 @@ TEST(Gradients, DenseLayerWideShapesUseRegisterTiles) {
   const int shapes[][2] = {{5, 21}, {19, 3}, {12, 33}, {9, 8}};
   for (const auto& s : shapes) {
     for (auto act : {Activation::identity, Activation::relu, Activation::tanh}) {
-      SCOPED_TRACE(std::to_string(s[0]) + "x" + std::to_string(s[1]) + " " + activation_name(act));
+      SCOPED_TRACE(std::to_string(s[0]) + "x" + std::to_string(s[1]) + " " + to_string(act));
       DenseLayer<double> layer(s[0], s[1], act, 0.05);
       check_layer(layer, random_mat(263, s[0], rng, -2, 2), rng, true);
     }
@@ -159,14 +159,14 @@ TEST(Gradients, DenseLayerWithDropoutMask) {
 
 TEST(Gradients, EveryLoss) {
   Rng rng(31);
-  for (auto kind : {LossKind::bce, LossKind::cross_entropy, LossKind::mse, LossKind::mae, LossKind::huber}) {
+  for (auto kind : {Loss::bce, Loss::cross_entropy, Loss::mse, Loss::mae, Loss::huber}) {
     SCOPED_TRACE(static_cast<int>(kind));
-    const int c = kind == LossKind::bce ? 1 : 3;
+    const int c = kind == Loss::bce ? 1 : 3;
     const MatD z = random_mat(17, c, rng, -3, 3);
     MatD y = random_mat(17, c, rng, -2, 2);
-    if (kind == LossKind::bce)
+    if (kind == Loss::bce)
       for (Eigen::Index i = 0; i < y.size(); ++i) y.data()[i] = y.data()[i] > 0 ? 1.0 : 0.0;
-    if (kind == LossKind::cross_entropy) {
+    if (kind == Loss::cross_entropy) {
       y.setZero();
       for (Eigen::Index i = 0; i < y.rows(); ++i) y(i, rng.below(3)) = 1.0;
     }
@@ -191,12 +191,12 @@ TEST(Gradients, LossBitwiseIdenticalForAnyThreadCount) {
   // Per-sample terms are computed per sample block in parallel and summed in sample order.
   Rng rng(32);
   const Eigen::Index n = 3 * 256 + 17;
-  for (auto kind : {LossKind::bce, LossKind::cross_entropy, LossKind::mse, LossKind::mae, LossKind::huber}) {
+  for (auto kind : {Loss::bce, Loss::cross_entropy, Loss::mse, Loss::mae, Loss::huber}) {
     SCOPED_TRACE(static_cast<int>(kind));
-    const int c = kind == LossKind::bce ? 1 : 3;
+    const int c = kind == Loss::bce ? 1 : 3;
     const Mat<float> z = random_mat(n, c, rng, -4, 4).cast<float>();
     Mat<float> y = random_mat(n, c, rng, -2, 2).cast<float>();
-    if (kind == LossKind::bce || kind == LossKind::cross_entropy)
+    if (kind == Loss::bce || kind == Loss::cross_entropy)
       for (Eigen::Index i = 0; i < y.size(); ++i) y.data()[i] = y.data()[i] > 0 ? 1.0f : 0.0f;
     std::vector<float> w(static_cast<std::size_t>(n));
     for (auto& v : w) v = static_cast<float>(rng.uniform(0.2, 2.0));
@@ -213,14 +213,14 @@ TEST(Gradients, BceStableForHugeLogits) {
   z << 1e4, -1e4, 1e4, -1e4;
   y << 1, 0, 0, 1;
   MatD dz;
-  const double l = loss_and_grad<double>(LossSpec{LossKind::bce, 1.0}, z, y, nullptr, &dz);
+  const double l = loss_and_grad<double>(LossSpec{Loss::bce, 1.0}, z, y, nullptr, &dz);
   EXPECT_NEAR(l, (1e4 + 1e4) / 4.0, 1e-9);
   EXPECT_NEAR(dz(0, 0), 0.0, 1e-12);
   EXPECT_NEAR(dz(1, 0), 0.0, 1e-12);
   EXPECT_NEAR(dz(2, 0), 0.25, 1e-12);
   EXPECT_NEAR(dz(3, 0), -0.25, 1e-12);
   Mat<float> zf = z.cast<float>(), yf = y.cast<float>(), dzf;
-  EXPECT_TRUE(std::isfinite(loss_and_grad<float>(LossSpec{LossKind::bce, 1.0}, zf, yf, nullptr, &dzf)));
+  EXPECT_TRUE(std::isfinite(loss_and_grad<float>(LossSpec{Loss::bce, 1.0}, zf, yf, nullptr, &dzf)));
   EXPECT_TRUE(dzf.allFinite());
 }
 
@@ -235,14 +235,14 @@ TEST(Gradients, WholeModelsKanAndMlp) {
   mlp.type = ModelType::mlp;
   mlp.depth = 2;
   mlp.width = 5;
-  mlp.activation = "silu";
+  mlp.activation = Activation::silu;
   for (const auto* cfg : {&kan, &mlp}) {
     auto m = Model<double>::build(*cfg, 4, 2);
     Rng init(1);
     m->init(init);
     const MatD x = random_mat(150, 4, rng, -1.5, 1.5);
     MatD y = random_mat(150, 2, rng);
-    const LossSpec spec{LossKind::mse, 1.0};
+    const LossSpec spec{Loss::mse, 1.0};
     MatD dz;
     loss_and_grad<double>(spec, m->forward(x, true, 2), y, nullptr, &dz);
     MatD dx;

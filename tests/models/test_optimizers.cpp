@@ -19,7 +19,7 @@ using Objective = std::function<double(const V&, V&)>;
 // Runs `steps` optimiser steps from x0 and returns the final point.
 V minimize(const std::string& name, double lr, int steps, const Objective& f, V x, double momentum = 0.9) {
   OptimizerConfig c;
-  c.name = name;
+  c.name = *parse_name<OptimizerKind>(name);
   c.lr = lr;
   c.momentum = momentum;
   c.max_iter = 20;
@@ -127,7 +127,7 @@ TEST(Optimizers, LogisticRegressionReachesTheOptimum) {
 TEST(Optimizers, AdamWDecaysDecoupled) {
   // Zero gradient: AdamW shrinks parameters by (1 - lr*wd) per step, Adam leaves them.
   OptimizerConfig c;
-  c.name = "adamw";
+  c.name = OptimizerKind::adamw;
   c.lr = 0.1;
   c.weight_decay = 0.5;
   auto opt = make_optimizer<double>(c, 1);
@@ -138,7 +138,7 @@ TEST(Optimizers, AdamWDecaysDecoupled) {
   };
   opt->step(zero, x, g, c.lr);
   EXPECT_NEAR(x[0], 2.0 * (1 - 0.05), 1e-12);
-  c.name = "adam";
+  c.name = OptimizerKind::adam;
   c.weight_decay = 0.0;
   auto adam = make_optimizer<double>(c, 1);
   x[0] = 2.0;
@@ -150,19 +150,17 @@ TEST(Optimizers, SchedulesAndBadNames) {
   OptimizerConfig c;
   c.lr = 1.0;
   EXPECT_EQ(scheduled_lr(c, 7, 10), 1.0);
-  c.schedule = "cosine";
+  c.schedule = Schedule::cosine;
   c.min_lr = 0.1;
   EXPECT_NEAR(scheduled_lr(c, 0, 10), 1.0, 1e-12);
   EXPECT_NEAR(scheduled_lr(c, 5, 10), 0.55, 1e-12);
   EXPECT_GT(scheduled_lr(c, 9, 10), 0.1);
-  c.schedule = "step";
+  c.schedule = Schedule::step;
   c.step_size = 3;
   c.gamma = 0.5;
   EXPECT_NEAR(scheduled_lr(c, 2, 10), 1.0, 1e-12);
   EXPECT_NEAR(scheduled_lr(c, 3, 10), 0.5, 1e-12);
   EXPECT_NEAR(scheduled_lr(c, 7, 10), 0.25, 1e-12);
-  c.schedule = "linear";
-  EXPECT_ANY_THROW(scheduled_lr(c, 0, 10));
-  c.name = "rmsprop";
+  c.lr = 0.0;
   EXPECT_ANY_THROW(make_optimizer<double>(c, 3));
 }

@@ -15,9 +15,9 @@
 #include <string>
 #include <thread>
 
-#include "framework/dataset.hpp"
+#include "types/dataset.hpp"
 #include "framework/rng.hpp"
-#include "framework/trial.hpp"
+#include "types/trial.hpp"
 
 namespace kanscan::test {
 

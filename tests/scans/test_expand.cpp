@@ -25,7 +25,7 @@ TEST(Expand, CartesianProductPerBlockTimesSeeds) {
   EXPECT_EQ(e.blocks[1].trials, 12u);
   std::set<std::string> losses;
   for (const auto& t : e.trials)
-    if (t.block == 1) losses.insert(t.config.train.loss);
+    if (t.block == 1) losses.insert(to_string(t.config.train.loss));
   EXPECT_EQ(losses, (std::set<std::string>{"bce", "mse"}));
 }
 

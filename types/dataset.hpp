@@ -6,12 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "types/vocabulary.hpp"
+
 namespace kanscan {
 
 using RowMatrixXf = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using RowMatrixXd = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-
-enum class Task { classification, regression };
 
 struct Dataset {
   RowMatrixXf features;               // [N, F]

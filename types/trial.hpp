@@ -1,14 +1,15 @@
 #pragma once
-// One trial's complete configuration and outcome, as plain structs. io/ fills TrialConfig
-// from YAML, scans/ expands and schedules them, models/ runs them (models/trial_runner.hpp),
-// io/ writes TrialOutcome to the results file.
+// One trial's complete configuration and outcome, as plain typed structs. io/ fills TrialConfig
+// from YAML (through the key table), scans/ expands and schedules them, models/ runs them
+// (models/trial_runner.hpp), io/ writes TrialOutcome to the results file.
 #include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
 
-#include "framework/dataset.hpp"
-#include "framework/model_state.hpp"
+#include "types/dataset.hpp"
+#include "types/model_state.hpp"
+#include "types/vocabulary.hpp"
 
 namespace kanscan {
 
@@ -18,7 +19,7 @@ struct DataConfig {
   std::string path;                 // user file: .h5/.hdf5 or .csv
   std::int64_t events = 0;          // generator: events written (after selection); path: 0 = all rows
   std::uint64_t seed = 1;           // generator seed; also seeds the split
-  std::map<std::string, double> knobs;  // generator knobs (GENERATORS.md), by name
+  std::map<std::string, double> knobs;  // generator knobs by name (docs/data.md)
   double train = 0.6, val = 0.2, test = 0.2;  // split fractions
   std::vector<std::string> features;        // select by name; empty = all
   std::string label_column;                 // CSV classification
@@ -28,7 +29,7 @@ struct DataConfig {
 };
 
 struct OptimizerConfig {
-  std::string name = "adam";   // sgd | adam | adamw | lbfgs
+  OptimizerKind name = OptimizerKind::adam;
   double lr = 1e-3;
   double momentum = 0.9;       // sgd
   bool nesterov = false;       // sgd
@@ -36,13 +37,11 @@ struct OptimizerConfig {
   double weight_decay = 0.0;   // adamw decoupled decay (mlp L2 lives in ModelConfig)
   int history = 10;            // lbfgs memory m
   int max_iter = 20;           // lbfgs iterations per step (per batch)
-  std::string schedule = "constant";  // constant | cosine | step
+  Schedule schedule = Schedule::constant;
   int step_size = 10;          // step schedule: epochs between decays
   double gamma = 0.1;          // step schedule factor
   double min_lr = 0.0;         // cosine floor
 };
-
-enum class ModelType { kan, mlp };
 
 struct ModelConfig {
   ModelType type = ModelType::kan;
@@ -56,10 +55,10 @@ struct ModelConfig {
   int grid_update_every = 0;   // epochs between grid updates from data; 0 = never
   int grid_extend_to = 0;      // refine G -> this after grid_extend_epoch; 0 = never
   int grid_extend_epoch = 0;
-  std::string init = "efficient_kan";
+  InitScheme init = InitScheme::efficient_kan;
   double scale_noise = 0.1, scale_base = 1.0, scale_spline = 1.0;
   // MLP
-  std::string activation = "relu";  // relu | leaky_relu | silu | tanh | sigmoid | identity
+  Activation activation = Activation::relu;
   double leaky_slope = 0.01;
   double dropout = 0.0;
   double weight_decay = 0.0;   // L2 penalty added to the loss (both model types)
@@ -67,11 +66,11 @@ struct ModelConfig {
 };
 
 struct TrainConfig {
-  std::string loss = "bce";    // bce | cross_entropy | mse | mae | huber
+  Loss loss = Loss::bce;
   double huber_delta = 1.0;
   int epochs = 30;
   int batch_size = 1024;
-  std::string monitor = "val_loss";  // val_loss | val_auc | val_accuracy | val_mae
+  Monitor monitor = Monitor::val_loss;
   int patience = 5;            // 0 = no early stopping
   double min_delta = 0.0;
   bool use_weights = true;     // use event weights in the loss when the data has them
