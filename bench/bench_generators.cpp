@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "io/generators/generator.hpp"
+#include "io/generators/registry.hpp"
 
 namespace {
 

@@ -2,6 +2,8 @@
 // "file:line:col: key.path: expected ..., got ..." from the node's Mark and the key table.
 #include "io/config.hpp"
 
+#include "io/generators/registry.hpp"
+
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
@@ -345,6 +347,19 @@ void check_task_value(Task task, const KeyDecl& k, const Value& v, const Locatio
   }
 }
 
+// The generator checks its knobs now, so that `validate` reports a bad knob with its position.
+void check_knobs(const ScanConfig& scan, const Location& knobs_where) {
+  try {
+    gen::resolve_knobs(scan.data.generator, scan.data.knobs);
+  } catch (const InputError& e) {
+    Location where = knobs_where;
+    const std::string key = "data." + e.where().key;
+    if (auto it = scan.where.find(key); it != scan.where.end()) where = it->second;
+    where.key = key;
+    throw InputError(where, e.detail());
+  }
+}
+
 }  // namespace
 
 std::string section_name(Section s) {
@@ -489,17 +504,18 @@ ScanConfig parse_scan_config(const std::string& yaml_text, const std::string& fi
   if (has_gen == has_path)
     throw InputError(where_or("data", data_loc),
                      has_gen ? "give either 'generator' or 'path', not both"
-                             : "missing 'generator' (tth_thq | qcd_singletop | dm_met) or 'path' (a data file)");
+                             : fmt::format("missing 'generator' ({}) or 'path' (a data file)",
+                                           fmt::join(gen::generator_names(), " | ")));
   if (has_gen) {
     if (scan.data.events <= 0)
       throw InputError(where_or("data.events", data_loc), "expected an integer > 0 (events to generate) with a generator, got " +
                                                               (scan.where.count("data.events") ? std::to_string(scan.data.events) : std::string("nothing")));
-    const bool regression_gen = scan.data.generator == "dm_met";
-    if (regression_gen != (scan.task == Task::regression))
+    const Task produced = gen::generator_entry(scan.data.generator).task;
+    if (produced != scan.task)
       throw InputError(where_or("task", data_loc),
                        fmt::format("generator '{}' produces a {} task, but task is '{}'", scan.data.generator,
-                                   regression_gen ? "regression" : "classification",
-                                   scan.task == Task::regression ? "regression" : "classification"));
+                                   to_string(produced), to_string(scan.task)));
+    check_knobs(scan, where_or("data.knobs", data_loc));
     for (const char* k : {"data.label", "data.targets", "data.weights"})
       if (scan.where.count(k)) throw InputError(where_or(k, data_loc), "only for CSV files given by 'path', not with a generator");
   } else {

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "io/config.hpp"
+#include "io/generators/registry.hpp"
 
 namespace kanscan::io {
 namespace {
@@ -148,7 +149,7 @@ std::vector<KeyDecl> build_table() {
   {
     auto k = scan_key(S::data, "generator", KeyType::choice, "Built-in event generator (or give `path`).",
                       [](ScanConfig& s, const Value& v) { s.data.generator = std::get<std::string>(v); });
-    k.choices = {"tth_thq", "qcd_singletop", "dm_met"};
+    k.choices = gen::generator_names();
     t.push_back(k);
   }
   t.push_back(scan_key(S::data, "path", KeyType::string,

@@ -12,7 +12,7 @@
 
 #include "framework/error.hpp"
 #include "framework/log.hpp"
-#include "io/generators/generator.hpp"
+#include "io/generators/registry.hpp"
 #include "io/h5.hpp"
 #include "io/readers.hpp"
 
@@ -152,7 +152,8 @@ DataSplit load_data(const DataConfig& cfg, Task task, const std::string& cache_d
     all = read_data_file(path, task, cfg);
   } else {
     throw InputError(Location{cfg.source_file, -1, -1, "data"},
-                     "expected data.generator (tth_thq, qcd_singletop, dm_met) or data.path (HDF5 or CSV file)");
+                     fmt::format("expected data.generator ({}) or data.path (HDF5 or CSV file)",
+                                 fmt::join(gen::generator_names(), ", ")));
   }
   return split_dataset(all, task, cfg);
 }

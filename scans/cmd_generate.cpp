@@ -7,7 +7,7 @@
 #include <memory>
 
 #include "framework/error.hpp"
-#include "io/generators/generator.hpp"
+#include "io/generators/registry.hpp"
 #include "scans/cli.hpp"
 
 namespace kanscan::cli {
@@ -85,7 +85,9 @@ int run_generate(Context& ctx, const GenerateOptions& o) {
 void add_generate_command(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<GenerateOptions>();
   auto* cmd = app.add_subcommand("generate", "Write a dataset from a built-in event generator (GENERATORS.md)");
-  cmd->add_option("task", o->task, "Generator: tth_thq (T1), qcd_singletop (T2), dm_met (T3)")
+  std::string which = "Generator:";
+  for (const auto& g : io::gen::generators()) which += "\n  " + g.name + "  " + g.summary;
+  cmd->add_option("task", o->task, which)
       ->required()
       ->check(CLI::IsMember(io::gen::generator_names()));
   cmd->add_option("--events,-n", o->events, "Events to write, after selection (classification: balanced classes)")

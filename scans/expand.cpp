@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "io/generators/registry.hpp"
 #include "io/h5.hpp"
 #include "models/parameter_count.hpp"
 
@@ -108,12 +109,13 @@ DataShape estimate_data_shape(const io::ScanConfig& scan) {
   const auto& d = scan.data;
   std::int64_t rows = d.events;
   if (!d.generator.empty()) {
-    static const std::map<std::string, std::pair<int, int>> known = {
-        {"tth_thq", {22, 1}}, {"qcd_singletop", {18, 1}}, {"dm_met", {29, 6}}};
-    auto it = known.find(d.generator);
-    if (it != known.end()) {
-      s.n_in = it->second.first;
-      s.n_out = it->second.second;
+    try {
+      const auto g = io::gen::generator_shape(d.generator, d.knobs);
+      s.n_in = static_cast<int>(g.features.size());
+      s.n_out = g.task == Task::regression ? static_cast<int>(g.targets.size())
+                                           : (g.classes.size() > 2 ? static_cast<int>(g.classes.size()) : 1);
+    } catch (const InputError&) {
+      // validate only estimates; the scan checks reported bad knobs already.
     }
   } else {
     namespace fs = std::filesystem;

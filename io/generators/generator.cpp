@@ -14,65 +14,10 @@
 #include "framework/error.hpp"
 #include "framework/log.hpp"
 #include "framework/parallel.hpp"
-#include "io/generators/registry.hpp"
 #include "io/h5.hpp"
 #include "kanscan_version.hpp"
 
 namespace kanscan::io::gen {
-namespace {
-
-std::string lower(std::string s) {
-  for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return s;
-}
-
-std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
-  std::string out;
-  for (std::size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
-  return out;
-}
-
-}  // namespace
-
-std::vector<std::string> generator_names() { return {"tth_thq", "qcd_singletop", "dm_met"}; }
-
-std::vector<KnobSpec> knob_specs(const std::string& generator) {
-  if (generator == "tth_thq") return tth_thq_knob_specs();
-  if (generator == "qcd_singletop") return qcd_singletop_knob_specs();
-  if (generator == "dm_met") return dm_met_knob_specs();
-  throw InputError(Location{"", -1, -1, "data.generator"},
-                   fmt::format("unknown generator '{}', expected one of: {}", generator, join(generator_names())));
-}
-
-Knobs resolve_knobs(const std::string& generator, const std::map<std::string, double>& user) {
-  const auto specs = knob_specs(generator);
-  Knobs out;
-  for (const auto& s : specs) out[s.name] = s.value;
-  for (const auto& [raw, value] : user) {
-    const std::string name = lower(raw);
-    auto it = std::find_if(specs.begin(), specs.end(), [&](const KnobSpec& s) { return s.name == name; });
-    if (it == specs.end()) {
-      std::vector<std::string> valid;
-      for (const auto& s : specs) valid.push_back(s.name);
-      throw InputError(Location{"", -1, -1, "knobs." + raw},
-                       fmt::format("unknown knob '{}' for generator {}; valid knobs: {}", raw, generator, join(valid)));
-    }
-    if (!std::isfinite(value) || value < it->lo || value > it->hi)
-      throw InputError(Location{"", -1, -1, "knobs." + raw},
-                       fmt::format("knob {} = {} out of range, expected a value in [{}, {}] ({})", name, value, it->lo,
-                                   it->hi, it->doc));
-    out[name] = value;
-  }
-  return out;
-}
-
-std::unique_ptr<Generator> make_generator(const std::string& name, const std::map<std::string, double>& user_knobs) {
-  const Knobs k = resolve_knobs(name, user_knobs);
-  if (name == "tth_thq") return make_tth_thq(k);
-  if (name == "qcd_singletop") return make_qcd_singletop(k);
-  return make_dm_met(k);
-}
-
 std::string knobs_json(const Knobs& knobs) {
   nlohmann::json j = nlohmann::json::object();
   for (const auto& [k, v] : knobs) j[k] = v;

@@ -69,13 +69,6 @@ class Generator {
   Knobs knobs_;
 };
 
-std::vector<std::string> generator_names();
-// Default knobs of a generator; throws InputError for an unknown generator name.
-std::vector<KnobSpec> knob_specs(const std::string& generator);
-// All knobs with defaults filled in; names are case-insensitive (P_FSR == p_fsr). Unknown
-// names and out-of-range values throw InputError listing what is valid.
-Knobs resolve_knobs(const std::string& generator, const std::map<std::string, double>& user);
-std::unique_ptr<Generator> make_generator(const std::string& name, const std::map<std::string, double>& user_knobs);
 // Canonical JSON of resolved knobs (sorted keys, round-trip doubles).
 std::string knobs_json(const Knobs& knobs);
 

@@ -5,7 +5,7 @@
 
 #include "framework/error.hpp"
 #include "io/generators/production.hpp"
-#include "io/generators/registry.hpp"
+#include "io/generators/builtin.hpp"
 
 namespace kanscan::io::gen {
 namespace {

@@ -2,7 +2,7 @@
 #include <cmath>
 
 #include "io/generators/production.hpp"
-#include "io/generators/registry.hpp"
+#include "io/generators/builtin.hpp"
 
 namespace kanscan::io::gen {
 namespace {

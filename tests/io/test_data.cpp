@@ -8,7 +8,7 @@
 
 #include "framework/error.hpp"
 #include "io/data.hpp"
-#include "io/generators/generator.hpp"
+#include "io/generators/registry.hpp"
 #include "io/h5.hpp"
 #include "io/readers.hpp"
 #include "tests/support/support.hpp"

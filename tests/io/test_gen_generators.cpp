@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "framework/error.hpp"
-#include "io/generators/generator.hpp"
+#include "io/generators/registry.hpp"
 #include "io/h5.hpp"
 #include "tests/support/support.hpp"
 
@@ -205,4 +205,25 @@ TEST(Generators, WritesTheSpecLayoutWithProvenance) {
 
 TEST(Generators, ZeroEventsIsAnInputError) {
   EXPECT_THROW(run("tth_thq", 0, 1, 1), InputError);
+}
+
+// The registry is the one list: every entry's task is its generator's, and the shape follows
+// the knobs (dm_met's truth_met_z adds a feature).
+TEST(GeneratorRegistry, EntriesAgreeWithTheirGenerators) {
+  ASSERT_EQ(generator_names(), (std::vector<std::string>{"tth_thq", "qcd_singletop", "dm_met"}));
+  for (const auto& e : generators()) {
+    const auto g = make_generator(e.name, {});
+    EXPECT_EQ(g->task(), e.task) << e.name;
+    EXPECT_EQ(g->name(), e.name);
+    EXPECT_FALSE(e.summary.empty());
+    const auto shape = generator_shape(e.name, {});
+    EXPECT_EQ(shape.features, g->feature_names());
+    EXPECT_EQ(shape.targets, g->target_names());
+  }
+  EXPECT_EQ(generator_shape("tth_thq", {}).features.size(), 22u);
+  EXPECT_EQ(generator_shape("qcd_singletop", {}).features.size(), 18u);
+  EXPECT_EQ(generator_shape("dm_met", {}).features.size(), 29u);
+  EXPECT_EQ(generator_shape("dm_met", {{"truth_met_z", 1}}).features.size(), 30u);
+  EXPECT_EQ(generator_shape("dm_met", {}).targets.size(), 6u);
+  EXPECT_THROW(generator_entry("ttbar"), InputError);
 }

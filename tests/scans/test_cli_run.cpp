@@ -166,6 +166,27 @@ TEST(CliValidate, BadConfigExits2WithPosition) {
       << r.output;
 }
 
+// The data shape comes from the generator registry, so it follows the generator's knobs.
+TEST(CliValidate, GeneratorShapeFollowsTheKnobs) {
+  TempDir dir;
+  const std::string scan = R"(name: met
+task: regression
+data: {generator: dm_met, events: 1000, knobs: {truth_met_z: 1}}
+train: {loss: mae}
+models:
+  - {type: mlp, depth: 1, width: 4}
+)";
+  write_file(dir / "scan.yaml", scan);
+  auto r = run_command(kanscan_binary() + " validate " + (dir / "scan.yaml").string());
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("(30 inputs, 6 outputs)"), std::string::npos) << r.output;
+  write_file(dir / "bad.yaml", std::string(scan).replace(scan.find("truth_met_z: 1"), 14, "m_fi: 400"));
+  r = run_command(kanscan_binary() + " validate " + (dir / "bad.yaml").string());
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("bad.yaml:3:"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("data.knobs.m_fi: unknown knob 'm_fi' for generator dm_met"), std::string::npos) << r.output;
+}
+
 TEST(CliValidate, DocsScanFormatIsUpToDateWithTheKeyTable) {
   const std::string doc = read_file(source_dir() + "/docs/scan-format.md");
   const std::string keys = io::describe_keys_markdown();
