@@ -696,37 +696,6 @@ std::string canonical_json(const TrialConfig& cfg0, const DataConfig& d) {
   return j.dump();
 }
 
-TrialConfig trial_from_canonical_json(const std::string& text) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const std::exception& e) {
-    throw InputError(std::string("trial config is not valid JSON: ") + e.what());
-  }
-  TrialConfig cfg;
-  cfg.task = parse_name<Task>(j.value("task", "classification")).value_or(Task::classification);
-  cfg.seed = j.value("seed", std::uint64_t{1});
-  // Type first: other keys' relevance depends on it.
-  for (int pass = 0; pass < 2; ++pass)
-    for (const auto& k : key_table()) {
-      if (!k.set || (k.section != Section::model && k.section != Section::train)) continue;
-      if (pass == 0 && k.path != "type") continue;
-      const auto ptr = pointer(k.section == Section::model ? "model" : "train", k.path);
-      if (!j.contains(ptr)) continue;
-      const auto& v = j.at(ptr);
-      switch (k.type) {
-        case KeyType::boolean: k.set(cfg, v.get<bool>()); break;
-        case KeyType::integer: k.set(cfg, v.get<std::int64_t>()); break;
-        case KeyType::real: k.set(cfg, v.get<double>()); break;
-        case KeyType::choice:
-        case KeyType::string: k.set(cfg, v.get<std::string>()); break;
-        case KeyType::range: k.set(cfg, Range{v.at(0).get<double>(), v.at(1).get<double>()}); break;
-        default: break;
-      }
-    }
-  return cfg;
-}
-
 std::vector<ConfigColumn> config_columns() {
   std::vector<ConfigColumn> out;
   for (const auto& k : key_table()) {

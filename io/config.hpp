@@ -103,10 +103,10 @@ void apply_value(TrialConfig& cfg, const KeyDecl& key, const Value& value);
 void normalize(TrialConfig& cfg);
 
 // Canonical JSON of a trial: sorted keys, shortest round-trip numbers, only relevant keys,
-// task, data block and seed included; model_name and threads excluded. Hash it for the id.
+// task, data block and seed included; model_name and threads excluded. Hash it for the id; it
+// is also the /trial/<id> `config` attribute. Written only: nothing parses it back (the wire
+// form of a trial is scans/trial_codec.hpp).
 std::string canonical_json(const TrialConfig& cfg, const DataConfig& data);
-// Inverse for the trial part (used to rebuild the results file from the journal).
-TrialConfig trial_from_canonical_json(const std::string& json);
 
 // Columns of /trials that describe a trial's configuration (one per train/model key with a
 // column name), and the values of one trial (N/A for irrelevant keys: -1, NaN or "").

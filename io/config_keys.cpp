@@ -81,8 +81,12 @@ template <typename E>
 KeyDecl choice_key(const Common& c, Ref<E> ref) {
   KeyDecl k = base(c, KeyType::choice);
   k.choices = names_of<E>();
-  // The parser accepts only k.choices, so the name always converts.
-  k.set = [ref](TrialConfig& t, const Value& v) { ref(t) = *parse_name<E>(std::get<std::string>(v)); };
+  k.set = [ref](TrialConfig& t, const Value& v) {
+    const auto value = parse_name<E>(std::get<std::string>(v));
+    if (!value)
+      throw InputError(fmt::format("{}: unknown name '{}'", Vocabulary<E>::what, std::get<std::string>(v)));
+    ref(t) = *value;
+  };
   k.get = [ref](const TrialConfig& t) { return Value(to_string(ref(const_cast<TrialConfig&>(t)))); };
   return k;
 }

@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <type_traits>
 
+#include "framework/bytes.hpp"
 #include "framework/error.hpp"
 
 namespace kanscan::io {
@@ -22,67 +23,8 @@ constexpr std::uint32_t kRecordMagic = 0x4B53524A;  // "KSRJ"
 constexpr std::size_t kFrame = 4 + 4 + 8 + 8;
 constexpr std::uint64_t kMaxRecord = 1ULL << 36;  // 64 GiB: anything larger is a corrupt length
 
-// ---- little binary writer / reader (native endianness: journals are read on the machine kind
-// that wrote them; the magic would show a foreign file) ----
-class Writer {
- public:
-  template <typename T>
-  void pod(const T& v) {
-    static_assert(std::is_trivially_copyable_v<T>);
-    out_.append(reinterpret_cast<const char*>(&v), sizeof(T));
-  }
-  void str(const std::string& s) {
-    pod<std::uint64_t>(s.size());
-    out_.append(s);
-  }
-  template <typename T>
-  void vec(const std::vector<T>& v) {
-    pod<std::uint64_t>(v.size());
-    if (!v.empty()) out_.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
-  }
-  std::string take() { return std::move(out_); }
-
- private:
-  std::string out_;
-};
-
-class Reader {
- public:
-  explicit Reader(const std::string& s) : s_(s) {}
-  template <typename T>
-  T pod() {
-    need(sizeof(T));
-    T v;
-    std::memcpy(&v, s_.data() + pos_, sizeof(T));
-    pos_ += sizeof(T);
-    return v;
-  }
-  std::string str() {
-    const auto n = pod<std::uint64_t>();
-    need(n);
-    std::string out = s_.substr(pos_, n);
-    pos_ += n;
-    return out;
-  }
-  template <typename T>
-  std::vector<T> vec() {
-    const auto n = pod<std::uint64_t>();
-    if (n > s_.size()) throw InputError("journal record: corrupt vector length");
-    need(n * sizeof(T));
-    std::vector<T> v(n);
-    if (n) std::memcpy(v.data(), s_.data() + pos_, n * sizeof(T));
-    pos_ += n * sizeof(T);
-    return v;
-  }
-  bool done() const { return pos_ == s_.size(); }
-
- private:
-  void need(std::uint64_t n) const {
-    if (n > s_.size() - pos_) throw InputError("journal record: truncated or malformed record");
-  }
-  const std::string& s_;
-  std::size_t pos_ = 0;
-};
+using Writer = ByteWriter;
+using Reader = ByteReader;
 
 void put_outcome(Writer& w, const TrialOutcome& o) {
   w.pod<std::uint8_t>(o.ok);
@@ -262,23 +204,28 @@ std::string serialize(const TrialOutcome& o) {
 }
 
 TrialOutcome deserialize_outcome(const std::string& bytes) {
-  Reader r(bytes);
+  Reader r(bytes, "journal record");
   TrialOutcome o = get_outcome(r);
   if (!r.done()) throw InputError("journal record: trailing bytes after the outcome");
   return o;
 }
 
-std::string serialize(const TrialRecord& rec) {
+std::string serialize_trial(const std::string& trial_id, const std::string& model_name, const std::string& config_json,
+                            const TrialOutcome& outcome) {
   Writer w;
-  w.str(rec.trial_id);
-  w.str(rec.model_name);
-  w.str(rec.config_json);
-  put_outcome(w, rec.outcome);
+  w.str(trial_id);
+  w.str(model_name);
+  w.str(config_json);
+  put_outcome(w, outcome);
   return w.take();
 }
 
+std::string serialize(const TrialRecord& rec) {
+  return serialize_trial(rec.trial_id, rec.model_name, rec.config_json, rec.outcome);
+}
+
 TrialRecord deserialize_record(const std::string& bytes) {
-  Reader r(bytes);
+  Reader r(bytes, "journal record");
   TrialRecord rec;
   rec.trial_id = r.str();
   rec.model_name = r.str();

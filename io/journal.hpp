@@ -20,9 +20,12 @@ struct TrialRecord {
   TrialOutcome outcome;
 };
 
-// Binary (de)serialisation of a record; doubles are stored bit for bit. Also the wire format
-// of results sent from worker ranks to the coordinator.
+// Binary (de)serialisation of a record; doubles are stored bit for bit. serialize(outcome) is
+// also the wire form of a result sent from a worker rank to the coordinator.
 std::string serialize(const TrialRecord& r);
+// The same bytes as serialize(TrialRecord), from the parts (no copy of the outcome).
+std::string serialize_trial(const std::string& trial_id, const std::string& model_name, const std::string& config_json,
+                            const TrialOutcome& outcome);
 TrialRecord deserialize_record(const std::string& bytes);  // throws InputError if malformed
 std::string serialize(const TrialOutcome& o);
 TrialOutcome deserialize_outcome(const std::string& bytes);

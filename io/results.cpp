@@ -173,19 +173,18 @@ struct ResultStore::Writer {
       throw std::runtime_error("cannot write /scan/config_yaml");
   }
 
-  void append_row(const TrialRecord& r, const std::vector<std::string>& metric_names) {
+  void append_row(const TrialConfig& cfg, const TrialOutcome& outcome, const std::vector<std::string>& metric_names) {
     std::vector<char> row(row_size, 0);
     auto put_str = [&](const Col& c, const std::string& s) { std::memcpy(row.data() + c.offset, s.data(), std::min(s.size(), c.size)); };
     auto put_i64 = [&](const Col& c, std::int64_t v) { std::memcpy(row.data() + c.offset, &v, 8); };
     auto put_f64 = [&](const Col& c, double v) { std::memcpy(row.data() + c.offset, &v, 8); };
-    const TrialConfig cfg = trial_from_canonical_json(r.config_json);
     const double nan = std::numeric_limits<double>::quiet_NaN();
     std::size_t i = 0;
-    put_str(cols[i++], r.trial_id);
-    put_str(cols[i++], r.model_name);
-    put_str(cols[i++], r.outcome.ok ? "ok" : "failed");
+    put_str(cols[i++], cfg.trial_id);
+    put_str(cols[i++], cfg.model_name);
+    put_str(cols[i++], outcome.ok ? "ok" : "failed");
     put_i64(cols[i++], static_cast<std::int64_t>(cfg.seed));
-    put_i64(cols[i++], r.outcome.n_params);
+    put_i64(cols[i++], outcome.n_params);
     for (const auto& cc : config_cols) {
       const Col& c = cols[i++];
       const bool rel = cc.key->relevant(cfg);
@@ -208,11 +207,11 @@ struct ResultStore::Writer {
         put_str(c, *s);
       }
     }
-    put_i64(cols[i++], r.outcome.epochs_run);
-    put_f64(cols[i++], r.outcome.train_seconds);
+    put_i64(cols[i++], outcome.epochs_run);
+    put_f64(cols[i++], outcome.train_seconds);
     for (const auto& m : metric_names) {
-      auto it = r.outcome.metrics.find(m);
-      put_f64(cols[i++], it == r.outcome.metrics.end() ? nan : it->second);
+      auto it = outcome.metrics.find(m);
+      put_f64(cols[i++], it == outcome.metrics.end() ? nan : it->second);
     }
     const hsize_t newsize[1] = {nrows + 1};
     if (H5Dset_extent(table.id(), newsize) < 0) throw std::runtime_error("cannot extend /trials");
@@ -225,12 +224,11 @@ struct ResultStore::Writer {
     ++nrows;
   }
 
-  void write_trial_group(const TrialRecord& r) {
+  void write_trial_group(const TrialConfig& cfg, const std::string& config_json, const TrialOutcome& o) {
     h5::Group trials = file.root().open_group("trial");
-    h5::Group g = trials.create_group(r.trial_id);
-    const TrialOutcome& o = r.outcome;
-    g.set_attr("config", r.config_json);
-    g.set_attr("model", r.model_name);
+    h5::Group g = trials.create_group(cfg.trial_id);
+    g.set_attr("config", config_json);
+    g.set_attr("model", cfg.model_name);
     g.set_attr("status", std::string(o.ok ? "ok" : "failed"));
     if (!o.ok) g.set_attr("error", o.error.empty() ? std::string("unknown error") : o.error);
     nlohmann::json metrics = nlohmann::json::object();
@@ -260,7 +258,7 @@ struct ResultStore::Writer {
   }
 };
 
-ResultStore::ResultStore(const std::string& out_path, StoreSchema schema, Mode mode)
+ResultStore::ResultStore(const std::string& out_path, StoreSchema schema, Mode mode, const PlannedLookup& planned)
     : out_(out_path), schema_(std::move(schema)) {
   h5::silence_errors();
   const bool have_journal = fs::exists(journal_path());
@@ -279,13 +277,19 @@ ResultStore::ResultStore(const std::string& out_path, StoreSchema schema, Mode m
     if (schema_.created_utc.empty()) schema_.created_utc = utc_now();
     journal_ = std::make_unique<Journal>(journal_path(), nullptr);
     journal_->append(JournalRecordType::header, header_json(schema_));
-    open_work(true);
+    open_work();
     publish();
     return;
   }
-  // Resume: replay the journal into a fresh working file.
   resume_.found = true;
+  replay(planned);
+  publish();
+}
+
+// Replays the journal into a fresh working file, taking each trial's config from the plan.
+void ResultStore::replay(const PlannedLookup& planned) {
   bool have_header = false;
+  std::vector<std::string> unknown;
   journal_ = std::make_unique<Journal>(journal_path(), [&](JournalRecordType type, const std::string& payload) {
     if (type == JournalRecordType::header) {
       const StoreSchema old = parse_header_json(payload);
@@ -308,25 +312,41 @@ ResultStore::ResultStore(const std::string& out_path, StoreSchema schema, Mode m
       return;
     }
     if (!writer_) throw InputError(Location{journal_path(), -1, -1, ""}, "journal has a trial before its header");
-    TrialRecord rec = deserialize_record(payload);
+    const TrialRecord rec = deserialize_record(payload);
     if (written_.count(rec.trial_id)) {
       ++resume_.duplicates_dropped;
       return;
     }
-    write_record(rec);
+    const TrialConfig* cfg = planned ? planned(rec.trial_id) : nullptr;
+    if (!cfg) {
+      unknown.push_back(rec.trial_id);
+      return;
+    }
+    write_record(*cfg, rec.config_json, rec.outcome);
     resume_.completed[rec.trial_id] = rec.outcome.ok ? "ok" : "failed";
     resume_.metrics[rec.trial_id] = rec.outcome.metrics;
   });
   resume_.torn_bytes = journal_->torn_bytes();
+  if (!unknown.empty()) {
+    // Nothing is published: the results file and the journal stay as the earlier run left them.
+    writer_.reset();
+    journal_.reset();
+    std::error_code ec;
+    fs::remove(work_path(), ec);
+    throw InputError(Location{journal_path(), -1, -1, ""},
+                     fmt::format("cannot resume: the journal holds {} finished trial(s) that this scan definition no "
+                                 "longer defines (e.g. {}). Resume may only add trials (more seeds, axis values or "
+                                 "blocks); to run a different scan, choose another --out",
+                                 unknown.size(), unknown.front()));
+  }
   if (!have_header) {
     // Torn before the header was complete: a new scan.
     if (schema_.created_utc.empty()) schema_.created_utc = utc_now();
     journal_->append(JournalRecordType::header, header_json(schema_));
     resume_.previous_yaml = schema_.config_yaml;
-    open_work(true);
+    open_work();
   }
   writer_->file.flush();
-  publish();
 }
 
 ResultStore::~ResultStore() {
@@ -339,8 +359,7 @@ ResultStore::~ResultStore() {
   }
 }
 
-void ResultStore::open_work(bool truncate) {
-  (void)truncate;
+void ResultStore::open_work() {
   writer_ = std::make_unique<Writer>(work_path(), schema_);
   writer_->file.flush();
 }
@@ -354,17 +373,17 @@ void ResultStore::record_config(const std::string& config_yaml, std::int64_t tri
   writer_->file.flush();
 }
 
-void ResultStore::write_record(const TrialRecord& r) {
-  writer_->write_trial_group(r);
-  writer_->append_row(r, schema_.metric_columns);
-  written_.insert(r.trial_id);
+void ResultStore::write_record(const TrialConfig& cfg, const std::string& config_json, const TrialOutcome& outcome) {
+  writer_->write_trial_group(cfg, config_json, outcome);
+  writer_->append_row(cfg, outcome, schema_.metric_columns);
+  written_.insert(cfg.trial_id);
   ++rows_;
 }
 
-void ResultStore::append(const TrialRecord& r) {
-  if (written_.count(r.trial_id)) return;  // exactly once, even if a trial were reported twice
-  journal_->append(JournalRecordType::trial, serialize(r));
-  write_record(r);
+void ResultStore::append(const TrialConfig& cfg, const std::string& config_json, const TrialOutcome& outcome) {
+  if (written_.count(cfg.trial_id)) return;  // exactly once, even if a trial were reported twice
+  journal_->append(JournalRecordType::trial, serialize_trial(cfg.trial_id, cfg.model_name, config_json, outcome));
+  write_record(cfg, config_json, outcome);
   writer_->file.flush();
   const double since = std::chrono::duration<double>(std::chrono::steady_clock::now() - last_publish_).count();
   if (since >= std::max(min_publish_interval_, 20.0 * last_publish_cost_)) publish();
@@ -389,21 +408,6 @@ void ResultStore::finish() {
   fs::rename(work_path(), out_);
   fsync_path(parent_dir(out_), true);
   finished_ = true;
-}
-
-void rebuild_from_journal(const std::string& out_path) {
-  StoreSchema schema;
-  bool found = false;
-  Journal::read(out_path + ".journal", [&](JournalRecordType type, const std::string& payload) {
-    if (type == JournalRecordType::header && !found) {
-      schema = parse_header_json(payload);
-      found = true;
-    }
-  });
-  if (!found) throw InputError(Location{out_path + ".journal", -1, -1, ""}, "journal has no header");
-  if (fs::exists(out_path)) fs::remove(out_path);
-  ResultStore store(out_path, schema, ResultStore::Mode::resume);
-  store.finish();
 }
 
 }  // namespace kanscan::io

@@ -11,6 +11,7 @@
 // journal, so no trial is lost or duplicated.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -38,6 +39,10 @@ struct StoreSchema {
 // units) per target (regression).
 std::vector<std::string> metric_columns(Task task, const std::vector<std::string>& target_names);
 
+// The planned configuration of a trial id, or null when the scan does not define it: how the
+// store gets the typed config of a journal record on resume (it never re-parses JSON).
+using PlannedLookup = std::function<const TrialConfig*(const std::string& trial_id)>;
+
 struct ResumeState {
   bool found = false;                            // a journal of an earlier run was read
   std::map<std::string, std::string> completed;  // trial id -> status (ok | failed)
@@ -51,8 +56,10 @@ class ResultStore {
  public:
   enum class Mode { create, resume };
   // create: refuses when `<out>` or its journal exists. resume: reads the journal (creating a
-  // new scan when there is none), rebuilds the working file and publishes it.
-  ResultStore(const std::string& out_path, StoreSchema schema, Mode mode);
+  // new scan when there is none), rebuilds the working file from it with the planned configs
+  // and publishes it; a journal holding a trial the scan no longer defines is refused
+  // (InputError) before anything is published.
+  ResultStore(const std::string& out_path, StoreSchema schema, Mode mode, const PlannedLookup& planned = nullptr);
   ~ResultStore();
   ResultStore(const ResultStore&) = delete;
   ResultStore& operator=(const ResultStore&) = delete;
@@ -61,8 +68,10 @@ class ResultStore {
   // Records a new scan definition in the journal (resume with a changed YAML that only adds trials).
   void record_config(const std::string& config_yaml, std::int64_t trials_expected);
 
-  // Journal first (fsync), then the working file; publishes when due.
-  void append(const TrialRecord& record);
+  // A finished trial: journal first (fsync), then the working file; publishes when due.
+  // `config` is the planned trial (trial_id and model_name included), `config_json` its
+  // canonical JSON.
+  void append(const TrialConfig& config, const std::string& config_json, const TrialOutcome& outcome);
   // Makes `<out>` reflect everything appended so far (atomic replace).
   void publish();
   // Final publish; the working file becomes `<out>`.
@@ -78,8 +87,9 @@ class ResultStore {
 
  private:
   struct Writer;
-  void open_work(bool truncate);
-  void write_record(const TrialRecord& record);
+  void open_work();
+  void write_record(const TrialConfig& config, const std::string& config_json, const TrialOutcome& outcome);
+  void replay(const PlannedLookup& planned);
 
   std::string out_;
   StoreSchema schema_;
@@ -97,8 +107,5 @@ class ResultStore {
 // Header record of the journal (JSON).
 std::string header_json(const StoreSchema& s);
 StoreSchema parse_header_json(const std::string& json);
-
-// Rebuilds `<out>` from `<out>.journal` alone (tooling / tests).
-void rebuild_from_journal(const std::string& out_path);
 
 }  // namespace kanscan::io

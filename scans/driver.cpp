@@ -17,9 +17,11 @@
 #include "framework/error.hpp"
 #include "framework/log.hpp"
 #include "io/config.hpp"
+#include "io/journal.hpp"
 #include "io/results.hpp"
 #include "scans/expand.hpp"
 #include "scans/scheduler.hpp"
+#include "scans/trial_codec.hpp"
 #include "scans/trial_time_model.hpp"
 
 namespace kanscan::scans {
@@ -179,179 +181,192 @@ void install_signal_handlers() {
 int pending_signal() { return g_signal.load(); }
 void reset_signal_for_tests() { g_signal.store(0); }
 
-int run_scan(Communicator& comm, const RunOptions& opts, const Hooks& hooks) {
-  const bool root = comm.rank() == 0;
-  const StopFn stop = [&opts] {
-    return g_signal.load() != 0 || (opts.external_stop && opts.external_stop->load());
-  };
+namespace {
 
-  if (!root) {
-    const auto setup = Setup::from_json(nlohmann::json::parse(comm.recv(0, kTagSetup).bytes));
-    if (setup.code != 0) return setup.code;
-    const DataSplit split = hooks.load_data(setup.data, setup.task, setup.cache_dir);
-    const TrialFn fn = [&](const TrialConfig& cfg, const std::atomic<bool>& cancel) {
-      return hooks.run_trial(cfg, split, &cancel);
-    };
-    return work(comm, fn, stop);
-  }
-
-  // ---- rank 0: everything that can fail on bad input happens before the workers start ----
-  auto broadcast_failure = [&](int code, const std::string& what) {
-    std::cerr << "kanscan: error: " << what << "\n";
-    Setup s;
-    s.code = code;
-    const std::string bytes = s.to_json().dump();
-    for (int r = 1; r < comm.size(); ++r) comm.send(r, kTagSetup, bytes);
-    return code;
-  };
-
+// Everything rank 0 settles before the workers start: all bad input fails while building it.
+struct ScanPlan {
   io::ScanConfig scan;
   Expansion ex;
-  Setup setup;
-  std::string out;
+  std::string out;  // results file
+  Setup setup;      // what the workers need to load the data
   DataSplit split;
-  std::unique_ptr<io::ResultStore> store;
-  std::vector<std::size_t> todo;
-  std::vector<double> cost, passes;  // per trial: trial_cost, trial_passes
-  std::size_t done_before = 0;
   DataShape shape;
-  try {
-    scan = io::load_scan_config(opts.scan_path);
-    const int threads = opts.threads >= 0 ? opts.threads : scan.threads_per_trial;
-    ex = expand(scan, threads);
-    if (!opts.out.empty()) out = opts.out;
-    else if (!scan.output.empty()) out = resolve(scan.source_dir, scan.output);
-    else out = scan.name + ".h5";
-    if (fs::exists(out) && fs::is_directory(out))
-      throw InputError(Location{out, -1, -1, ""}, "the results path is a directory; expected a file name");
-    const std::string out_dir = fs::absolute(out).parent_path().string();
-    if (!fs::is_directory(out_dir))
-      throw InputError(Location{out, -1, -1, ""}, "the results file's folder does not exist");
-    setup.cache_dir = !opts.cache_dir.empty() ? opts.cache_dir
-                      : !scan.cache_dir.empty() ? resolve(scan.source_dir, scan.cache_dir)
-                                                : (fs::path(out_dir) / "kanscan-cache").string();
-    setup.task = scan.task;
-    setup.data = scan.data;
-    setup.data.path = resolve(scan.source_dir, scan.data.path);
-    // Refuse a fresh run over existing results before spending time on the data.
-    if (!opts.resume && (fs::exists(out) || fs::exists(out + ".journal")))
-      throw InputError(Location{out, -1, -1, ""},
-                       "the results file (or its journal) exists; pass --resume to continue that scan, or choose another --out");
+  std::unique_ptr<io::ResultStore> store;
+  std::vector<std::size_t> todo;     // indices into ex.trials, in hand-out order
+  std::vector<double> cost, passes;  // per trial: trial_cost, trial_passes
+  std::size_t done_before = 0;       // recorded by an earlier run (resume)
+};
 
-    log::info("scan '{}': {} trials ({} duplicate configurations run once); loading data", scan.name, ex.trials.size(),
-              ex.duplicates);
-    fs::create_directories(setup.cache_dir);
-    split = hooks.load_data(setup.data, scan.task, setup.cache_dir);
-    shape.n_in = static_cast<int>(split.train.n_features());
-    shape.n_out = scan.task == Task::regression ? static_cast<int>(split.train.n_targets())
-                                                : (split.train.n_classes > 2 ? split.train.n_classes : 1);
-    shape.n_train = static_cast<std::int64_t>(split.train.size());
+// The results file: --out, else the YAML's `output` (relative to the YAML), else <name>.h5.
+std::string results_path(const RunOptions& opts, const io::ScanConfig& scan) {
+  std::string out = !opts.out.empty() ? opts.out : !scan.output.empty() ? resolve(scan.source_dir, scan.output)
+                                                                        : scan.name + ".h5";
+  if (fs::exists(out) && fs::is_directory(out))
+    throw InputError(Location{out, -1, -1, ""}, "the results path is a directory; expected a file name");
+  if (!fs::is_directory(fs::absolute(out).parent_path()))
+    throw InputError(Location{out, -1, -1, ""}, "the results file's folder does not exist");
+  // Refuse a fresh run over existing results before spending time on the data.
+  if (!opts.resume && (fs::exists(out) || fs::exists(out + ".journal")))
+    throw InputError(Location{out, -1, -1, ""},
+                     "the results file (or its journal) exists; pass --resume to continue that scan, or choose another --out");
+  return out;
+}
 
-    io::StoreSchema schema;
-    schema.scan_name = scan.name;
-    schema.task = scan.task;
-    schema.config_yaml = scan.yaml_text;
-    schema.metric_columns = io::metric_columns(scan.task, split.train.target_names);
-    schema.trials_expected = static_cast<std::int64_t>(ex.trials.size());
-    store = std::make_unique<io::ResultStore>(out, schema, opts.resume ? io::ResultStore::Mode::resume
-                                                                       : io::ResultStore::Mode::create);
-    store->set_publish_interval(opts.publish_seconds);
-    const auto& rs = store->resume_state();
-    if (opts.resume && !rs.found) {
-      log::info("resume: no earlier run of this scan at {}; starting it", out);
-    } else if (opts.resume) {
-      std::set<std::string> ids;
-      for (const auto& t : ex.trials) ids.insert(t.config.trial_id);
-      std::vector<std::string> missing;
-      for (const auto& [id, status] : rs.completed)
-        if (!ids.count(id)) missing.push_back(id);
-      if (!missing.empty())
-        throw InputError(Location{opts.scan_path, -1, -1, ""},
-                         fmt::format("cannot resume: {} holds {} finished trial(s) that this scan definition no longer "
-                                     "defines (e.g. {}). Resume may only add trials (more seeds, axis values or "
-                                     "blocks); to run a different scan, choose another --out",
-                                     out, missing.size(), missing.front()));
-      if (rs.previous_yaml != scan.yaml_text) {
-        store->record_config(scan.yaml_text, static_cast<std::int64_t>(ex.trials.size()));
-        log::info("resume: the scan definition changed and only adds trials; recorded the new definition");
-      }
-      if (rs.torn_bytes > 0) log::warn("resume: cut {} bytes of an unfinished record from the journal", rs.torn_bytes);
-      log::info("resume: {} of {} trials already recorded", rs.completed.size(), ex.trials.size());
-    }
-    cost.resize(ex.trials.size());
-    passes.resize(ex.trials.size());
-    for (std::size_t i = 0; i < ex.trials.size(); ++i) {
-      cost[i] = trial_cost(ex.trials[i].config, shape);
-      passes[i] = trial_passes(ex.trials[i].config, shape);
-      if (rs.completed.count(ex.trials[i].config.trial_id)) ++done_before;
-      else todo.push_back(i);
-    }
-    // Most expensive first; ties in expansion order (stable).
-    std::stable_sort(todo.begin(), todo.end(), [&](std::size_t a, std::size_t b) { return cost[a] > cost[b]; });
-  } catch (const InputError& e) {
-    store.reset();
-    return broadcast_failure(2, e.what());
-  } catch (const std::exception& e) {
-    store.reset();
-    return broadcast_failure(1, e.what());
+Setup make_setup(const RunOptions& opts, const io::ScanConfig& scan, const std::string& out) {
+  Setup setup;
+  setup.cache_dir = !opts.cache_dir.empty() ? opts.cache_dir
+                    : !scan.cache_dir.empty() ? resolve(scan.source_dir, scan.cache_dir)
+                                              : (fs::absolute(out).parent_path() / "kanscan-cache").string();
+  setup.task = scan.task;
+  setup.data = scan.data;
+  setup.data.path = resolve(scan.source_dir, scan.data.path);
+  return setup;
+}
+
+DataShape shape_of(const DataSplit& split, Task task) {
+  DataShape shape;
+  shape.n_in = static_cast<int>(split.train.n_features());
+  shape.n_out = task == Task::regression ? static_cast<int>(split.train.n_targets())
+                                         : (split.train.n_classes > 2 ? split.train.n_classes : 1);
+  shape.n_train = static_cast<std::int64_t>(split.train.size());
+  return shape;
+}
+
+// Creates the results store, or reopens it from its journal when resuming (the store refuses a
+// journal with trials the scan no longer defines).
+void open_store(ScanPlan& p, const RunOptions& opts) {
+  io::StoreSchema schema;
+  schema.scan_name = p.scan.name;
+  schema.task = p.scan.task;
+  schema.config_yaml = p.scan.yaml_text;
+  schema.metric_columns = io::metric_columns(p.scan.task, p.split.train.target_names);
+  schema.trials_expected = static_cast<std::int64_t>(p.ex.trials.size());
+  std::map<std::string, const TrialConfig*> planned;
+  for (const auto& t : p.ex.trials) planned[t.config.trial_id] = &t.config;
+  const io::PlannedLookup lookup = [&planned](const std::string& id) -> const TrialConfig* {
+    const auto it = planned.find(id);
+    return it == planned.end() ? nullptr : it->second;
+  };
+  p.store = std::make_unique<io::ResultStore>(
+      p.out, schema, opts.resume ? io::ResultStore::Mode::resume : io::ResultStore::Mode::create, lookup);
+  p.store->set_publish_interval(opts.publish_seconds);
+  const auto& rs = p.store->resume_state();
+  if (!opts.resume) return;
+  if (!rs.found) {
+    log::info("resume: no earlier run of this scan at {}; starting it", p.out);
+    return;
   }
-
-  // Workers load the cached data now that rank 0 has written it.
-  {
-    const std::string bytes = setup.to_json().dump();
-    for (int r = 1; r < comm.size(); ++r) comm.send(r, kTagSetup, bytes);
+  if (rs.previous_yaml != p.scan.yaml_text) {
+    p.store->record_config(p.scan.yaml_text, static_cast<std::int64_t>(p.ex.trials.size()));
+    log::info("resume: the scan definition changed and only adds trials; recorded the new definition");
   }
-  std::vector<std::string> jobs(ex.trials.size());
-  for (std::size_t i = 0; i < ex.trials.size(); ++i) jobs[i] = encode_trial(ex.trials[i].config, ex.trials[i].canonical);
+  if (rs.torn_bytes > 0) log::warn("resume: cut {} bytes of an unfinished record from the journal", rs.torn_bytes);
+  log::info("resume: {} of {} trials already recorded", rs.completed.size(), p.ex.trials.size());
+}
 
+// The trials still to run, most expensive first (ties in expansion order), and their costs.
+void order_trials(ScanPlan& p) {
+  const auto& done = p.store->resume_state().completed;
+  p.cost.resize(p.ex.trials.size());
+  p.passes.resize(p.ex.trials.size());
+  for (std::size_t i = 0; i < p.ex.trials.size(); ++i) {
+    p.cost[i] = trial_cost(p.ex.trials[i].config, p.shape);
+    p.passes[i] = trial_passes(p.ex.trials[i].config, p.shape);
+    if (done.count(p.ex.trials[i].config.trial_id)) ++p.done_before;
+    else p.todo.push_back(i);
+  }
+  std::stable_sort(p.todo.begin(), p.todo.end(), [&](std::size_t a, std::size_t b) { return p.cost[a] > p.cost[b]; });
+}
+
+ScanPlan plan_scan(const RunOptions& opts, const Hooks& hooks) {
+  ScanPlan p;
+  p.scan = io::load_scan_config(opts.scan_path);
+  p.ex = expand(p.scan, opts.threads >= 0 ? opts.threads : p.scan.threads_per_trial);
+  p.out = results_path(opts, p.scan);
+  p.setup = make_setup(opts, p.scan, p.out);
+  log::info("scan '{}': {} trials ({} duplicate configurations run once); loading data", p.scan.name,
+            p.ex.trials.size(), p.ex.duplicates);
+  fs::create_directories(p.setup.cache_dir);
+  p.split = hooks.load_data(p.setup.data, p.scan.task, p.setup.cache_dir);
+  p.shape = shape_of(p.split, p.scan.task);
+  open_store(p, opts);
+  order_trials(p);
+  return p;
+}
+
+// A trial as a scheduler task: decode, train on this rank's data, encode the outcome.
+TaskFn trial_task(const Hooks& hooks, const DataSplit& split) {
+  return [&hooks, &split](const std::string& bytes, const std::atomic<bool>& cancel) {
+    TrialOutcome outcome = hooks.run_trial(decode_trial(bytes), split, &cancel);
+    TaskResult r;
+    if (outcome.cancelled) r.cancelled = true;
+    else r.bytes = io::serialize(outcome);
+    return r;
+  };
+}
+
+int run_worker(Communicator& comm, const Hooks& hooks, const StopFn& stop) {
+  const auto setup = Setup::from_json(nlohmann::json::parse(comm.recv(0, kTagSetup).bytes));
+  if (setup.code != 0) return setup.code;
+  const DataSplit split = hooks.load_data(setup.data, setup.task, setup.cache_dir);
+  return work(comm, trial_task(hooks, split), stop);
+}
+
+// The finished trials of an earlier run count for the progress line's failures and best metric.
+Progress make_progress(const ScanPlan& p, const RunOptions& opts, int slots) {
   double cost_todo = 0, passes_todo = 0;
-  for (auto i : todo) cost_todo += cost[i], passes_todo += passes[i];
-  const int slots = comm.size() > 1 && !opts.coordinator_runs_trials ? comm.size() - 1 : comm.size();
-  Progress progress(ex.trials.size(), done_before, cost_todo, passes_todo, slots, scan.task, opts.progress_seconds);
-  {
-    const auto& rs = store->resume_state();
-    for (const auto& t : ex.trials) {
-      auto it = rs.completed.find(t.config.trial_id);
-      if (it != rs.completed.end())
-        progress.add_previous(fmt::format("{} {}", t.config.model_name, t.config.trial_id), it->second,
-                              rs.metrics.at(t.config.trial_id));
-    }
+  for (auto i : p.todo) cost_todo += p.cost[i], passes_todo += p.passes[i];
+  Progress progress(p.ex.trials.size(), p.done_before, cost_todo, passes_todo, slots, p.scan.task,
+                    opts.progress_seconds);
+  const auto& rs = p.store->resume_state();
+  for (const auto& t : p.ex.trials) {
+    auto it = rs.completed.find(t.config.trial_id);
+    if (it != rs.completed.end())
+      progress.add_previous(fmt::format("{} {}", t.config.model_name, t.config.trial_id), it->second,
+                            rs.metrics.at(t.config.trial_id));
   }
-  log::info("running {} trials on {} rank(s) x {} thread(s) per trial{}", todo.size(), comm.size(),
-            ex.trials.empty() ? 1 : ex.trials.front().config.threads,
+  return progress;
+}
+
+int execute_scan(Communicator& comm, ScanPlan& p, const RunOptions& opts, const Hooks& hooks, const StopFn& stop) {
+  std::vector<std::string> tasks(p.ex.trials.size());
+  for (std::size_t i = 0; i < p.ex.trials.size(); ++i) tasks[i] = encode_trial(p.ex.trials[i].config);
+  const int slots = comm.size() > 1 && !opts.coordinator_runs_trials ? comm.size() - 1 : comm.size();
+  Progress progress = make_progress(p, opts, slots);
+  log::info("running {} trials on {} rank(s) x {} thread(s) per trial{}", p.todo.size(), comm.size(),
+            p.ex.trials.empty() ? 1 : p.ex.trials.front().config.threads,
             comm.size() > 1 && opts.coordinator_runs_trials ? " (rank 0 coordinates and runs trials)" : "");
 
-  const TrialFn fn = [&](const TrialConfig& cfg, const std::atomic<bool>& cancel) {
-    return hooks.run_trial(cfg, split, &cancel);
-  };
-  const ResultFn on_result = [&](std::size_t index, TrialOutcome&& outcome, int) {
-    const PlannedTrial& p = ex.trials[index];
-    if (outcome.n_params == 0) outcome.n_params = parameter_count(p.config, shape);
-    io::TrialRecord rec{p.config.trial_id, p.config.model_name, p.canonical, std::move(outcome)};
-    store->append(rec);
-    progress.add(p.config, rec.outcome, cost[index], passes[index]);
+  const ResultFn on_result = [&](std::size_t index, TaskResult&& result, int) {
+    const PlannedTrial& t = p.ex.trials[index];
+    TrialOutcome outcome;
+    if (result.error.empty()) outcome = io::deserialize_outcome(result.bytes);
+    else outcome.error = result.error;
+    if (outcome.n_params == 0) outcome.n_params = parameter_count(t.config, p.shape);
+    p.store->append(t.config, t.canonical, outcome);
+    progress.add(t.config, outcome, p.cost[index], p.passes[index]);
   };
   SchedulerOptions sopts;
-  sopts.coordinator_runs_trials = opts.coordinator_runs_trials;
+  sopts.coordinator_runs_tasks = opts.coordinator_runs_trials;
   sopts.stop_grace = std::chrono::milliseconds(static_cast<long long>(opts.stop_grace_seconds * 1000));
-  const ScheduleStats stats = coordinate(comm, jobs, todo, fn, on_result, stop, sopts);
+  const ScheduleStats stats = coordinate(comm, tasks, p.todo, trial_task(hooks, p.split), on_result, stop, sopts);
 
+  // Everything recorded so far becomes the results file; after a stop the journal stays.
+  p.store->finish();
+  p.store.reset();
   int code = 0;
   if (stats.stopped || stats.abandoned) {
-    store->finish();  // everything recorded so far becomes the results file; the journal stays
     const int sig = g_signal.load();
     code = sig > 0 ? 128 + sig : kExitInterrupted;
     std::cerr << fmt::format(
         "kanscan: stopped{}: {}/{} trials recorded, {} in-flight trial(s) abandoned (they rerun on resume).\n"
         "kanscan: results so far are in {}; continue with: kanscan run {} --resume --out {}\n",
-        sig == SIGTERM ? " by SIGTERM" : sig == SIGINT ? " by SIGINT" : "", progress.done(), ex.trials.size(),
-        stats.cancelled, out, opts.scan_path, out);
+        sig == SIGTERM ? " by SIGTERM" : sig == SIGINT ? " by SIGINT" : "", progress.done(), p.ex.trials.size(),
+        stats.cancelled, p.out, opts.scan_path, p.out);
   } else {
-    store->finish();
-    std::cerr << fmt::format("kanscan: scan '{}' complete: {} trials ({} failed) in {}; results in {}\n",
-                             scan.name, ex.trials.size(), progress.failed(), hms(progress.elapsed()), out);
+    std::cerr << fmt::format("kanscan: scan '{}' complete: {} trials ({} failed) in {}; results in {}\n", p.scan.name,
+                             p.ex.trials.size(), progress.failed(), hms(progress.elapsed()), p.out);
   }
-  store.reset();
   if (stats.abandoned) {
     // Some rank did not hand back its cancelled trial in time: end the job the hard way. The
     // results file and the journal are consistent already.
@@ -360,6 +375,39 @@ int run_scan(Communicator& comm, const RunOptions& opts, const Hooks& hooks) {
   }
   finish_workers(comm, code);
   return code;
+}
+
+}  // namespace
+
+int run_scan(Communicator& comm, const RunOptions& opts, const Hooks& hooks) {
+  const StopFn stop = [&opts] {
+    return g_signal.load() != 0 || (opts.external_stop && opts.external_stop->load());
+  };
+  if (comm.rank() != 0) return run_worker(comm, hooks, stop);
+
+  // Rank 0: everything that can fail on bad input happens before the workers start; a failure
+  // is told to every worker so that all ranks exit with the same code.
+  auto broadcast_setup = [&comm](const Setup& s) {
+    const std::string bytes = s.to_json().dump();
+    for (int r = 1; r < comm.size(); ++r) comm.send(r, kTagSetup, bytes);
+  };
+  auto fail = [&](int code, const std::string& what) {
+    std::cerr << "kanscan: error: " << what << "\n";
+    Setup s;
+    s.code = code;
+    broadcast_setup(s);
+    return code;
+  };
+  ScanPlan plan;
+  try {
+    plan = plan_scan(opts, hooks);
+  } catch (const InputError& e) {
+    return fail(2, e.what());
+  } catch (const std::exception& e) {
+    return fail(1, e.what());
+  }
+  broadcast_setup(plan.setup);  // the workers load the cached data now that rank 0 has written it
+  return execute_scan(comm, plan, opts, hooks, stop);
 }
 
 }  // namespace kanscan::scans

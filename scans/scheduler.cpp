@@ -4,13 +4,10 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 #include <tuple>
-
-#include "io/config.hpp"
-#include "io/journal.hpp"
 
 namespace kanscan::scans {
 namespace {
@@ -30,27 +27,42 @@ std::uint64_t index_of(const std::string& bytes) {
   return i;
 }
 
-TrialOutcome run_guarded(const TrialFn& fn, const TrialConfig& cfg, const std::atomic<bool>& cancel) {
-  try {
-    return fn(cfg, cancel);
-  } catch (const std::exception& e) {
-    TrialOutcome o;
-    o.ok = false;
-    o.error = e.what();
-    return o;
-  } catch (...) {
-    TrialOutcome o;
-    o.ok = false;
-    o.error = "unknown exception";
-    return o;
-  }
+// A result on the wire: [index u64][kind u8][bytes or error message].
+enum ResultKind : char { kDone = 0, kCancelled = 1, kFailed = 2 };
+
+std::string encode_result(std::uint64_t index, const TaskResult& r) {
+  const char kind = r.cancelled ? kCancelled : !r.error.empty() ? kFailed : kDone;
+  return with_index(index, std::string(1, kind) + (kind == kFailed ? r.error : r.bytes));
 }
 
-// The trial slot on rank 0: a thread fed through a one-job mailbox, so the coordinator never
-// blocks on training and keeps answering the other ranks.
+TaskResult decode_result(const std::string& m) {
+  if (m.size() < 9) throw std::runtime_error("scheduler: malformed result message");
+  TaskResult r;
+  const char kind = m[8];
+  if (kind == kCancelled) r.cancelled = true;
+  else if (kind == kFailed) r.error = m.substr(9);
+  else r.bytes = m.substr(9);
+  return r;
+}
+
+TaskResult run_guarded(const TaskFn& fn, const std::string& task, const std::atomic<bool>& cancel) {
+  TaskResult r;
+  try {
+    r = fn(task, cancel);
+  } catch (const std::exception& e) {
+    r.error = e.what();
+  } catch (...) {
+    r.error = "unknown exception";
+  }
+  if (!r.cancelled && r.bytes.empty() && r.error.empty()) r.error = "the task returned nothing";
+  return r;
+}
+
+// The task slot on rank 0: a thread fed through a one-task mailbox, so the coordinator never
+// blocks on a task and keeps answering the other ranks.
 class LocalWorker {
  public:
-  explicit LocalWorker(const TrialFn& fn) : fn_(fn), thread_([this] { loop(); }) {}
+  explicit LocalWorker(const TaskFn& fn) : fn_(fn), thread_([this] { loop(); }) {}
   ~LocalWorker() {
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -68,8 +80,8 @@ class LocalWorker {
     cv_.notify_all();
   }
   void cancel() { cancel_ = true; }
-  // Waits up to `timeout` for a finished trial.
-  std::optional<std::pair<std::size_t, TrialOutcome>> poll(std::chrono::milliseconds timeout) {
+  // Waits up to `timeout` for a finished task.
+  std::optional<std::pair<std::size_t, TaskResult>> poll(std::chrono::milliseconds timeout) {
     std::unique_lock<std::mutex> lock(mutex_);
     done_cv_.wait_for(lock, timeout, [this] { return !results_.empty(); });
     if (results_.empty()) return std::nullopt;
@@ -89,7 +101,7 @@ class LocalWorker {
         job = std::move(*job_);
         job_.reset();
       }
-      TrialOutcome out = run_guarded(fn_, decode_trial(job.second), cancel_);
+      TaskResult out = run_guarded(fn_, job.second, cancel_);
       {
         std::lock_guard<std::mutex> lock(mutex_);
         results_.emplace_back(job.first, std::move(out));
@@ -97,11 +109,11 @@ class LocalWorker {
       done_cv_.notify_all();
     }
   }
-  const TrialFn& fn_;
+  const TaskFn& fn_;
   std::mutex mutex_;
   std::condition_variable cv_, done_cv_;
   std::optional<std::pair<std::size_t, std::string>> job_;
-  std::deque<std::pair<std::size_t, TrialOutcome>> results_;
+  std::deque<std::pair<std::size_t, TaskResult>> results_;
   std::atomic<bool> cancel_{false};
   bool quit_ = false;
   std::thread thread_;  // last: starts after the members above exist
@@ -109,30 +121,12 @@ class LocalWorker {
 
 }  // namespace
 
-std::string encode_trial(const TrialConfig& cfg, const std::string& canonical_json) {
-  nlohmann::json j;
-  j["config"] = canonical_json;
-  j["id"] = cfg.trial_id;
-  j["name"] = cfg.model_name;
-  j["threads"] = cfg.threads;
-  return j.dump();
-}
-
-TrialConfig decode_trial(const std::string& bytes) {
-  const auto j = nlohmann::json::parse(bytes);
-  TrialConfig cfg = io::trial_from_canonical_json(j.at("config").get<std::string>());
-  cfg.trial_id = j.at("id").get<std::string>();
-  cfg.model_name = j.at("name").get<std::string>();
-  cfg.threads = j.at("threads").get<int>();
-  return cfg;
-}
-
-ScheduleStats coordinate(Communicator& comm, const std::vector<std::string>& jobs, const std::vector<std::size_t>& order,
-                         const TrialFn& fn, const ResultFn& on_result, const StopFn& stop,
-                         const SchedulerOptions& opts) {
+ScheduleStats coordinate(Communicator& comm, const std::vector<std::string>& tasks,
+                         const std::vector<std::size_t>& order, const TaskFn& fn, const ResultFn& on_result,
+                         const StopFn& stop, const SchedulerOptions& opts) {
   const int size = comm.size();
   ScheduleStats stats;
-  stats.trials_per_rank.assign(static_cast<std::size_t>(size), 0);
+  stats.tasks_per_rank.assign(static_cast<std::size_t>(size), 0);
   std::deque<std::size_t> queue(order.begin(), order.end());
 
   struct Slot {
@@ -140,7 +134,7 @@ ScheduleStats coordinate(Communicator& comm, const std::vector<std::string>& job
     std::size_t index = 0;
   };
   std::vector<Slot> remote(static_cast<std::size_t>(size));
-  const bool use_local = opts.coordinator_runs_trials || size == 1;
+  const bool use_local = opts.coordinator_runs_tasks || size == 1;
   std::optional<LocalWorker> local;
   Slot local_slot;
   if (use_local) {
@@ -149,21 +143,21 @@ ScheduleStats coordinate(Communicator& comm, const std::vector<std::string>& job
   }
   bool stopping = false;
   std::chrono::steady_clock::time_point stop_time;
-  std::vector<std::tuple<int, std::size_t, TrialOutcome>> finished_now;
+  std::vector<std::tuple<int, std::size_t, TaskResult>> finished_now;
 
   auto busy_count = [&] {
     std::size_t n = local_slot.busy ? 1 : 0;
     for (int r = 1; r < size; ++r) n += remote[static_cast<std::size_t>(r)].busy;
     return n;
   };
-  auto finished = [&](int rank, std::size_t index, TrialOutcome&& out) {
+  auto finished = [&](int rank, std::size_t index, TaskResult&& out) {
     if (out.cancelled) {
       ++stats.cancelled;
       if (!stopping) queue.push_front(index);  // a worker left: someone else runs it
       return;
     }
     ++stats.completed;
-    ++stats.trials_per_rank[static_cast<std::size_t>(rank)];
+    ++stats.tasks_per_rank[static_cast<std::size_t>(rank)];
     on_result(index, std::move(out), rank);
   };
 
@@ -185,18 +179,18 @@ ScheduleStats coordinate(Communicator& comm, const std::vector<std::string>& job
           s.index = queue.front();
           queue.pop_front();
           s.busy = true;
-          comm.send(r, kAssign, with_index(s.index, jobs[s.index]));
+          comm.send(r, kAssign, with_index(s.index, tasks[s.index]));
         }
       }
       if (use_local && !local_slot.busy && !queue.empty()) {
         local_slot.index = queue.front();
         queue.pop_front();
         local_slot.busy = true;
-        local->submit(local_slot.index, jobs[local_slot.index]);
+        local->submit(local_slot.index, tasks[local_slot.index]);
       }
     }
-    // Record finished trials only now, after their slots got new work: writing results (journal
-    // fsync, HDF5) then overlaps with training instead of idling a worker.
+    // Report finished tasks only now, after their slots got new work: whatever the caller does
+    // with a result (a journal fsync, an HDF5 write) then overlaps with work instead of idling a worker.
     for (auto& [rank, index, out] : finished_now) finished(rank, index, std::move(out));
     finished_now.clear();
     const std::size_t busy = busy_count();
@@ -222,7 +216,7 @@ ScheduleStats coordinate(Communicator& comm, const std::vector<std::string>& job
           case kResult: {
             const std::size_t index = index_of(m->bytes);
             s.busy = false;
-            finished_now.emplace_back(m->source, index, io::deserialize_outcome(m->bytes.substr(8)));
+            finished_now.emplace_back(m->source, index, decode_result(m->bytes));
             break;
           }
           default: break;
@@ -250,7 +244,7 @@ void finish_workers(Communicator& comm, int exit_code) {
   }
 }
 
-int work(Communicator& comm, const TrialFn& fn, const StopFn& stop) {
+int work(Communicator& comm, const TaskFn& fn, const StopFn& stop) {
   comm.send(0, kReady, "");
   bool leaving = false;
   for (;;) {
@@ -266,13 +260,13 @@ int work(Communicator& comm, const TrialFn& fn, const StopFn& stop) {
       comm.send(0, kBye, "");
       return std::stoi(m->bytes);
     }
-    if (m->tag != kAssign) continue;  // a stale cancel for a trial that already finished
+    if (m->tag != kAssign) continue;  // a stale cancel for a task that already finished
     const std::uint64_t index = index_of(m->bytes);
-    const TrialConfig cfg = decode_trial(m->bytes.substr(8));
+    const std::string task = m->bytes.substr(8);
     std::atomic<bool> cancel{false}, done{false};
-    TrialOutcome out;
+    TaskResult out;
     std::thread t([&] {
-      out = run_guarded(fn, cfg, cancel);
+      out = run_guarded(fn, task, cancel);
       done = true;
     });
     while (!done) {
@@ -280,7 +274,7 @@ int work(Communicator& comm, const TrialFn& fn, const StopFn& stop) {
       if (stop()) cancel = true;
     }
     t.join();
-    comm.send(0, kResult, with_index(index, io::serialize(out)));
+    comm.send(0, kResult, encode_result(index, out));
     if (!leaving && stop()) {
       comm.send(0, kLeave, "");
       leaving = true;

@@ -1,11 +1,13 @@
 #pragma once
-// Dynamic trial scheduling over a Communicator (DeepHyper-style: rank 0 manages, idle workers
-// pull the next trial). Trials are handed out in the order given -- most expensive first -- so
-// that uneven trial costs do not leave ranks idle at the end (LPT scheduling).
+// Dynamic task farming over a Communicator (DeepHyper-style: rank 0 manages, idle workers pull
+// the next task). Tasks and results are opaque bytes: the scheduler knows nothing of trials (the
+// driver encodes them, scans/trial_codec.hpp). Tasks are handed out in the order given -- the
+// driver sorts them most expensive first -- so that uneven costs do not leave ranks idle at the
+// end (LPT scheduling).
 //
-// Rank 0's main thread is the coordinator (it alone talks MPI and writes results); a worker
-// thread on rank 0 also runs trials, so N ranks give N trial slots. All worker ranks run each
-// trial on a helper thread while their main thread listens for a cancel message.
+// Rank 0's main thread is the coordinator (it alone talks to the other ranks and reports
+// results); a worker thread on rank 0 also runs tasks, so N ranks give N task slots. Every other
+// rank runs each task on a helper thread while its main thread listens for a cancel message.
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -13,21 +15,28 @@
 #include <vector>
 
 #include "framework/communicator.hpp"
-#include "types/trial.hpp"
 
 namespace kanscan::scans {
 
-// Runs one trial; must not touch the communicator (it runs on a helper thread).
-using TrialFn = std::function<TrialOutcome(const TrialConfig&, const std::atomic<bool>& cancel)>;
-// Called on rank 0's main thread for every finished trial (cancelled trials are not reported).
-using ResultFn = std::function<void(std::size_t index, TrialOutcome&& outcome, int rank)>;
-// True once the scan must stop (signal): no new trials, in-flight trials are cancelled.
+// What came back for one task.
+struct TaskResult {
+  std::string bytes;       // the task function's result
+  bool cancelled = false;  // stopped by cancel: not a result (the task is handed out again, or left for resume)
+  std::string error;       // the task function threw: its message (bytes is then empty)
+};
+
+// Runs one task; must not touch the communicator (it runs on a helper thread). It may throw:
+// the scheduler reports the message as TaskResult::error.
+using TaskFn = std::function<TaskResult(const std::string& task, const std::atomic<bool>& cancel)>;
+// Called on rank 0's main thread for every finished task (cancelled ones are not reported).
+using ResultFn = std::function<void(std::size_t index, TaskResult&& result, int rank)>;
+// True once the scan must stop (signal): no new tasks, in-flight tasks are cancelled.
 using StopFn = std::function<bool()>;
 
 struct SchedulerOptions {
-  bool coordinator_runs_trials = true;
+  bool coordinator_runs_tasks = true;
   std::chrono::milliseconds poll{5};
-  // After a stop, how long to wait for cancelled trials to come back before giving up on them.
+  // After a stop, how long to wait for cancelled tasks to come back before giving up on them.
   std::chrono::milliseconds stop_grace{30000};
 };
 
@@ -36,23 +45,18 @@ struct ScheduleStats {
   std::size_t cancelled = 0;  // in flight when the stop came: they rerun on resume
   bool stopped = false;
   bool abandoned = false;     // some rank did not answer within stop_grace
-  std::vector<std::size_t> trials_per_rank;
+  std::vector<std::size_t> tasks_per_rank;
 };
 
-// Wire form of a trial config (canonical JSON + id, block label, threads).
-std::string encode_trial(const TrialConfig& cfg, const std::string& canonical_json);
-TrialConfig decode_trial(const std::string& bytes);
-
-// Rank 0. `jobs[i]` is the encoded trial i; `order` lists the indices to run, first first.
-// Every rank must call coordinate() (rank 0) or work() (others); returns when all are done or
-// stopped. `exit_code` is handed to the workers as the scan's collective exit code... set later
-// by finish_workers().
-ScheduleStats coordinate(Communicator& comm, const std::vector<std::string>& jobs, const std::vector<std::size_t>& order,
-                         const TrialFn& fn, const ResultFn& on_result, const StopFn& stop,
-                         const SchedulerOptions& opts = {});
+// Rank 0. `tasks[i]` is task i; `order` lists the indices to run, first first. Every rank must
+// call coordinate() (rank 0) or work() (the others); coordinate returns when every task of
+// `order` is done or the scan stopped.
+ScheduleStats coordinate(Communicator& comm, const std::vector<std::string>& tasks,
+                         const std::vector<std::size_t>& order, const TaskFn& fn, const ResultFn& on_result,
+                         const StopFn& stop, const SchedulerOptions& opts = {});
 // Rank 0 after coordinate(): tells every worker the collective exit code and waits for them.
 void finish_workers(Communicator& comm, int exit_code);
-// Ranks > 0: pull trials until told to stop; returns the collective exit code.
-int work(Communicator& comm, const TrialFn& fn, const StopFn& stop);
+// Ranks > 0: pull tasks until told to stop; returns the collective exit code.
+int work(Communicator& comm, const TaskFn& fn, const StopFn& stop);
 
 }  // namespace kanscan::scans

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "framework/error.hpp"
 #include "io/config.hpp"
@@ -18,17 +19,25 @@ using kanscan::test::TempDir;
 
 namespace {
 
-TrialRecord make_record(int i, bool ok = true) {
+// A finished trial as the store receives it, and as the journal records it.
+struct Finished : TrialRecord {
+  TrialConfig config;
+};
+
+Finished make_record(int i, bool ok = true) {
   TrialConfig cfg;
   cfg.seed = static_cast<std::uint64_t>(i);
   cfg.model.width = 3 + i;
   DataConfig data;
   data.generator = "tth_thq";
   data.events = 100;
-  TrialRecord r;
+  Finished r;
   r.config_json = canonical_json(cfg, data);
   r.trial_id = fmt::format("{:016x}", 0x1000 + i);
   r.model_name = "kan";
+  r.config = cfg;
+  r.config.trial_id = r.trial_id;
+  r.config.model_name = r.model_name;
   TrialOutcome& o = r.outcome;
   o.ok = ok;
   o.error = ok ? "" : "loss became NaN";
@@ -70,6 +79,25 @@ StoreSchema schema() {
   s.trials_expected = 5;
   return s;
 }
+
+void append(ResultStore& s, const Finished& f) { s.append(f.config, f.config_json, f.outcome); }
+
+// The plan of make_record(0..n-1).
+struct Plan {
+  std::map<std::string, Finished> trials;
+  explicit Plan(int n) {
+    for (int i = 0; i < n; ++i) {
+      Finished f = make_record(i);
+      trials[f.trial_id] = f;
+    }
+  }
+  PlannedLookup lookup() const {
+    return [this](const std::string& id) -> const TrialConfig* {
+      const auto it = trials.find(id);
+      return it == trials.end() ? nullptr : &it->second.config;
+    };
+  }
+};
 
 std::size_t count_records(const std::string& journal) {
   std::size_t n = 0;
@@ -152,21 +180,22 @@ TEST(ResultStore, CreateRefusesExistingResultsAndResumeRebuildsFromTheJournal) {
   const std::string out = (dir / "r.h5").string();
   {
     ResultStore s(out, schema(), ResultStore::Mode::create);
-    s.append(make_record(0));
-    s.append(make_record(1, false));
-    s.append(make_record(1, false));  // reported twice: recorded once
+    append(s, make_record(0));
+    append(s, make_record(1, false));
+    append(s, make_record(1, false));  // reported twice: recorded once
     s.finish();
   }
   EXPECT_EQ(count_records(out + ".journal"), 2u);
   EXPECT_THROW(ResultStore(out, schema(), ResultStore::Mode::create), InputError);
   // Destroy the results file: resume rebuilds it from the journal.
   kanscan::test::write_file(out, "garbage, not HDF5");
+  const Plan plan(3);
   {
-    ResultStore s(out, schema(), ResultStore::Mode::resume);
+    ResultStore s(out, schema(), ResultStore::Mode::resume, plan.lookup());
     EXPECT_EQ(s.resume_state().completed.size(), 2u);
     EXPECT_EQ(s.resume_state().completed.at("0000000000001001"), "failed");
     EXPECT_EQ(s.rows(), 2u);
-    s.append(make_record(2));
+    append(s, make_record(2));
     s.finish();
   }
   EXPECT_EQ(count_records(out + ".journal"), 3u);
@@ -180,6 +209,30 @@ TEST(ResultStore, CreateRefusesExistingResultsAndResumeRebuildsFromTheJournal) {
       "g = f['trial/0000000000001000']; assert g['model/layer_0'].attrs['kind'] == 'kan'; "
       "assert list(g['test_index'][:]) == [7, 8, 9]; print('ok')\"");
   EXPECT_EQ(r.exit_code, 0) << r.output;
+}
+
+// A journal with a trial the plan does not define is refused before anything is published.
+TEST(ResultStore, ResumeRefusesTrialsTheScanNoLongerDefines) {
+  TempDir dir;
+  const std::string out = (dir / "u.h5").string();
+  {
+    ResultStore s(out, schema(), ResultStore::Mode::create);
+    for (int i = 0; i < 3; ++i) append(s, make_record(i));
+    s.finish();
+  }
+  const std::string before = kanscan::test::read_file(out);
+  const Plan plan(1);  // trials 1 and 2 are gone
+  try {
+    ResultStore s(out, schema(), ResultStore::Mode::resume, plan.lookup());
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("holds 2 finished trial(s) that this scan definition no longer defines"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(kanscan::test::read_file(out), before);
+  EXPECT_FALSE(std::filesystem::exists(out + ".work"));
+  EXPECT_EQ(count_records(out + ".journal"), 3u);
 }
 
 TEST(ResultStore, ResumeRefusesAJournalOfADifferentTask) {

@@ -7,7 +7,7 @@
 #include <set>
 
 #include "framework/communicator.hpp"
-#include "scans/scheduler.hpp"
+#include "scans/trial_codec.hpp"
 #include "tests/scans/scan_test_util.hpp"
 #include "tests/support/support.hpp"
 
@@ -52,7 +52,7 @@ TEST(MpiScan, ExactlyOnceAndBitwiseEqualToDirectRuns) {
   scans::DataShape shape{4, 1, 60, false};
   for (const auto& t : ex.trials) {
     ASSERT_TRUE(by_id.count(t.config.trial_id)) << "missing " << t.config.trial_id;
-    const TrialConfig cfg = scans::decode_trial(scans::encode_trial(t.config, t.canonical));
+    const TrialConfig cfg = scans::decode_trial(scans::encode_trial(t.config));
     io::TrialRecord ref{cfg.trial_id, cfg.model_name, t.canonical, {}};
     try {
       ref.outcome = synthetic_trial(cfg, data, nullptr, 0);

@@ -5,10 +5,9 @@
 
 #include <set>
 
-#include "framework/thread_communicator.hpp"
 #include "io/config.hpp"
 #include "scans/expand.hpp"
-#include "scans/scheduler.hpp"
+#include "scans/trial_codec.hpp"
 
 using namespace kanscan;
 
@@ -63,19 +62,30 @@ TEST(Expand, SeedsAndDataChangeTheId) {
   EXPECT_NE(a.trials[0].config.trial_id, b.trials[0].config.trial_id);
 }
 
-TEST(Expand, CanonicalJsonRoundTripsExactly) {
+// The wire form carries every trial key bit for bit: the decoded trial has the same canonical
+// form, id, name, seed and threads.
+TEST(TrialCodec, RoundTripsEveryTrialExactly) {
   const auto e = ex(kHead + "models:\n  - type: kan\n    grid_range: [[-1.5, 1.5], [-2, 3.25]]\n    optimizer: "
                             "{name: [sgd, lbfgs], lr: 3.0e-4, momentum: 0.95}\n  - type: mlp\n    activation: "
                             "leaky_relu\n    leaky_slope: 0.2\n    dropout: 0.3\n    loss: huber\n    huber_delta: 0.7\n");
   ASSERT_EQ(e.trials.size(), 5u);
   for (const auto& t : e.trials) {
-    const TrialConfig back = scans::decode_trial(scans::encode_trial(t.config, t.canonical));
+    const TrialConfig back = scans::decode_trial(scans::encode_trial(t.config));
     EXPECT_EQ(io::canonical_json(back, io::parse_scan_config(kHead + "models:\n  - type: mlp\n", "e.yaml").data),
               t.canonical);
     EXPECT_EQ(back.trial_id, t.config.trial_id);
+    EXPECT_EQ(back.model_name, t.config.model_name);
+    EXPECT_EQ(back.seed, t.config.seed);
+    EXPECT_EQ(back.threads, t.config.threads);
+    EXPECT_EQ(back.task, t.config.task);
+    EXPECT_EQ(back.model.optimizer.name, t.config.model.optimizer.name);
+    EXPECT_EQ(back.train.loss, t.config.train.loss);
     EXPECT_EQ(back.model.optimizer.lr, t.config.model.optimizer.lr);
     EXPECT_EQ(back.model.grid_lo, t.config.model.grid_lo);
   }
+  const std::string bytes = scans::encode_trial(e.trials[0].config);
+  EXPECT_THROW(scans::decode_trial(bytes.substr(0, bytes.size() - 1)), InputError);
+  EXPECT_THROW(scans::decode_trial("not a trial"), InputError);
 }
 
 TEST(Expand, CostOrdersLargerModelsFirst) {
@@ -88,33 +98,4 @@ TEST(Expand, CostOrdersLargerModelsFirst) {
   EXPECT_GT(kan4, mlp4);
   EXPECT_GT(lbfgs, 10 * kan4);
   EXPECT_EQ(scans::parameter_count(e.trials[0].config, shape), 22 * 4 * (5 + 3 + 2) + 4 * 1 * (5 + 3 + 2));
-}
-
-TEST(ThreadCommunicator, PointToPointMatchingAndBarrier) {
-  for (int n = 1; n <= 4; ++n) {
-    ThreadWorld world(n);
-    std::vector<std::string> got(static_cast<std::size_t>(n));
-    world.run([&](Communicator& c) {
-      // Everyone sends to rank 0 with two tags; rank 0 receives tag 2 first, then tag 1, by source.
-      if (c.rank() != 0) {
-        c.send(0, 1, fmt::format("a{}", c.rank()));
-        c.send(0, 2, fmt::format("b{}", c.rank()));
-      }
-      c.barrier();
-      if (c.rank() == 0) {
-        std::string s;
-        for (int r = 1; r < c.size(); ++r) s += c.recv(r, 2).bytes;
-        for (int r = 1; r < c.size(); ++r) s += c.recv(r, 1).bytes;
-        EXPECT_FALSE(c.recv_for(kAnySource, kAnyTag, std::chrono::milliseconds(1)).has_value());
-        got[0] = s;
-      }
-      got[static_cast<std::size_t>(c.rank())] += c.broadcast(0, "x", 9);
-      c.barrier();
-    });
-    std::string want;
-    for (int r = 1; r < n; ++r) want += fmt::format("b{}", r);
-    for (int r = 1; r < n; ++r) want += fmt::format("a{}", r);
-    EXPECT_EQ(got[0], want + "x");
-    for (int r = 1; r < n; ++r) EXPECT_EQ(got[static_cast<std::size_t>(r)], "x");
-  }
 }
