@@ -6,6 +6,7 @@
 #include <limits>
 #include <new>
 #include <numeric>
+#include <optional>
 #include <string>
 
 #include "framework/error.hpp"
@@ -106,6 +107,40 @@ struct Prepared {
   std::vector<float> raw_w;  // original weights for metrics (empty = unit)
 };
 
+// Early stopping on the monitored validation quantity: remembers the best epoch's parameters.
+struct BestEpoch {
+  bool maximize = false;
+  double min_delta = 0.0;
+  Vec<float> params;
+  double value = std::numeric_limits<double>::quiet_NaN();
+  int epoch = -1, since = 0;
+
+  void update(double v, int e, const Vec<float>& p) {
+    bool improved = false;
+    if (std::isfinite(v)) {
+      if (epoch < 0 || !std::isfinite(value)) improved = true;
+      else improved = maximize ? v > value + min_delta : v < value - min_delta;
+    }
+    if (improved) {
+      value = v;
+      epoch = e;
+      params = p;
+      since = 0;
+    } else {
+      ++since;
+    }
+  }
+  // The parameter vector changed shape (grid extension): earlier bests cannot be restored.
+  void forget() {
+    params.resize(0);
+    epoch = -1;
+    value = std::numeric_limits<double>::quiet_NaN();
+    since = 0;
+  }
+};
+
+// One trial: the task set-up, the trainer (epochs with early stopping and grid changes) and the
+// evaluator (test metrics and the exported model), each over the same standardisation.
 class TrialRun {
  public:
   TrialRun(const TrialConfig& cfg, const DataSplit& data, const std::atomic<bool>* cancel)
@@ -115,12 +150,24 @@ class TrialRun {
 
  private:
   bool cancelled() const { return cancel_ && cancel_->load(); }
+  // Outputs, loss, metric and monitor for the task; standardisation fitted on the training set.
+  void configure(TrialOutcome& out);
   Prepared prepare(const Dataset& d) const;
   double evaluate_loss(const MatF& z, const Prepared& p) const {
     return loss_and_grad<float>(loss_, z, p.y, p.w.empty() ? nullptr : p.w.data(), nullptr);
   }
   // Validation metric of raw outputs z on p (val_auc / val_accuracy / val_mae).
   double metric(const MatF& z, const Prepared& p) const;
+  // Trains with early stopping; false when cancelled (out says so).
+  bool train(Model<float>& model, const Prepared& train, const Prepared& val, TrialOutcome& out);
+  // One pass over the training set; nullopt when cancelled. Returns the mean data loss.
+  std::optional<double> train_epoch(Model<float>& model, Optimizer<float>& opt, const Prepared& train, double lr,
+                                    int epoch, int threads);
+  // Validation loss and metric of the epoch, into the history; throws NumericalError when not finite.
+  double validate_epoch(Model<float>& model, const Prepared& val, int epoch, double train_loss, int threads,
+                        TrialOutcome& out) const;
+  MatF grid_sample(const Prepared& train) const;
+  void evaluate(Model<float>& model, TrialOutcome& out) const;
   void fill_test_metrics(const MatF& z, const Prepared& p, TrialOutcome& out) const;
 
   const TrialConfig& cfg_;
@@ -133,6 +180,13 @@ class TrialRun {
   double weight_scale_ = 1.0;
   OutputKind output_ = OutputKind::sigmoid;
   std::string metric_name_;
+  BestEpoch best_;
+  bool monitor_metric_ = false;
+  // Per-trial random streams and the batch buffers, reused across epochs.
+  Rng shuffle_rng_{0}, dropout_rng_{0};
+  std::vector<std::size_t> perm_;
+  MatF xb_, yb_, dz_;
+  std::vector<float> wb_;
 };
 
 Prepared TrialRun::prepare(const Dataset& d) const {
@@ -255,15 +309,13 @@ void TrialRun::fill_test_metrics(const MatF& z, const Prepared& p, TrialOutcome&
   out.test_predictions = pred;
 }
 
-void TrialRun::run(TrialOutcome& out) {
-  const ModelConfig& mc = cfg_.model;
+void TrialRun::configure(TrialOutcome& out) {
   const TrainConfig& tc = cfg_.train;
   loss_ = LossSpec{tc.loss, tc.huber_delta};
   if (tc.epochs < 0) throw InputError("train.epochs must be >= 0");
   if (tc.batch_size < 1) throw InputError("train.batch_size must be >= 1");
   const Dataset& tr = data_.train;
   if (tr.size() == 0) throw InputError("training set is empty");
-  const int n_in = static_cast<int>(tr.n_features());
   if (cfg_.task == Task::classification) {
     int max_label = 0;
     for (auto l : tr.labels) max_label = std::max(max_label, static_cast<int>(l));
@@ -273,7 +325,7 @@ void TrialRun::run(TrialOutcome& out) {
     n_out_ = (loss_.kind == Loss::cross_entropy || n_classes_ > 2) ? n_classes_ : 1;
     metric_name_ = n_out_ == 1 ? "val_auc" : "val_accuracy";
   } else {
-    if (loss_.kind == Loss::bce || loss_.kind == Loss::cross_entropy)
+    if (!loss_serves(loss_.kind, Task::regression))
       throw InputError("regression needs loss mse, mae or huber, not " + to_string(tc.loss));
     n_out_ = static_cast<int>(tr.n_targets());
     if (n_out_ < 1) throw InputError("regression data has no targets");
@@ -282,16 +334,13 @@ void TrialRun::run(TrialOutcome& out) {
   }
   output_ = output_for(cfg_.task, loss_.kind);
   out.history.val_metric_name = metric_name_;
-  bool maximize = false;
-  bool monitor_metric = false;
-  if (tc.monitor == Monitor::val_loss) {
-  } else if (to_string(tc.monitor) == metric_name_) {
-    monitor_metric = true;
-    maximize = metric_name_ != "val_mae";
-  } else {
+  // The metric the data allows (binary: AUC, several classes: accuracy) is known only now.
+  if (tc.monitor != Monitor::val_loss && to_string(tc.monitor) != metric_name_)
     throw InputError("train.early_stopping.monitor: expected val_loss or " + metric_name_ + " for this task, got '" +
                      to_string(tc.monitor) + "'");
-  }
+  monitor_metric_ = tc.monitor != Monitor::val_loss;
+  best_.maximize = monitor_metric_ && metric_name_ != "val_mae";
+  best_.min_delta = tc.min_delta;
 
   xs_ = fit_standardizer(tr.features);
   if (cfg_.train.use_weights && !tr.weights.empty()) {
@@ -299,158 +348,157 @@ void TrialRun::run(TrialOutcome& out) {
     for (float w : tr.weights) s += w, sa += std::abs(w);
     weight_scale_ = s > 0 ? s / tr.size() : (sa > 0 ? sa / tr.size() : 1.0);
   }
-  const Prepared train = prepare(tr);
-  const Prepared val = prepare(data_.val);
+}
 
-  auto model = Model<float>::build(mc, n_in, n_out_);
+void TrialRun::run(TrialOutcome& out) {
+  configure(out);
+  const Prepared train_set = prepare(data_.train);
+  const Prepared val_set = prepare(data_.val);
+  auto model = Model<float>::build(cfg_.model, static_cast<int>(data_.train.n_features()), n_out_);
   {
     Rng init_rng(stream_seed(cfg_.seed, kInit));
     model->init(init_rng);
   }
-  Rng shuffle_rng(stream_seed(cfg_.seed, kShuffle));
-  Rng dropout_rng(stream_seed(cfg_.seed, kDropout));
-  const int threads = resolve_threads(cfg_.threads);  // 0 = all; results do not depend on it
-  auto opt = make_optimizer<float>(mc.optimizer, model->n_params(), cancel_);
+  if (!train(*model, train_set, val_set, out)) return;
+  evaluate(*model, out);
+}
 
-  // Grid-update sample: a fixed random subset of the training inputs.
-  MatF grid_sample;
-  if (model->has_kan() && (mc.grid_update_every > 0)) {
-    std::vector<std::size_t> idx(tr.size());
-    std::iota(idx.begin(), idx.end(), 0);
-    Rng g(stream_seed(cfg_.seed, kGridSample));
-    shuffle(idx.begin(), idx.end(), g);
-    const std::size_t m = std::min<std::size_t>(tr.size(), 4096);
-    grid_sample.resize(static_cast<Eigen::Index>(m), n_in);
-    for (std::size_t i = 0; i < m; ++i) grid_sample.row(static_cast<Eigen::Index>(i)) = train.x.row(static_cast<Eigen::Index>(idx[i]));
-  }
+// Grid-update sample: a fixed random subset of the training inputs.
+MatF TrialRun::grid_sample(const Prepared& train) const {
+  const std::size_t n = data_.train.size();
+  std::vector<std::size_t> idx(n);
+  std::iota(idx.begin(), idx.end(), 0);
+  Rng g(stream_seed(cfg_.seed, kGridSample));
+  shuffle(idx.begin(), idx.end(), g);
+  const std::size_t m = std::min<std::size_t>(n, 4096);
+  MatF sample(static_cast<Eigen::Index>(m), train.x.cols());
+  for (std::size_t i = 0; i < m; ++i) sample.row(static_cast<Eigen::Index>(i)) = train.x.row(static_cast<Eigen::Index>(idx[i]));
+  return sample;
+}
+
+bool TrialRun::train(Model<float>& model, const Prepared& train_set, const Prepared& val_set, TrialOutcome& out) {
+  const ModelConfig& mc = cfg_.model;
+  const TrainConfig& tc = cfg_.train;
+  shuffle_rng_ = Rng(stream_seed(cfg_.seed, kShuffle));
+  dropout_rng_ = Rng(stream_seed(cfg_.seed, kDropout));
+  const int threads = resolve_threads(cfg_.threads);  // 0 = all; results do not depend on it
+  auto opt = make_optimizer<float>(mc.optimizer, model.n_params(), cancel_);
+  const MatF grid_x = model.has_kan() && mc.grid_update_every > 0 ? grid_sample(train_set) : MatF();
+  perm_.resize(data_.train.size());
+  std::iota(perm_.begin(), perm_.end(), 0);
 
   const auto t_start = std::chrono::steady_clock::now();
-  const std::size_t n = tr.size();
-  const std::size_t bs = std::min<std::size_t>(static_cast<std::size_t>(tc.batch_size), n);
-  std::vector<std::size_t> perm(n);
-  std::iota(perm.begin(), perm.end(), 0);
-  MatF xb, yb;
-  std::vector<float> wb;
-  double batch_data_loss = 0.0;
-  bool first_eval = true;
-  const float l2 = static_cast<float>(mc.weight_decay);
-
-  Vec<float> best_params;
-  double best_value = std::numeric_limits<double>::quiet_NaN();
-  int best_epoch = -1, since_best = 0;
   int epochs_run = 0;
-  bool extend_pending = model->has_kan() && mc.grid_extend_to > 0 && mc.grid_extend_to != mc.grid_size;
+  bool extend_pending = model.has_kan() && mc.grid_extend_to > 0 && mc.grid_extend_to != mc.grid_size;
   for (int epoch = 0; epoch < tc.epochs; ++epoch) {
-    if (cancelled()) {
+    if (extend_pending && epoch >= mc.grid_extend_epoch) {
+      model.extend_grids(mc.grid_extend_to);
+      extend_pending = false;
+      opt = make_optimizer<float>(mc.optimizer, model.n_params(), cancel_);
+      best_.forget();
+    }
+    if (grid_x.rows() > 0 && epoch % mc.grid_update_every == 0) model.update_grids(grid_x, mc.grid_eps, threads);
+    const auto train_loss =
+        cancelled() ? std::nullopt
+                    : train_epoch(model, *opt, train_set, scheduled_lr(mc.optimizer, epoch, tc.epochs), epoch, threads);
+    if (!train_loss) {
       out.cancelled = true;
       out.error = "cancelled";
-      return;
-    }
-    if (extend_pending && epoch >= mc.grid_extend_epoch) {
-      model->extend_grids(mc.grid_extend_to);
-      extend_pending = false;
-      opt = make_optimizer<float>(mc.optimizer, model->n_params(), cancel_);
-      // The parameter vector changed shape: earlier best weights cannot be restored.
-      best_params.resize(0);
-      best_epoch = -1;
-      best_value = std::numeric_limits<double>::quiet_NaN();
-      since_best = 0;
-    }
-    if (grid_sample.rows() > 0 && epoch % mc.grid_update_every == 0) model->update_grids(grid_sample, mc.grid_eps, threads);
-
-    const double lr = scheduled_lr(mc.optimizer, epoch, tc.epochs);
-    shuffle(perm.begin(), perm.end(), shuffle_rng);
-    double epoch_loss = 0.0;
-    std::size_t seen = 0;
-    for (std::size_t start = 0, batch = 0; start < n; start += bs, ++batch) {
-      if (cancelled()) {
-        out.cancelled = true;
-        out.error = "cancelled";
-        return;
-      }
-      const std::size_t m = std::min(bs, n - start);
-      xb.resize(static_cast<Eigen::Index>(m), n_in);
-      yb.resize(static_cast<Eigen::Index>(m), n_out_);
-      wb.resize(train.w.empty() ? 0 : m);
-      for (std::size_t i = 0; i < m; ++i) {
-        const auto src = static_cast<Eigen::Index>(perm[start + i]);
-        xb.row(static_cast<Eigen::Index>(i)) = train.x.row(src);
-        yb.row(static_cast<Eigen::Index>(i)) = train.y.row(src);
-        if (!wb.empty()) wb[i] = train.w[static_cast<std::size_t>(src)];
-      }
-      MatF dz;
-      first_eval = true;
-      // One dropout mask per batch: every evaluation of an LBFGS step sees the same objective.
-      const std::uint64_t mask_seed = dropout_rng.next();
-      auto closure = [&]() -> double {
-        Rng mask_rng(mask_seed);
-        const MatF& z = model->forward(xb, true, threads, &mask_rng);
-        const double data_loss = loss_and_grad<float>(loss_, z, yb, wb.empty() ? nullptr : wb.data(), &dz, threads);
-        if (first_eval) {
-          batch_data_loss = data_loss;
-          first_eval = false;
-        }
-        model->backward(dz, threads);
-        double obj = data_loss;
-        if (l2 > 0.0f) {
-          obj += 0.5 * static_cast<double>(l2) * static_cast<double>(model->params().squaredNorm());
-          model->grads() += l2 * model->params();
-        }
-        return obj;
-      };
-      opt->step(closure, model->params(), model->grads(), lr);
-      if (!std::isfinite(batch_data_loss))
-        throw NumericalError("training loss is not finite at epoch " + std::to_string(epoch + 1) + ", batch " +
-                             std::to_string(batch + 1));
-      if (!model->params().allFinite())
-        throw NumericalError("parameters diverged (NaN or inf) at epoch " + std::to_string(epoch + 1) + ", batch " +
-                             std::to_string(batch + 1));
-      epoch_loss += batch_data_loss * static_cast<double>(m);
-      seen += m;
+      return false;
     }
     epochs_run = epoch + 1;
-    const MatF zv = infer(*model, val.x, threads);
-    const double val_loss = val.x.rows() ? evaluate_loss(zv, val) : std::numeric_limits<double>::quiet_NaN();
-    const double val_metric = val.x.rows() ? metric(zv, val) : std::numeric_limits<double>::quiet_NaN();
-    const double train_loss = epoch_loss / static_cast<double>(std::max<std::size_t>(seen, 1));
-    out.history.epoch.push_back(epoch + 1);
-    out.history.train_loss.push_back(train_loss);
-    out.history.val_loss.push_back(val_loss);
-    out.history.val_metric.push_back(val_metric);
-    if (!std::isfinite(train_loss) || (val.x.rows() && !std::isfinite(val_loss)))
-      throw NumericalError("loss is not finite after epoch " + std::to_string(epoch + 1));
-
-    const double v = monitor_metric ? val_metric : val_loss;
-    bool improved = false;
-    if (std::isfinite(v)) {
-      if (best_epoch < 0 || !std::isfinite(best_value)) improved = true;
-      else improved = maximize ? v > best_value + tc.min_delta : v < best_value - tc.min_delta;
-    }
-    if (improved) {
-      best_value = v;
-      best_epoch = epoch;
-      best_params = model->params();
-      since_best = 0;
-    } else {
-      ++since_best;
-    }
-    if (tc.patience > 0 && val.x.rows() > 0 && since_best >= tc.patience) break;
+    const double v = validate_epoch(model, val_set, epoch, *train_loss, threads, out);
+    best_.update(v, epoch, model.params());
+    if (tc.patience > 0 && val_set.x.rows() > 0 && best_.since >= tc.patience) break;
   }
-  if (tc.patience > 0 && best_params.size() == model->params().size()) model->params() = best_params;
+  if (tc.patience > 0 && best_.params.size() == model.params().size()) model.params() = best_.params;
   // Training ended before the configured extension: refine now, so that the trained model always
   // has the configured final grid (and count_parameters' size); the refit preserves the function.
-  if (extend_pending) model->extend_grids(mc.grid_extend_to);
+  if (extend_pending) model.extend_grids(mc.grid_extend_to);
   out.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
   out.epochs_run = epochs_run;
-  out.n_params = static_cast<std::int64_t>(model->n_params());
+  out.n_params = static_cast<std::int64_t>(model.n_params());
+  return true;
+}
 
+std::optional<double> TrialRun::train_epoch(Model<float>& model, Optimizer<float>& opt, const Prepared& train_set,
+                                            double lr, int epoch, int threads) {
+  const std::size_t n = data_.train.size();
+  const std::size_t bs = std::min<std::size_t>(static_cast<std::size_t>(cfg_.train.batch_size), n);
+  const Eigen::Index n_in = train_set.x.cols();
+  const float l2 = static_cast<float>(cfg_.model.weight_decay);
+  shuffle(perm_.begin(), perm_.end(), shuffle_rng_);
+  double epoch_loss = 0.0;
+  std::size_t seen = 0;
+  for (std::size_t start = 0, batch = 0; start < n; start += bs, ++batch) {
+    if (cancelled()) return std::nullopt;
+    const std::size_t m = std::min(bs, n - start);
+    xb_.resize(static_cast<Eigen::Index>(m), n_in);
+    yb_.resize(static_cast<Eigen::Index>(m), n_out_);
+    wb_.resize(train_set.w.empty() ? 0 : m);
+    for (std::size_t i = 0; i < m; ++i) {
+      const auto src = static_cast<Eigen::Index>(perm_[start + i]);
+      xb_.row(static_cast<Eigen::Index>(i)) = train_set.x.row(src);
+      yb_.row(static_cast<Eigen::Index>(i)) = train_set.y.row(src);
+      if (!wb_.empty()) wb_[i] = train_set.w[static_cast<std::size_t>(src)];
+    }
+    double batch_data_loss = 0.0;
+    bool first_eval = true;
+    // One dropout mask per batch: every evaluation of an LBFGS step sees the same objective.
+    const std::uint64_t mask_seed = dropout_rng_.next();
+    auto closure = [&]() -> double {
+      Rng mask_rng(mask_seed);
+      const MatF& z = model.forward(xb_, true, threads, &mask_rng);
+      const double data_loss = loss_and_grad<float>(loss_, z, yb_, wb_.empty() ? nullptr : wb_.data(), &dz_, threads);
+      if (first_eval) {
+        batch_data_loss = data_loss;
+        first_eval = false;
+      }
+      model.backward(dz_, threads);
+      double obj = data_loss;
+      if (l2 > 0.0f) {
+        obj += 0.5 * static_cast<double>(l2) * static_cast<double>(model.params().squaredNorm());
+        model.grads() += l2 * model.params();
+      }
+      return obj;
+    };
+    opt.step(closure, model.params(), model.grads(), lr);
+    if (!std::isfinite(batch_data_loss))
+      throw NumericalError("training loss is not finite at epoch " + std::to_string(epoch + 1) + ", batch " +
+                           std::to_string(batch + 1));
+    if (!model.params().allFinite())
+      throw NumericalError("parameters diverged (NaN or inf) at epoch " + std::to_string(epoch + 1) + ", batch " +
+                           std::to_string(batch + 1));
+    epoch_loss += batch_data_loss * static_cast<double>(m);
+    seen += m;
+  }
+  return epoch_loss / static_cast<double>(std::max<std::size_t>(seen, 1));
+}
+
+double TrialRun::validate_epoch(Model<float>& model, const Prepared& val_set, int epoch, double train_loss,
+                                int threads, TrialOutcome& out) const {
+  const MatF zv = infer(model, val_set.x, threads);
+  const bool have_val = val_set.x.rows() > 0;
+  const double val_loss = have_val ? evaluate_loss(zv, val_set) : std::numeric_limits<double>::quiet_NaN();
+  const double val_metric = have_val ? metric(zv, val_set) : std::numeric_limits<double>::quiet_NaN();
+  out.history.epoch.push_back(epoch + 1);
+  out.history.train_loss.push_back(train_loss);
+  out.history.val_loss.push_back(val_loss);
+  out.history.val_metric.push_back(val_metric);
+  if (!std::isfinite(train_loss) || (have_val && !std::isfinite(val_loss)))
+    throw NumericalError("loss is not finite after epoch " + std::to_string(epoch + 1));
+  return monitor_metric_ ? val_metric : val_loss;
+}
+
+void TrialRun::evaluate(Model<float>& model, TrialOutcome& out) const {
+  const int threads = resolve_threads(cfg_.threads);
   const Prepared test = prepare(data_.test);
-  const MatF zt = infer(*model, test.x, threads);
+  const MatF zt = infer(model, test.x, threads);
   fill_test_metrics(zt, test, out);
   out.test_index = data_.test.index;
 
   ModelState& ms = out.model;
-  ms.task = cfg_.task == Task::classification ? "classification" : "regression";
+  ms.task = to_string(cfg_.task);
   ms.output = to_string(output_);
   ms.input_mean = xs_.mean;
   ms.input_std = xs_.std;
@@ -458,7 +506,7 @@ void TrialRun::run(TrialOutcome& out) {
     ms.target_mean = ys_.mean;
     ms.target_std = ys_.std;
   }
-  ms.layers = model->export_layers();
+  ms.layers = model.export_layers();
   out.ok = true;
 }
 
