@@ -438,192 +438,238 @@ std::string did_you_mean(const std::string& word, const std::vector<std::string>
   return best_d <= limit && best_d > 0 ? best : "";
 }
 
-ScanConfig parse_scan_config(const std::string& yaml_text, const std::string& file_name) {
-  Ctx c{file_name};
-  ScanConfig scan;
-  scan.source_file = file_name;
-  scan.source_dir = fs::path(file_name).parent_path().string();
-  scan.yaml_text = yaml_text;
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml_text);
-  } catch (const YAML::Exception& e) {
-    throw InputError(Location{file_name, e.mark.line + 1, e.mark.column + 1, ""}, "YAML syntax error: " + e.msg);
+namespace {
+
+// One scan file's parse: the top level, then `data:`, `train:` and each model block, every key
+// through the key table, every position remembered for later messages.
+class ScanParser {
+ public:
+  ScanParser(const std::string& yaml_text, const std::string& file_name) : c_{file_name} {
+    scan_.source_file = file_name;
+    scan_.source_dir = fs::path(file_name).parent_path().string();
+    scan_.yaml_text = yaml_text;
   }
-  if (root.IsNull() || !root.IsDefined())
-    throw InputError(Location{file_name, -1, -1, ""},
-                     "empty scan definition; expected a mapping with keys name, task, data, train, seeds, models");
-  if (!root.IsMap()) fail(c, root, "(top level)", fmt::format("expected a mapping with keys name, task, data, models, got {}", got(root)));
 
-  auto record = [&](const std::string& path, const YAML::Node& n) { scan.where[path] = loc(c, n, path); };
+  ScanConfig parse() {
+    const YAML::Node root = load();
+    parse_top(root);
+    if (!data_) fail(c_, root, "data", "missing required section 'data' (generator or path, events, split)");
+    parse_data(*data_);
+    check_data();
+    if (train_) parse_train(*train_);
+    if (!models_) fail(c_, root, "models", "missing required key 'models' (a list of model blocks)");
+    parse_models(*models_);
+    return std::move(scan_);
+  }
 
-  // Pass 1: top-level scalars, and remember where the sections are.
-  YAML::Node data_node, train_node, models_node;
-  bool has_data = false, has_train = false, has_models = false;
-  walk(c, root, {Section::top}, "", "", {"data", "train", "models"},
-       [&](const KeyDecl& k, const YAML::Node& v, const YAML::Node& key_node, const std::string& path) {
-         record(path, key_node);
-         k.set_scan(scan, parse_value(c, k, v, path));
-       },
-       [&](const std::string& name, const YAML::Node& v, const YAML::Node& key_node) {
-         if (name == "data") {
-           data_node = v;
-           has_data = true;
-         } else if (name == "train") {
-           train_node = v;
-           has_train = true;
-         } else if (name == "models") {
-           models_node = v;
-           has_models = true;
-         } else {
-           return false;
-         }
-         record(name, key_node);
-         return true;
-       });
-  for (const auto* k : keys_of({Section::top}))
-    if (k->required && !scan.where.count(k->path))
-      fail(c, root, k->path, fmt::format("missing required key '{}' ({})", k->path, describe_value(*k)));
-
-  // Data.
-  if (!has_data) fail(c, root, "data", "missing required section 'data' (generator or path, events, split)");
-  walk(c, data_node, {Section::data}, "", "data", {},
-       [&](const KeyDecl& k, const YAML::Node& v, const YAML::Node& key_node, const std::string& path) {
-         record(path, key_node);
-         k.set_scan(scan, parse_value(c, k, v, path));
-       });
-  scan.data.source_file = file_name;
-  const Location data_loc = scan.where["data"];
-  auto where_or = [&](const std::string& key, const Location& fallback) {
-    auto it = scan.where.find(key);
-    Location l = it != scan.where.end() ? it->second : fallback;
+ private:
+  void record(const std::string& path, const YAML::Node& n) { scan_.where[path] = loc(c_, n, path); }
+  Location where_or(const std::string& key, const Location& fallback) const {
+    auto it = scan_.where.find(key);
+    Location l = it != scan_.where.end() ? it->second : fallback;
     l.key = key;
     return l;
-  };
-  const bool has_gen = !scan.data.generator.empty(), has_path = !scan.data.path.empty();
-  if (has_gen == has_path)
-    throw InputError(where_or("data", data_loc),
-                     has_gen ? "give either 'generator' or 'path', not both"
-                             : fmt::format("missing 'generator' ({}) or 'path' (a data file)",
-                                           fmt::join(gen::generator_names(), " | ")));
-  if (has_gen) {
-    if (scan.data.events <= 0)
-      throw InputError(where_or("data.events", data_loc), "expected an integer > 0 (events to generate) with a generator, got " +
-                                                              (scan.where.count("data.events") ? std::to_string(scan.data.events) : std::string("nothing")));
-    const Task produced = gen::generator_entry(scan.data.generator).task;
-    if (produced != scan.task)
+  }
+
+  YAML::Node load() {
+    YAML::Node root;
+    try {
+      root = YAML::Load(scan_.yaml_text);
+    } catch (const YAML::Exception& e) {
+      throw InputError(Location{c_.file, e.mark.line + 1, e.mark.column + 1, ""}, "YAML syntax error: " + e.msg);
+    }
+    if (root.IsNull() || !root.IsDefined())
+      throw InputError(Location{c_.file, -1, -1, ""},
+                       "empty scan definition; expected a mapping with keys name, task, data, train, seeds, models");
+    if (!root.IsMap())
+      fail(c_, root, "(top level)", fmt::format("expected a mapping with keys name, task, data, models, got {}", got(root)));
+    return root;
+  }
+
+  // Top-level scalars; remembers where the sections are.
+  void parse_top(const YAML::Node& root) {
+    walk(c_, root, {Section::top}, "", "", {"data", "train", "models"},
+         [&](const KeyDecl& k, const YAML::Node& v, const YAML::Node& key_node, const std::string& path) {
+           record(path, key_node);
+           k.set_scan(scan_, parse_value(c_, k, v, path));
+         },
+         [&](const std::string& name, const YAML::Node& v, const YAML::Node& key_node) {
+           if (name == "data") data_ = v;
+           else if (name == "train") train_ = v;
+           else if (name == "models") models_ = v;
+           else return false;
+           record(name, key_node);
+           return true;
+         });
+    for (const auto* k : keys_of({Section::top}))
+      if (k->required && !scan_.where.count(k->path))
+        fail(c_, root, k->path, fmt::format("missing required key '{}' ({})", k->path, describe_value(*k)));
+  }
+
+  void parse_data(const YAML::Node& node) {
+    walk(c_, node, {Section::data}, "", "data", {},
+         [&](const KeyDecl& k, const YAML::Node& v, const YAML::Node& key_node, const std::string& path) {
+           record(path, key_node);
+           k.set_scan(scan_, parse_value(c_, k, v, path));
+         });
+    scan_.data.source_file = c_.file;
+  }
+
+  // The data block as a whole: generator xor file, and what each of them allows.
+  void check_data() {
+    const Location data_loc = scan_.where["data"];
+    const auto& d = scan_.data;
+    const bool has_gen = !d.generator.empty(), has_path = !d.path.empty();
+    if (has_gen == has_path)
+      throw InputError(where_or("data", data_loc),
+                       has_gen ? "give either 'generator' or 'path', not both"
+                               : fmt::format("missing 'generator' ({}) or 'path' (a data file)",
+                                             fmt::join(gen::generator_names(), " | ")));
+    if (has_gen) check_generator(data_loc);
+    else check_file(data_loc);
+    const double sum = d.train + d.val + d.test;
+    if (std::abs(sum - 1.0) > 1e-9)
+      throw InputError(where_or("data.split", data_loc),
+                       fmt::format("fractions must sum to 1, got {} (train {} + val {} + test {})", sum, d.train, d.val,
+                                   d.test));
+  }
+
+  void check_generator(const Location& data_loc) {
+    const auto& d = scan_.data;
+    if (d.events <= 0)
+      throw InputError(where_or("data.events", data_loc),
+                       "expected an integer > 0 (events to generate) with a generator, got " +
+                           (scan_.where.count("data.events") ? std::to_string(d.events) : std::string("nothing")));
+    const Task produced = gen::generator_entry(d.generator).task;
+    if (produced != scan_.task)
       throw InputError(where_or("task", data_loc),
-                       fmt::format("generator '{}' produces a {} task, but task is '{}'", scan.data.generator,
-                                   to_string(produced), to_string(scan.task)));
-    check_knobs(scan, where_or("data.knobs", data_loc));
+                       fmt::format("generator '{}' produces a {} task, but task is '{}'", d.generator,
+                                   to_string(produced), to_string(scan_.task)));
+    check_knobs(scan_, where_or("data.knobs", data_loc));
     for (const char* k : {"data.label", "data.targets", "data.weights"})
-      if (scan.where.count(k)) throw InputError(where_or(k, data_loc), "only for CSV files given by 'path', not with a generator");
-  } else {
-    if (scan.where.count("data.knobs")) throw InputError(where_or("data.knobs", data_loc), "knobs apply to a generator only");
-    const fs::path p = fs::path(scan.data.path).is_absolute() ? fs::path(scan.data.path) : fs::path(scan.source_dir) / scan.data.path;
+      if (scan_.where.count(k)) throw InputError(where_or(k, data_loc), "only for CSV files given by 'path', not with a generator");
+  }
+
+  void check_file(const Location& data_loc) {
+    const auto& d = scan_.data;
+    if (scan_.where.count("data.knobs")) throw InputError(where_or("data.knobs", data_loc), "knobs apply to a generator only");
+    const fs::path p = fs::path(d.path).is_absolute() ? fs::path(d.path) : fs::path(scan_.source_dir) / d.path;
     std::string ext = lower(p.extension().string());
     const bool csv = ext == ".csv";
     if (!csv && ext != ".h5" && ext != ".hdf5")
-      throw InputError(where_or("data.path", data_loc), fmt::format("expected a .h5, .hdf5 or .csv file, got '{}'", scan.data.path));
+      throw InputError(where_or("data.path", data_loc), fmt::format("expected a .h5, .hdf5 or .csv file, got '{}'", d.path));
     if (!fs::exists(p))
-      throw InputError(where_or("data.path", data_loc), fmt::format("file '{}' not found (looked for {})", scan.data.path, p.string()));
-    if (csv && scan.task == Task::classification && scan.data.label_column.empty())
+      throw InputError(where_or("data.path", data_loc), fmt::format("file '{}' not found (looked for {})", d.path, p.string()));
+    if (csv && scan_.task == Task::classification && d.label_column.empty())
       throw InputError(where_or("data", data_loc), "a CSV file for classification needs 'label' (the label column)");
-    if (csv && scan.task == Task::regression && scan.data.target_columns.empty())
+    if (csv && scan_.task == Task::regression && d.target_columns.empty())
       throw InputError(where_or("data", data_loc), "a CSV file for regression needs 'targets' (the target columns)");
     if (!csv)
       for (const char* k : {"data.label", "data.targets", "data.weights"})
-        if (scan.where.count(k))
+        if (scan_.where.count(k))
           throw InputError(where_or(k, data_loc), "only for CSV files; HDF5 files use /labels, /targets and /weights");
   }
-  const double sum = scan.data.train + scan.data.val + scan.data.test;
-  if (std::abs(sum - 1.0) > 1e-9)
-    throw InputError(where_or("data.split", data_loc),
-                     fmt::format("fractions must sum to 1, got {} (train {} + val {} + test {})", sum, scan.data.train,
-                                 scan.data.val, scan.data.test));
 
-  // Train defaults (scalars only: lists expand inside model blocks).
-  if (has_train) {
-    walk(c, train_node, {Section::train}, "", "train", {},
+  // Train defaults: scalars only (lists expand inside model blocks).
+  void parse_train(const YAML::Node& node) {
+    walk(c_, node, {Section::train}, "", "train", {},
          [&](const KeyDecl& k, const YAML::Node& v, const YAML::Node& key_node, const std::string& path) {
            record(path, key_node);
            if (v.IsSequence())
-             fail(c, v, path, fmt::format("expected a single value, got a list; lists expand only inside a model block "
-                                          "(move '{}: [...]' into the models[] blocks)", leaf(k.path)));
-           const Value val = parse_value(c, k, v, path);
-           check_task_value(scan.task, k, val, loc(c, v, path));
+             fail(c_, v, path, fmt::format("expected a single value, got a list; lists expand only inside a model block "
+                                           "(move '{}: [...]' into the models[] blocks)", leaf(k.path)));
+           const Value val = parse_value(c_, k, v, path);
+           check_task_value(scan_.task, k, val, loc(c_, v, path));
            TrialConfig tmp;
-           tmp.train = scan.train;
+           tmp.train = scan_.train;
            k.set(tmp, val);
-           scan.train = tmp.train;
+           scan_.train = tmp.train;
          });
   }
 
-  // Model blocks.
-  if (!has_models) fail(c, root, "models", "missing required key 'models' (a list of model blocks)");
-  if (!models_node.IsSequence() || models_node.size() == 0)
-    fail(c, models_node, "models", fmt::format("expected a non-empty list of model blocks, got {}", got(models_node)));
-  std::int64_t total = 0;
-  for (std::size_t i = 0; i < models_node.size(); ++i) {
-    const YAML::Node blk = models_node[i];
-    const std::string bpath = fmt::format("models[{}]", i);
-    if (!blk.IsMap()) fail(c, blk, bpath, fmt::format("expected a mapping with 'type' (kan | mlp), got {}", got(blk)));
+  void parse_models(const YAML::Node& node) {
+    if (!node.IsSequence() || node.size() == 0)
+      fail(c_, node, "models", fmt::format("expected a non-empty list of model blocks, got {}", got(node)));
+    std::int64_t total = 0;
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      ModelBlock b = parse_block(node[i], fmt::format("models[{}]", i));
+      std::int64_t n = 1;
+      for (const auto& ax : b.axes) n = std::min<std::int64_t>(n * static_cast<std::int64_t>(ax.values.size()), 1LL << 40);
+      total += n * static_cast<std::int64_t>(scan_.seeds.size());
+      scan_.models.push_back(std::move(b));
+    }
+    if (total > scan_.max_trials)
+      throw InputError(where_or("models", scan_.where["data"]),
+                       fmt::format("expands to {} trials, more than max_trials = {} (raise max_trials if this is intended)",
+                                   total, scan_.max_trials));
+  }
+
+  ModelBlock parse_block(const YAML::Node& blk, const std::string& bpath) {
+    if (!blk.IsMap()) fail(c_, blk, bpath, fmt::format("expected a mapping with 'type' (kan | mlp), got {}", got(blk)));
     ModelBlock b;
-    b.where = loc(c, blk, bpath);
-    b.base.task = scan.task;
-    b.base.train = scan.train;
+    b.where = loc(c_, blk, bpath);
+    b.base.task = scan_.task;
+    b.base.train = scan_.train;
     const YAML::Node type_node = blk["type"];
     const KeyDecl* type_key = find_key(Section::model, "type");
-    if (!type_node) fail(c, blk, bpath + ".type", "missing required key 'type' (kan | mlp)");
+    if (!type_node) fail(c_, blk, bpath + ".type", "missing required key 'type' (kan | mlp)");
     if (type_node.IsSequence())
-      fail(c, type_node, bpath + ".type", "expected one of kan | mlp, got a list; use one block per model type");
-    const Value tv = parse_value(c, *type_key, type_node, bpath + ".type");
+      fail(c_, type_node, bpath + ".type", "expected one of kan | mlp, got a list; use one block per model type");
+    const Value tv = parse_value(c_, *type_key, type_node, bpath + ".type");
     type_key->set(b.base, tv);
     const std::string type_name = std::get<std::string>(tv);
     b.name = type_name;
-    walk(c, blk, {Section::model, Section::train}, "", bpath, {},
+    walk(c_, blk, {Section::model, Section::train}, "", bpath, {},
          [&](const KeyDecl& k, const YAML::Node& v, const YAML::Node& key_node, const std::string& path) {
            record(path, key_node);
            if (k.path == "type") return;
            if (k.path == "name") {
-             b.name = std::get<std::string>(parse_value(c, k, v, path));
+             b.name = std::get<std::string>(parse_value(c_, k, v, path));
              return;
            }
            if ((k.applies == Applies::kan && type_name != "kan") || (k.applies == Applies::mlp && type_name != "mlp"))
-             fail(c, key_node, path,
+             fail(c_, key_node, path,
                   fmt::format("applies to type {} only (this block is type {})", k.applies == Applies::kan ? "kan" : "mlp",
                               type_name));
-           const bool list = v.IsSequence() && (k.type != KeyType::range || (v.size() > 0 && v[0].IsSequence()));
-           if (list) {
-             if (v.size() == 0) fail(c, v, path, "expected at least one value, got an empty list");
-             Axis ax;
-             ax.key = &k;
-             ax.where = loc(c, key_node, path);
-             for (std::size_t j = 0; j < v.size(); ++j) {
-               const std::string ep = fmt::format("{}[{}]", path, j);
-               const Value val = parse_value(c, k, v[j], ep);
-               check_task_value(scan.task, k, val, loc(c, v[j], ep));
-               ax.values.push_back(val);
-             }
-             b.axes.push_back(std::move(ax));
-           } else {
-             const Value val = parse_value(c, k, v, path);
-             check_task_value(scan.task, k, val, loc(c, v, path));
-             k.set(b.base, val);
-           }
+           block_key(b, k, v, key_node, path);
          });
     // Axes in key-table order, so the expansion order does not depend on the YAML key order.
     std::sort(b.axes.begin(), b.axes.end(), [](const Axis& x, const Axis& y) { return x.key < y.key; });
-    std::int64_t n = 1;
-    for (const auto& ax : b.axes) n = std::min<std::int64_t>(n * static_cast<std::int64_t>(ax.values.size()), 1LL << 40);
-    total += n * static_cast<std::int64_t>(scan.seeds.size());
-    scan.models.push_back(std::move(b));
+    return b;
   }
-  if (total > scan.max_trials)
-    throw InputError(where_or("models", data_loc),
-                     fmt::format("expands to {} trials, more than max_trials = {} (raise max_trials if this is intended)",
-                                 total, scan.max_trials));
-  return scan;
+
+  // A key of a model block: a list is an axis, a scalar sets the block's base config.
+  void block_key(ModelBlock& b, const KeyDecl& k, const YAML::Node& v, const YAML::Node& key_node,
+                 const std::string& path) {
+    const bool list = v.IsSequence() && (k.type != KeyType::range || (v.size() > 0 && v[0].IsSequence()));
+    if (!list) {
+      const Value val = parse_value(c_, k, v, path);
+      check_task_value(scan_.task, k, val, loc(c_, v, path));
+      k.set(b.base, val);
+      return;
+    }
+    if (v.size() == 0) fail(c_, v, path, "expected at least one value, got an empty list");
+    Axis ax;
+    ax.key = &k;
+    ax.where = loc(c_, key_node, path);
+    for (std::size_t j = 0; j < v.size(); ++j) {
+      const std::string ep = fmt::format("{}[{}]", path, j);
+      const Value val = parse_value(c_, k, v[j], ep);
+      check_task_value(scan_.task, k, val, loc(c_, v[j], ep));
+      ax.values.push_back(val);
+    }
+    b.axes.push_back(std::move(ax));
+  }
+
+  Ctx c_;
+  ScanConfig scan_;
+  std::optional<YAML::Node> data_, train_, models_;
+};
+
+}  // namespace
+
+ScanConfig parse_scan_config(const std::string& yaml_text, const std::string& file_name) {
+  return ScanParser(yaml_text, file_name).parse();
 }
 
 ScanConfig load_scan_config(const std::string& path) {

@@ -104,12 +104,9 @@ KeyDecl scan_key(Section s, const char* path, KeyType type, const char* doc,
   return k;
 }
 
-std::vector<KeyDecl> build_table() {
-  std::vector<KeyDecl> t;
+// Top level: the scan itself.
+void add_top_keys(std::vector<KeyDecl>& t) {
   using S = Section;
-  using A = Applies;
-
-  // ---- top level ----
   {
     auto k = scan_key(S::top, "name", KeyType::string, "Scan name, written to the results file (`scan_name`).",
                       [](ScanConfig& s, const Value& v) { s.name = std::get<std::string>(v); });
@@ -149,7 +146,11 @@ std::vector<KeyDecl> build_table() {
                        [](ScanConfig& s, const Value& v) { s.max_trials = std::get<std::int64_t>(v); }, 1, 1e9));
   t.back().default_text = "1000000";
 
-  // ---- data ----
+}
+
+// `data:`: where the events come from and how they are split.
+void add_data_keys(std::vector<KeyDecl>& t) {
+  using S = Section;
   {
     auto k = scan_key(S::data, "generator", KeyType::choice, "Built-in event generator (or give `path`).",
                       [](ScanConfig& s, const Value& v) { s.data.generator = std::get<std::string>(v); });
@@ -196,7 +197,12 @@ std::vector<KeyDecl> build_table() {
                        "Generator knobs by name (GENERATORS.md), e.g. `{m_phi: 400}`; checked by the generator.",
                        [](ScanConfig& s, const Value& v) { s.data.knobs = std::get<std::map<std::string, double>>(v); }));
 
-  // ---- train (scalars under `train:`, lists allowed as per-block overrides in models[i]) ----
+}
+
+// `train:` (scalars there, lists allowed as per-block overrides in models[i]).
+void add_train_keys(std::vector<KeyDecl>& t) {
+  using S = Section;
+  using A = Applies;
   auto tr = [](const char* path, const char* column, const char* doc, Pred rel = nullptr) {
     return Common{S::train, path, A::any, true, column, doc, rel};
   };
@@ -223,7 +229,12 @@ std::vector<KeyDecl> build_table() {
                           "Classification trained with a regression loss: clip outputs to (0, 1)."),
                        [](TrialConfig& c) -> bool& { return c.train.clip_predictions; }));
 
-  // ---- model blocks ----
+}
+
+// `models[i]`: the architecture and the optimizer of a block.
+void add_model_keys(std::vector<KeyDecl>& t) {
+  using S = Section;
+  using A = Applies;
   {
     KeyDecl k;
     k.section = S::model;
@@ -337,6 +348,14 @@ std::vector<KeyDecl> build_table() {
                           [](const TrialConfig& c) { return c.model.optimizer.schedule == Schedule::cosine; }),
                        [](TrialConfig& c) -> double& { return c.model.optimizer.min_lr; }, 0, kInf));
 
+}
+
+std::vector<KeyDecl> build_table() {
+  std::vector<KeyDecl> t;
+  add_top_keys(t);
+  add_data_keys(t);
+  add_train_keys(t);
+  add_model_keys(t);
   // Defaults for docs come from a default-constructed trial.
   TrialConfig defaults;
   for (auto& k : t)
