@@ -52,12 +52,13 @@ double jet_resolution(double pt, double abs_eta) {
   return std::sqrt((n / pt) * (n / pt) + s * s / pt + c * c);
 }
 
-void simulate_detector(Rng& rng, const Event& ev, const DetectorConfig& cfg, DetectorWork& work, Reco& out) {
-  out.clear();
-  auto& protos = work.protos;
-  protos.clear();
+namespace {
 
-  // 1. Partons, each above 30 GeV radiating a hard gluon with probability p_fsr.
+using Proto = DetectorWork::Proto;
+
+// 1-2. Partons, each above 30 GeV radiating a hard gluon with probability p_fsr, and pile-up jets.
+void make_protojets(Rng& rng, const Event& ev, const DetectorConfig& cfg, std::vector<Proto>& protos) {
+  protos.clear();
   for (const Particle& part : ev.parts) {
     if (!is_coloured(part.kind)) continue;
     const double pt = part.p.pt();
@@ -76,7 +77,6 @@ void simulate_detector(Rng& rng, const Event& ev, const DetectorConfig& cfg, Det
       protos.push_back({part.p, eta, phi, part.kind});
     }
   }
-  // 2. Pile-up jets.
   const int n_pu = poisson(rng, cfg.pu_jets);
   for (int i = 0; i < n_pu; ++i) {
     const double pt = power_law(rng, 20.0, 5.0);
@@ -84,7 +84,10 @@ void simulate_detector(Rng& rng, const Event& ev, const DetectorConfig& cfg, Det
     const double phi = uniform(rng, -kPi, kPi);
     protos.push_back({from_pt_eta_phi_m(pt, eta, phi, 0.0), eta, phi, Kind::light});
   }
-  // 3. Merge the closest pair while closer than R (a toy anti-kT for well-separated partons).
+}
+
+// 3. Merge the closest pair while closer than R (a toy anti-kT for well-separated partons).
+void cluster(std::vector<Proto>& protos) {
   for (;;) {
     double best = kJetR;
     std::size_t bi = 0, bj = 0;
@@ -102,7 +105,10 @@ void simulate_detector(Rng& rng, const Event& ev, const DetectorConfig& cfg, Det
     if (flavour_rank(b.flavour) > flavour_rank(a.flavour)) a.flavour = b.flavour;
     protos.erase(protos.begin() + static_cast<std::ptrdiff_t>(bj));
   }
-  // Response and resolution, then b-tagging within the tracker.
+}
+
+// 4. Response and resolution, then b-tagging within the tracker.
+void measure_jets(Rng& rng, const std::vector<Proto>& protos, Reco& out) {
   for (const auto& pr : protos) {
     const double pt = pr.p.pt();
     const double abs_eta = std::abs(pr.eta);
@@ -119,8 +125,10 @@ void simulate_detector(Rng& rng, const Event& ev, const DetectorConfig& cfg, Det
     out.jets.push_back(j);
   }
   sort_by_pt(out.jets);
+}
 
-  // 5-6. Photons, electrons, muons: acceptance, efficiency, resolution, toy isolation.
+// 5-6. Photons, electrons, muons: acceptance, efficiency, resolution, toy isolation.
+void measure_photons_and_leptons(Rng& rng, const Event& ev, Reco& out) {
   for (const Particle& part : ev.parts) {
     if (part.kind != Kind::photon && part.kind != Kind::electron && part.kind != Kind::muon) continue;
     const double eta = part.p.eta();
@@ -153,16 +161,11 @@ void simulate_detector(Rng& rng, const Event& ev, const DetectorConfig& cfg, Det
   }
   sort_by_pt(out.photons);
   sort_by_pt(out.leptons);
+}
 
-  // 7. Overlap removal: a jet next to a selected photon or lepton is not a jet.
-  for (Jet& j : out.jets) {
-    for (const auto* list : {&out.photons, &out.leptons})
-      for (const RecoObject& o : *list)
-        if (delta_r(j.eta, j.phi, o.eta, o.phi) < kJetR) j.removed = true;
-  }
-
-  // 8. MET: minus every measured object (overlap-removed jets are still measured energy),
-  // soft jets with a poor N(1, 0.5) response, plus unclustered-energy noise.
+// 8. MET: minus every measured object (overlap-removed jets are still measured energy),
+// soft jets with a poor N(1, 0.5) response, plus unclustered-energy noise.
+void measure_met(Rng& rng, const DetectorConfig& cfg, Reco& out) {
   double mx = 0, my = 0;
   for (const Jet& j : out.jets) {
     if (std::abs(j.eta) >= kEtaMaxJet) continue;
@@ -177,6 +180,23 @@ void simulate_detector(Rng& rng, const Event& ev, const DetectorConfig& cfg, Det
     }
   out.met_x = mx + gauss(rng, 0.0, cfg.sigma_u);
   out.met_y = my + gauss(rng, 0.0, cfg.sigma_u);
+}
+
+}  // namespace
+
+// Each step draws from rng in a fixed order, so an event depends only on its stream.
+void simulate_detector(Rng& rng, const Event& ev, const DetectorConfig& cfg, DetectorWork& work, Reco& out) {
+  out.clear();
+  make_protojets(rng, ev, cfg, work.protos);
+  cluster(work.protos);
+  measure_jets(rng, work.protos, out);
+  measure_photons_and_leptons(rng, ev, out);
+  // 7. Overlap removal: a jet next to a selected photon or lepton is not a jet.
+  for (Jet& j : out.jets)
+    for (const auto* list : {&out.photons, &out.leptons})
+      for (const RecoObject& o : *list)
+        if (delta_r(j.eta, j.phi, o.eta, o.phi) < kJetR) j.removed = true;
+  measure_met(rng, cfg, out);
 }
 
 void good_jets(const Reco& reco, double pt_min, std::vector<int>& out) {

@@ -81,105 +81,101 @@ std::vector<std::int64_t> stream_quotas(const std::vector<StreamSpec>& streams, 
 
 }  // namespace
 
-Generated run_generator(const Generator& gen, const GenerateOptions& opts) {
-  if (opts.events < 1) throw InputError(fmt::format("generate: events = {}, expected >= 1", opts.events));
-  const bool classification = gen.task() == Task::classification;
-  const int n_classes = classification ? static_cast<int>(gen.class_names().size()) : 1;
-  const std::vector<StreamSpec> specs = gen.streams();
-  const auto S = static_cast<std::int64_t>(specs.size());
-  const std::size_t F = gen.feature_names().size();
-  const std::size_t T = gen.target_names().size();
-  const int threads = resolve_threads(opts.threads);
+namespace {
 
-  struct StreamState {
-    std::int64_t quota = 0, next_j = 0, kept = 0, last_j = -1, simulated = 0, passed = 0;
-    std::vector<float> feats, targs;
-    std::vector<std::int64_t> js;
-  };
-  std::vector<StreamState> st(specs.size());
-  const auto quotas = stream_quotas(specs, n_classes, opts.events);
-  for (std::size_t s = 0; s < specs.size(); ++s) st[s].quota = quotas[s];
+struct StreamState {
+  std::int64_t quota = 0, next_j = 0, kept = 0, last_j = -1, simulated = 0, passed = 0;
+  std::vector<float> feats, targs;
+  std::vector<std::int64_t> js;
+};
 
-  struct Chunk {
-    int s;
-    std::int64_t j0, j1;
-    std::vector<float> feats, targs;
-    std::vector<std::int64_t> js;
-  };
-  constexpr std::int64_t kBlock = 512;
-  const auto start = std::chrono::steady_clock::now();
-  auto last_report = start;
-  Generated out;
-  for (;;) {
-    std::vector<Chunk> chunks;
-    for (int s = 0; s < static_cast<int>(S); ++s) {
-      StreamState& ss = st[s];
-      if (ss.kept >= ss.quota) continue;
-      // Chunk sized from the efficiency seen so far; chunking never changes the output.
-      const double eff = std::max(
-          static_cast<double>(ss.passed) / static_cast<double>(std::max<std::int64_t>(ss.simulated, 1)), 1e-3);
-      const auto want =
-          ss.simulated > 0 ? static_cast<std::int64_t>(static_cast<double>(ss.quota - ss.kept) / eff * 1.05) : 0;
-      const std::int64_t n = std::clamp<std::int64_t>(want, 8 * kBlock, std::int64_t{1} << 18);
-      for (std::int64_t j = ss.next_j; j < ss.next_j + n; j += kBlock) chunks.push_back({s, j, j + kBlock, {}, {}, {}});
-      ss.next_j += (n + kBlock - 1) / kBlock * kBlock;
+// A block of tried events [j0, j1) of sub-sample s and what passed the selection.
+struct Chunk {
+  int s;
+  std::int64_t j0, j1;
+  std::vector<float> feats, targs;
+  std::vector<std::int64_t> js;
+};
+
+constexpr std::int64_t kBlock = 512;
+
+// The next round's chunks: per unfinished sub-sample, enough tried events for its remaining
+// quota at the efficiency seen so far. Chunking never changes the output, only the work.
+std::vector<Chunk> plan_chunks(std::vector<StreamState>& st) {
+  std::vector<Chunk> chunks;
+  for (int s = 0; s < static_cast<int>(st.size()); ++s) {
+    StreamState& ss = st[static_cast<std::size_t>(s)];
+    if (ss.kept >= ss.quota) continue;
+    const double eff = std::max(
+        static_cast<double>(ss.passed) / static_cast<double>(std::max<std::int64_t>(ss.simulated, 1)), 1e-3);
+    const auto want =
+        ss.simulated > 0 ? static_cast<std::int64_t>(static_cast<double>(ss.quota - ss.kept) / eff * 1.05) : 0;
+    const std::int64_t n = std::clamp<std::int64_t>(want, 8 * kBlock, std::int64_t{1} << 18);
+    for (std::int64_t j = ss.next_j; j < ss.next_j + n; j += kBlock) chunks.push_back({s, j, j + kBlock, {}, {}, {}});
+    ss.next_j += (n + kBlock - 1) / kBlock * kBlock;
+  }
+  return chunks;
+}
+
+// Parallel over fixed blocks of per-stream event indices; each block writes only its own Chunk.
+void simulate_chunks(const Generator& gen, std::vector<Chunk>& chunks, std::uint64_t seed, std::int64_t S, int threads) {
+  const std::size_t F = gen.feature_names().size(), T = gen.target_names().size();
+  parallel_for(chunks.size(), threads, [&](std::size_t t) {
+    thread_local Workspace ws;
+    Chunk& ch = chunks[t];
+    std::vector<float> f(F), y(T);
+    for (std::int64_t j = ch.j0; j < ch.j1; ++j) {
+      Rng rng(stream_seed(seed, static_cast<std::uint64_t>(j * S + ch.s)));
+      if (!gen.generate(rng, ch.s, ws, f.data(), y.data())) continue;
+      ch.feats.insert(ch.feats.end(), f.begin(), f.end());
+      ch.targs.insert(ch.targs.end(), y.begin(), y.end());
+      ch.js.push_back(j);
     }
-    if (chunks.empty()) break;
-    // Parallel over fixed blocks of per-stream event indices; each block writes only its own Chunk.
-    parallel_for(chunks.size(), threads, [&](std::size_t t) {
-      thread_local Workspace ws;
-      Chunk& ch = chunks[t];
-      std::vector<float> f(F), y(T);
-      for (std::int64_t j = ch.j0; j < ch.j1; ++j) {
-        Rng rng(stream_seed(opts.seed, static_cast<std::uint64_t>(j * S + ch.s)));
-        if (!gen.generate(rng, ch.s, ws, f.data(), y.data())) continue;
-        ch.feats.insert(ch.feats.end(), f.begin(), f.end());
-        ch.targs.insert(ch.targs.end(), y.begin(), y.end());
-        ch.js.push_back(j);
-      }
-    });
-    for (Chunk& ch : chunks) {
-      StreamState& ss = st[ch.s];
-      ss.simulated += ch.j1 - ch.j0;
-      ss.passed += static_cast<std::int64_t>(ch.js.size());
-      out.simulated += ch.j1 - ch.j0;
-      for (std::size_t i = 0; i < ch.js.size() && ss.kept < ss.quota; ++i) {
-        ss.feats.insert(ss.feats.end(), ch.feats.begin() + i * F, ch.feats.begin() + (i + 1) * F);
-        ss.targs.insert(ss.targs.end(), ch.targs.begin() + i * T, ch.targs.begin() + (i + 1) * T);
-        ss.js.push_back(ch.js[i]);
-        ss.last_j = ch.js[i];
-        ++ss.kept;
-      }
-    }
-    for (std::size_t s = 0; s < specs.size(); ++s) {
-      const StreamState& ss = st[s];
-      if (ss.kept < ss.quota && ss.simulated >= 20'000'000 && ss.passed * 100'000 < ss.simulated)
-        throw InputError(Location{"", -1, -1, "knobs"},
-                         fmt::format("generator {}: sub-sample {} keeps {} of {} tried events; the selection "
-                                     "efficiency is too low with these knobs",
-                                     gen.name(), specs[s].name, ss.passed, ss.simulated));
-    }
-    const auto now = std::chrono::steady_clock::now();
-    if (opts.progress && now - last_report > std::chrono::seconds(5)) {
-      last_report = now;
-      std::int64_t kept = 0;
-      for (const auto& ss : st) kept += ss.kept;
-      const double secs = std::chrono::duration<double>(now - start).count();
-      log::info("generate {}: {}/{} events kept, {} tried, {:.3g} tried events/s", gen.name(), kept, opts.events,
-                out.simulated, static_cast<double>(out.simulated) / secs);
+  });
+}
+
+// Keeps each sub-sample's accepted events in j order until its quota is met.
+void absorb(const std::vector<Chunk>& chunks, std::vector<StreamState>& st, std::size_t F, std::size_t T,
+            Generated& out) {
+  for (const Chunk& ch : chunks) {
+    StreamState& ss = st[static_cast<std::size_t>(ch.s)];
+    ss.simulated += ch.j1 - ch.j0;
+    ss.passed += static_cast<std::int64_t>(ch.js.size());
+    out.simulated += ch.j1 - ch.j0;
+    for (std::size_t i = 0; i < ch.js.size() && ss.kept < ss.quota; ++i) {
+      ss.feats.insert(ss.feats.end(), ch.feats.begin() + i * F, ch.feats.begin() + (i + 1) * F);
+      ss.targs.insert(ss.targs.end(), ch.targs.begin() + i * T, ch.targs.begin() + (i + 1) * T);
+      ss.js.push_back(ch.js[i]);
+      ss.last_j = ch.js[i];
+      ++ss.kept;
     }
   }
-  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  out.threads = threads;
+}
 
-  // Merge the sub-samples by global event index j*S + s.
-  const auto N = static_cast<Eigen::Index>(opts.events);
+void check_efficiency(const Generator& gen, const std::vector<StreamSpec>& specs, const std::vector<StreamState>& st) {
+  for (std::size_t s = 0; s < specs.size(); ++s) {
+    const StreamState& ss = st[s];
+    if (ss.kept < ss.quota && ss.simulated >= 20'000'000 && ss.passed * 100'000 < ss.simulated)
+      throw InputError(Location{"", -1, -1, "knobs"},
+                       fmt::format("generator {}: sub-sample {} keeps {} of {} tried events; the selection "
+                                   "efficiency is too low with these knobs",
+                                   gen.name(), specs[s].name, ss.passed, ss.simulated));
+  }
+}
+
+// Merges the sub-samples by global event index j*S + s.
+void merge_streams(const Generator& gen, const std::vector<StreamSpec>& specs, const std::vector<StreamState>& st,
+                   std::int64_t events, Generated& out) {
+  const bool classification = gen.task() == Task::classification;
+  const auto S = static_cast<std::int64_t>(specs.size());
+  const std::size_t F = gen.feature_names().size(), T = gen.target_names().size();
+  const auto N = static_cast<Eigen::Index>(events);
   Dataset& d = out.data;
   d.features.resize(N, static_cast<Eigen::Index>(F));
   if (T) d.targets.resize(N, static_cast<Eigen::Index>(T));
   d.feature_names = gen.feature_names();
   d.target_names = gen.target_names();
-  d.n_classes = classification ? n_classes : 0;
+  d.n_classes = classification ? static_cast<int>(gen.class_names().size()) : 0;
   std::vector<std::size_t> pos(st.size(), 0);
   for (Eigen::Index row = 0; row < N; ++row) {
     int best = -1;
@@ -200,6 +196,42 @@ Generated run_generator(const Generator& gen, const GenerateOptions& opts) {
     out.tried.push_back(ss.last_j + 1);
     out.accepted.push_back(ss.kept);
   }
+}
+
+}  // namespace
+
+Generated run_generator(const Generator& gen, const GenerateOptions& opts) {
+  if (opts.events < 1) throw InputError(fmt::format("generate: events = {}, expected >= 1", opts.events));
+  const int n_classes = gen.task() == Task::classification ? static_cast<int>(gen.class_names().size()) : 1;
+  const std::vector<StreamSpec> specs = gen.streams();
+  const std::size_t F = gen.feature_names().size(), T = gen.target_names().size();
+  const int threads = resolve_threads(opts.threads);
+  std::vector<StreamState> st(specs.size());
+  const auto quotas = stream_quotas(specs, n_classes, opts.events);
+  for (std::size_t s = 0; s < specs.size(); ++s) st[s].quota = quotas[s];
+
+  const auto start = std::chrono::steady_clock::now();
+  auto last_report = start;
+  Generated out;
+  for (;;) {
+    std::vector<Chunk> chunks = plan_chunks(st);
+    if (chunks.empty()) break;
+    simulate_chunks(gen, chunks, opts.seed, static_cast<std::int64_t>(specs.size()), threads);
+    absorb(chunks, st, F, T, out);
+    check_efficiency(gen, specs, st);
+    const auto now = std::chrono::steady_clock::now();
+    if (opts.progress && now - last_report > std::chrono::seconds(5)) {
+      last_report = now;
+      std::int64_t kept = 0;
+      for (const auto& ss : st) kept += ss.kept;
+      const double secs = std::chrono::duration<double>(now - start).count();
+      log::info("generate {}: {}/{} events kept, {} tried, {:.3g} tried events/s", gen.name(), kept, opts.events,
+                out.simulated, static_cast<double>(out.simulated) / secs);
+    }
+  }
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  out.threads = threads;
+  merge_streams(gen, specs, st, opts.events, out);
   return out;
 }
 
