@@ -267,3 +267,23 @@ TEST(ConfigErrors, DuplicateFeature) {
 TEST(ConfigErrors, ThreadsOutOfRange) {
   expect_error(kHead + "threads_per_trial: -2\n" + kModels, {"threads_per_trial", "expected an integer in [0, 1024]", "got '-2'"});
 }
+
+// The key table takes the choices of every enumerated key from the vocabulary.
+TEST(KeyTable, ChoicesComeFromTheVocabulary) {
+  const std::pair<const char*, std::vector<std::string>> expected[] = {
+      {"loss", kanscan::names_of<kanscan::Loss>()},
+      {"early_stopping.monitor", kanscan::names_of<kanscan::Monitor>()},
+      {"activation", kanscan::names_of<kanscan::Activation>()},
+      {"optimizer.name", kanscan::names_of<kanscan::OptimizerKind>()},
+      {"optimizer.schedule", kanscan::names_of<kanscan::Schedule>()},
+      {"init", kanscan::names_of<kanscan::InitScheme>()},
+      {"type", kanscan::names_of<kanscan::ModelType>()},
+  };
+  for (const auto& [path, names] : expected) {
+    const kanscan::io::KeyDecl* k = kanscan::io::find_key(kanscan::io::Section::train, path);
+    if (!k) k = kanscan::io::find_key(kanscan::io::Section::model, path);
+    ASSERT_NE(k, nullptr) << path;
+    EXPECT_EQ(k->choices, names) << path;
+  }
+  EXPECT_EQ(kanscan::io::find_key(kanscan::io::Section::top, "task")->choices, kanscan::names_of<kanscan::Task>());
+}
