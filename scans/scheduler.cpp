@@ -121,117 +121,152 @@ class LocalWorker {
 
 }  // namespace
 
-ScheduleStats coordinate(Communicator& comm, const std::vector<std::string>& tasks,
-                         const std::vector<std::size_t>& order, const TaskFn& fn, const ResultFn& on_result,
-                         const StopFn& stop, const SchedulerOptions& opts) {
-  const int size = comm.size();
-  ScheduleStats stats;
-  stats.tasks_per_rank.assign(static_cast<std::size_t>(size), 0);
-  std::deque<std::size_t> queue(order.begin(), order.end());
+namespace {
 
+// Rank 0's side of the farm: which slot runs what, the queue, and what came back.
+class Coordinator {
+ public:
+  Coordinator(Communicator& comm, const std::vector<std::string>& tasks, const std::vector<std::size_t>& order,
+              const TaskFn& fn, const ResultFn& on_result, const StopFn& stop, const SchedulerOptions& opts)
+      : comm_(comm), size_(comm.size()), tasks_(tasks), on_result_(on_result), stop_(stop), opts_(opts),
+        queue_(order.begin(), order.end()), remote_(static_cast<std::size_t>(size_)),
+        use_local_(opts.coordinator_runs_tasks || size_ == 1) {
+    stats_.tasks_per_rank.assign(static_cast<std::size_t>(size_), 0);
+    if (use_local_) {
+      local_.emplace(fn);
+      local_slot_.ready = true;
+    }
+  }
+
+  ScheduleStats run() {
+    for (;;) {
+      if (!stopping_ && stop_()) begin_stop();
+      if (!stopping_) hand_out();
+      // Report finished tasks only now, after their slots got new work: whatever the caller does
+      // with a result (a journal fsync, an HDF5 write) then overlaps with work instead of idling a worker.
+      for (auto& [rank, index, out] : finished_now_) finished(rank, index, std::move(out));
+      finished_now_.clear();
+      if (done()) break;
+      wait();
+    }
+    return stats_;
+  }
+
+ private:
   struct Slot {
     bool ready = false, busy = false, leaving = false;
     std::size_t index = 0;
   };
-  std::vector<Slot> remote(static_cast<std::size_t>(size));
-  const bool use_local = opts.coordinator_runs_tasks || size == 1;
-  std::optional<LocalWorker> local;
-  Slot local_slot;
-  if (use_local) {
-    local.emplace(fn);
-    local_slot.ready = true;
-  }
-  bool stopping = false;
-  std::chrono::steady_clock::time_point stop_time;
-  std::vector<std::tuple<int, std::size_t, TaskResult>> finished_now;
+  Slot& remote(int r) { return remote_[static_cast<std::size_t>(r)]; }
 
-  auto busy_count = [&] {
-    std::size_t n = local_slot.busy ? 1 : 0;
-    for (int r = 1; r < size; ++r) n += remote[static_cast<std::size_t>(r)].busy;
-    return n;
-  };
-  auto finished = [&](int rank, std::size_t index, TaskResult&& out) {
+  void begin_stop() {
+    stopping_ = true;
+    stats_.stopped = true;
+    stop_time_ = std::chrono::steady_clock::now();
+    for (int r = 1; r < size_; ++r)
+      if (remote(r).busy) comm_.send(r, kCancel, with_index(remote(r).index, ""));
+    if (local_slot_.busy) local_->cancel();
+  }
+
+  // Remote ranks first (they have nothing else to do), then rank 0's thread.
+  void hand_out() {
+    for (int r = 1; r < size_ && !queue_.empty(); ++r) {
+      Slot& s = remote(r);
+      if (s.ready && !s.busy && !s.leaving) {
+        s.index = next();
+        s.busy = true;
+        comm_.send(r, kAssign, with_index(s.index, tasks_[s.index]));
+      }
+    }
+    if (use_local_ && !local_slot_.busy && !queue_.empty()) {
+      local_slot_.index = next();
+      local_slot_.busy = true;
+      local_->submit(local_slot_.index, tasks_[local_slot_.index]);
+    }
+  }
+
+  std::size_t next() {
+    const std::size_t i = queue_.front();
+    queue_.pop_front();
+    return i;
+  }
+
+  void finished(int rank, std::size_t index, TaskResult&& out) {
     if (out.cancelled) {
-      ++stats.cancelled;
-      if (!stopping) queue.push_front(index);  // a worker left: someone else runs it
+      ++stats_.cancelled;
+      if (!stopping_) queue_.push_front(index);  // a worker left: someone else runs it
       return;
     }
-    ++stats.completed;
-    ++stats.tasks_per_rank[static_cast<std::size_t>(rank)];
-    on_result(index, std::move(out), rank);
-  };
+    ++stats_.completed;
+    ++stats_.tasks_per_rank[static_cast<std::size_t>(rank)];
+    on_result_(index, std::move(out), rank);
+  }
 
-  for (;;) {
-    if (!stopping && stop()) {
-      stopping = true;
-      stats.stopped = true;
-      stop_time = std::chrono::steady_clock::now();
-      for (int r = 1; r < size; ++r)
-        if (remote[static_cast<std::size_t>(r)].busy)
-          comm.send(r, kCancel, with_index(remote[static_cast<std::size_t>(r)].index, ""));
-      if (local_slot.busy) local->cancel();
-    }
-    // Hand out work: remote ranks first (they have nothing else to do), then rank 0's thread.
-    if (!stopping) {
-      for (int r = 1; r < size && !queue.empty(); ++r) {
-        Slot& s = remote[static_cast<std::size_t>(r)];
-        if (s.ready && !s.busy && !s.leaving) {
-          s.index = queue.front();
-          queue.pop_front();
-          s.busy = true;
-          comm.send(r, kAssign, with_index(s.index, tasks[s.index]));
-        }
-      }
-      if (use_local && !local_slot.busy && !queue.empty()) {
-        local_slot.index = queue.front();
-        queue.pop_front();
-        local_slot.busy = true;
-        local->submit(local_slot.index, tasks[local_slot.index]);
-      }
-    }
-    // Report finished tasks only now, after their slots got new work: whatever the caller does
-    // with a result (a journal fsync, an HDF5 write) then overlaps with work instead of idling a worker.
-    for (auto& [rank, index, out] : finished_now) finished(rank, index, std::move(out));
-    finished_now.clear();
-    const std::size_t busy = busy_count();
-    if (busy == 0 && (queue.empty() || stopping)) break;
-    bool all_gone = !use_local;
-    for (int r = 1; r < size && all_gone; ++r) all_gone = remote[static_cast<std::size_t>(r)].leaving;
+  bool done() {
+    std::size_t busy = local_slot_.busy ? 1 : 0;
+    for (int r = 1; r < size_; ++r) busy += remote(r).busy;
+    if (busy == 0 && (queue_.empty() || stopping_)) return true;
+    bool all_gone = !use_local_;
+    for (int r = 1; r < size_ && all_gone; ++r) all_gone = remote(r).leaving;
     if (busy == 0 && all_gone) {  // every worker left (signals on the workers only)
-      stats.stopped = true;
-      break;
+      stats_.stopped = true;
+      return true;
     }
-    if (stopping && std::chrono::steady_clock::now() - stop_time > opts.stop_grace) {
-      stats.abandoned = true;
-      break;
+    if (stopping_ && std::chrono::steady_clock::now() - stop_time_ > opts_.stop_grace) {
+      stats_.abandoned = true;
+      return true;
     }
+    return false;
+  }
 
-    // Wait for something to happen.
-    if (size > 1) {
-      if (auto m = comm.recv_for(kAnySource, kAnyTag, local_slot.busy ? opts.poll : std::chrono::milliseconds(50))) {
-        Slot& s = remote[static_cast<std::size_t>(m->source)];
+  // Waits for a message from a worker rank or a result of rank 0's thread.
+  void wait() {
+    if (size_ > 1) {
+      if (auto m = comm_.recv_for(kAnySource, kAnyTag, local_slot_.busy ? opts_.poll : std::chrono::milliseconds(50))) {
+        Slot& s = remote(m->source);
         switch (m->tag) {
           case kReady: s.ready = true; break;
           case kLeave: s.leaving = true; break;
-          case kResult: {
-            const std::size_t index = index_of(m->bytes);
+          case kResult:
             s.busy = false;
-            finished_now.emplace_back(m->source, index, decode_result(m->bytes));
+            finished_now_.emplace_back(m->source, index_of(m->bytes), decode_result(m->bytes));
             break;
-          }
           default: break;
         }
       }
     }
-    if (use_local) {
-      const auto wait = size > 1 ? std::chrono::milliseconds(0) : std::chrono::milliseconds(100);
-      if (auto r = local->poll(wait)) {
-        local_slot.busy = false;
-        finished_now.emplace_back(0, r->first, std::move(r->second));
+    if (use_local_) {
+      const auto wait = size_ > 1 ? std::chrono::milliseconds(0) : std::chrono::milliseconds(100);
+      if (auto r = local_->poll(wait)) {
+        local_slot_.busy = false;
+        finished_now_.emplace_back(0, r->first, std::move(r->second));
       }
     }
   }
-  return stats;
+
+  Communicator& comm_;
+  const int size_;
+  const std::vector<std::string>& tasks_;
+  const ResultFn& on_result_;
+  const StopFn& stop_;
+  const SchedulerOptions& opts_;
+  ScheduleStats stats_;
+  std::deque<std::size_t> queue_;
+  std::vector<Slot> remote_;
+  const bool use_local_;
+  std::optional<LocalWorker> local_;
+  Slot local_slot_;
+  bool stopping_ = false;
+  std::chrono::steady_clock::time_point stop_time_;
+  std::vector<std::tuple<int, std::size_t, TaskResult>> finished_now_;
+};
+
+}  // namespace
+
+ScheduleStats coordinate(Communicator& comm, const std::vector<std::string>& tasks,
+                         const std::vector<std::size_t>& order, const TaskFn& fn, const ResultFn& on_result,
+                         const StopFn& stop, const SchedulerOptions& opts) {
+  return Coordinator(comm, tasks, order, fn, on_result, stop, opts).run();
 }
 
 void finish_workers(Communicator& comm, int exit_code) {
