@@ -38,35 +38,20 @@ std::string lower_ext(const std::string& path) {
 
 // ---------- HDF5 ----------
 
-H5T_class_t dataset_class(const h5::Group& g, const std::string& name) {
-  h5::Handle d(H5Dopen2(g.id(), name.c_str(), H5P_DEFAULT), H5Dclose);
-  if (!d) fail(g.file(), "/" + name, "cannot open dataset");
-  h5::Handle t(H5Dget_type(d.id()), H5Tclose);
-  return H5Tget_class(t.id());
-}
-
-const char* class_name(H5T_class_t c) {
-  switch (c) {
-    case H5T_INTEGER: return "integer";
-    case H5T_FLOAT: return "float";
-    case H5T_STRING: return "string";
-    case H5T_COMPOUND: return "compound";
-    case H5T_ENUM: return "enum/bool";
-    default: return "non-numeric";
-  }
-}
-
 void require_dataset(const h5::Group& root, const std::string& name, const std::string& expected) {
   if (!root.is_dataset(name))
     fail(root.file(), "/" + name,
-         fmt::format("missing dataset, expected {} (SPEC.md data-file layout); the file has: {}", expected,
+         fmt::format("missing dataset, expected {} (data-file layout: docs/data.md); the file has: {}", expected,
                      join(root.children())));
 }
 
-void require_class(const h5::Group& root, const std::string& name, H5T_class_t want, const std::string& expected) {
-  const H5T_class_t got = dataset_class(root, name);
-  const bool ok = want == H5T_FLOAT ? (got == H5T_FLOAT || got == H5T_INTEGER) : got == want;
-  if (!ok) fail(root.file(), "/" + name, fmt::format("wrong dtype: expected {}, got {}", expected, class_name(got)));
+// `floating` accepts integer data too (read converted).
+void require_class(const h5::Group& root, const std::string& name, h5::TypeClass want, const std::string& expected) {
+  const h5::TypeClass got = root.type_class(name);
+  const bool ok = want == h5::TypeClass::floating ? (got == h5::TypeClass::floating || got == h5::TypeClass::integer)
+                                                  : got == want;
+  if (!ok)
+    fail(root.file(), "/" + name, fmt::format("wrong dtype: expected {}, got {}", expected, h5::type_class_name(got)));
 }
 
 template <typename T>
@@ -92,7 +77,7 @@ std::vector<std::string> default_names(const char* prefix, std::size_t n) {
 std::vector<std::string> read_names(const h5::Group& root, const std::string& name, std::size_t n,
                                     const char* prefix) {
   if (!root.is_dataset(name)) return default_names(prefix, n);
-  if (dataset_class(root, name) != H5T_STRING)
+  if (root.type_class(name) != h5::TypeClass::string)
     fail(root.file(), "/" + name, fmt::format("wrong dtype: expected strings [{}]", n));
   auto names = root.read_strings(name);
   if (names.size() != n)
@@ -218,7 +203,7 @@ Dataset read_hdf5_data(const std::string& path, Task task, const DataConfig& cfg
   const h5::Group root = file.root();
   Dataset d;
   require_dataset(root, "features", "float [N, F]");
-  require_class(root, "features", H5T_FLOAT, "float [N, F]");
+  require_class(root, "features", h5::TypeClass::floating, "float [N, F]");
   const auto fshape = root.shape_of("features");
   if (fshape.size() != 2) fail(path, "/features", fmt::format("wrong shape: expected 2-D [N, F], got {}-D", fshape.size()));
   const std::size_t n = fshape[0], nf = fshape[1];
@@ -241,7 +226,7 @@ Dataset read_hdf5_data(const std::string& path, Task task, const DataConfig& cfg
   };
   if (task == Task::classification) {
     require_dataset(root, "labels", "integer class indices [N] for a classification task");
-    require_class(root, "labels", H5T_INTEGER, "integer class indices [N]");
+    require_class(root, "labels", h5::TypeClass::integer, "integer class indices [N]");
     const auto shape = root.shape_of("labels");
     check_rows("labels", shape, false);
     const auto arr = root.read_int64("labels");
@@ -257,7 +242,7 @@ Dataset read_hdf5_data(const std::string& path, Task task, const DataConfig& cfg
     check_labels(d.labels, declared, path, "/labels", {}, d.n_classes);
   } else {
     require_dataset(root, "targets", "float [N, T] (or [N]) for a regression task");
-    require_class(root, "targets", H5T_FLOAT, "float [N, T]");
+    require_class(root, "targets", h5::TypeClass::floating, "float [N, T]");
     const auto shape = root.shape_of("targets");
     check_rows("targets", shape, true);
     const std::size_t nt = shape.size() == 2 ? shape[1] : 1;
@@ -268,7 +253,7 @@ Dataset read_hdf5_data(const std::string& path, Task task, const DataConfig& cfg
     d.targets = Eigen::Map<RowMatrixXf>(arr.data.data(), static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(nt));
   }
   if (root.is_dataset("weights")) {
-    require_class(root, "weights", H5T_FLOAT, "float [N]");
+    require_class(root, "weights", h5::TypeClass::floating, "float [N]");
     check_rows("weights", root.shape_of("weights"), false);
     auto arr = root.read_float("weights");
     check_finite(arr.data, 1, path, "/weights", {"weight"});
@@ -380,7 +365,7 @@ Dataset read_data_file(const std::string& path, Task task, const DataConfig& cfg
   const std::string ext = lower_ext(path);
   if (ext == ".csv" || ext == ".txt") return read_csv_data(path, task, cfg);
   if (ext == ".h5" || ext == ".hdf5" || ext == ".he5" || ext == ".hdf") return read_hdf5_data(path, task, cfg);
-  if (std::filesystem::exists(path) && H5Fis_hdf5(path.c_str()) > 0) return read_hdf5_data(path, task, cfg);
+  if (h5::is_hdf5(path)) return read_hdf5_data(path, task, cfg);
   if (!std::filesystem::exists(path)) fail(path, "data.path", "file does not exist");
   fail(path, "data.path", "unknown file type: expected .h5/.hdf5 (HDF5) or .csv");
 }

@@ -1,5 +1,5 @@
 #pragma once
-// User data files (SPEC.md "Data files"): HDF5 (/features, /labels | /targets, optional
+// User data files (layout: docs/data.md): HDF5 (/features, /labels | /targets, optional
 // /weights, /feature_names, /target_names) and CSV (header row; label/target/weight columns
 // named in the scan). Every problem is an InputError naming the file, the dataset or CSV line,
 // and what was expected. Standardisation is not done here: the trainer fits it on the
