@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <sstream>
@@ -15,6 +14,7 @@
 #include "framework/metrics.hpp"
 #include "framework/error.hpp"
 #include "io/config.hpp"
+#include "io/atomic_file.hpp"
 #include "io/data.hpp"
 #include "io/h5.hpp"
 
@@ -44,18 +44,6 @@ std::string pm(const Stats& s, int prec = 4) {
   const std::string sd = s.std > 0 && s.std < 0.5 * std::pow(10.0, -prec) ? fmt::format("{:.1g}", s.std)
                                                                            : fmt::format("{:.{}f}", s.std, prec);
   return fmt::format("{:.{}f} ± {} (n={})", s.mean, prec, sd, s.n);
-}
-
-// Writes text to dir/name through a temporary file so a crash never leaves half a file.
-void write_atomic(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw InputError(Location{path.string(), -1, -1, ""}, "cannot write (directory not writable?)");
-    out << text;
-    if (!out.flush()) throw InputError(Location{path.string(), -1, -1, ""}, "write failed (disk full?)");
-  }
-  fs::rename(tmp, path);
 }
 
 // Events of a data file, for the spline-vs-LLR and importance studies.
@@ -343,10 +331,11 @@ std::vector<std::string> write_outputs(const ResultsFile& file, Report& r, const
                                        const AnalyzeOptions& o) {
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (!fs::is_directory(dir)) throw InputError(Location{dir, -1, -1, ""}, "cannot create the output directory");
+  if (!fs::is_directory(dir))
+    throw IoError(Location{dir, -1, -1, ""}, "cannot create the output directory" + (ec ? ": " + ec.message() : ""));
   std::vector<std::string> written;
   auto put = [&](const std::string& name, const std::string& text) {
-    write_atomic(fs::path(dir) / name, text);
+    io::write_file_atomic((fs::path(dir) / name).string(), text);
     written.push_back((fs::path(dir) / name).string());
   };
   const TrialsTable& t = r.trials;

@@ -1,8 +1,5 @@
 #include "io/results.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cmath>
 #include <ctime>
 #include <filesystem>
@@ -12,6 +9,7 @@
 
 #include "framework/error.hpp"
 #include "framework/log.hpp"
+#include "io/atomic_file.hpp"
 #include "io/config.hpp"
 #include "io/h5.hpp"
 #include "io/model_file.hpp"
@@ -22,18 +20,6 @@ namespace kanscan::io {
 namespace fs = std::filesystem;
 
 namespace {
-
-void fsync_path(const std::string& path, bool directory) {
-  const int fd = ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
-  if (fd < 0) return;
-  ::fsync(fd);
-  ::close(fd);
-}
-
-std::string parent_dir(const std::string& path) {
-  const fs::path p = fs::absolute(path).parent_path();
-  return p.empty() ? "." : p.string();
-}
 
 std::string utc_now() {
   std::time_t t = std::time(nullptr);
@@ -304,11 +290,11 @@ void ResultStore::append(const TrialRecord& r) {
 void ResultStore::publish() {
   const auto t0 = std::chrono::steady_clock::now();
   writer_->file.flush();
-  const std::string tmp = out_ + ".tmp";
-  fs::copy_file(work_path(), tmp, fs::copy_options::overwrite_existing);
-  fsync_path(tmp, false);
-  fs::rename(tmp, out_);
-  fsync_path(parent_dir(out_), true);
+  write_file_atomic(out_, [&](const std::string& tmp) {
+    std::error_code ec;
+    fs::copy_file(work_path(), tmp, fs::copy_options::overwrite_existing, ec);
+    if (ec) throw IoError(Location{tmp, -1, -1, ""}, "cannot copy the working file " + work_path() + ": " + ec.message());
+  });
   last_publish_ = std::chrono::steady_clock::now();
   last_publish_cost_ = std::chrono::duration<double>(last_publish_ - t0).count();
 }
@@ -316,9 +302,7 @@ void ResultStore::publish() {
 void ResultStore::finish() {
   writer_->close();
   writer_.reset();
-  fsync_path(work_path(), false);
-  fs::rename(work_path(), out_);
-  fsync_path(parent_dir(out_), true);
+  replace_file(work_path(), out_);
   finished_ = true;
 }
 
