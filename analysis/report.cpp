@@ -16,7 +16,7 @@
 #include "io/config.hpp"
 #include "io/atomic_file.hpp"
 #include "io/data.hpp"
-#include "io/h5.hpp"
+#include "io/readers.hpp"
 
 namespace kanscan::analysis {
 namespace fs = std::filesystem;
@@ -56,28 +56,16 @@ struct Events {
   std::vector<std::int64_t> rows;  // row in the data file of each event (empty = identity)
 };
 
+// Labels and weights are optional: the importance study needs the features only.
 Events read_events(const std::string& path) {
-  h5::File file(path, h5::File::Mode::read_only);
-  const h5::Group r = file.root();
+  const Dataset d = io::read_hdf5_features(path, true);
   Events e;
-  auto feats = r.read_float("features");
-  if (feats.shape.size() != 2) throw InputError(Location{path, -1, -1, "/features"}, "expected a 2-D [N, F] array");
-  e.n = feats.shape[0];
-  e.f = feats.shape[1];
-  e.features = std::move(feats.data);
-  if (r.is_dataset("labels")) {
-    const auto l = r.read_int64("labels");
-    e.labels.assign(l.data.begin(), l.data.end());
-  }
-  if (r.is_dataset("weights")) e.weights = r.read_float("weights").data;
-  if (r.is_dataset("feature_names")) e.names = r.read_strings("feature_names");
-  if (!e.labels.empty() && e.labels.size() != e.n)
-    throw InputError(Location{path, -1, -1, "/labels"}, "length differs from /features rows");
-  if (!e.weights.empty() && e.weights.size() != e.n) e.weights.clear();
-  if (e.names.size() != e.f) {
-    e.names.clear();
-    for (std::size_t i = 0; i < e.f; ++i) e.names.push_back(fmt::format("x{}", i));
-  }
+  e.n = d.size();
+  e.f = d.n_features();
+  e.features.assign(d.features.data(), d.features.data() + d.features.size());
+  e.labels.assign(d.labels.begin(), d.labels.end());
+  e.weights = d.weights;
+  e.names = d.feature_names;
   return e;
 }
 

@@ -10,6 +10,7 @@
 #include "framework/parallel.hpp"
 #include "io/atomic_file.hpp"
 #include "io/h5.hpp"
+#include "io/readers.hpp"
 #include "models/trial_runner.hpp"
 #include "scans/cli.hpp"
 
@@ -47,24 +48,12 @@ int run_predict(Context& ctx, const PredictArgs& a) {
                      "trial " + id + " has no stored model (a failed or unfinished trial)");
   const ModelState model = results.read_model(id);
 
-  RowMatrixXf x;
-  {
-    const h5::File data(a.data, h5::File::Mode::read_only);
-    const h5::Group root = data.root();
-    if (!root.is_dataset("features"))
-      throw InputError(Location{a.data, -1, -1, "/features"}, "missing dataset: expected float [N, F] features");
-    const auto f = root.read_float("features");
-    if (f.shape.size() != 2)
-      throw InputError(Location{a.data, -1, -1, "/features"},
-                       fmt::format("expected a 2-D [N, F] array, got {} dimensions", f.shape.size()));
-    if (f.shape[1] != model.input_mean.size())
-      throw InputError(Location{a.data, -1, -1, "/features"},
-                       fmt::format("{} features per event, but the model of trial {} was trained on {}", f.shape[1],
-                                   id, model.input_mean.size()));
-    x = Eigen::Map<const RowMatrixXf>(f.data.data(), static_cast<Eigen::Index>(f.shape[0]),
-                                      static_cast<Eigen::Index>(f.shape[1]));
-  }
-  const RowMatrixXf pred = models::predict(model, x, a.threads);
+  const Dataset data = io::read_hdf5_features(a.data);
+  if (data.n_features() != model.input_mean.size())
+    throw InputError(Location{a.data, -1, -1, "/features"},
+                     fmt::format("{} features per event, but the model of trial {} was trained on {}",
+                                 data.n_features(), id, model.input_mean.size()));
+  const RowMatrixXf pred = models::predict(model, data.features, a.threads);
 
   // A missing folder is a bad argument, as for `run` and `generate`; a failing write is exit 1.
   const std::filesystem::path out = std::filesystem::absolute(a.out);

@@ -336,6 +336,71 @@ TEST(ReadData, DispatchByExtension) {
   expect_input_error([&] { io::read_data_file(p, Task::classification, {}); }, {"unknown file type"});
 }
 
+TEST(ReadData, FeaturesAloneWithTheChecksOfRun) {
+  test::TempDir dir;
+  DataFileWriter w{(dir / "f.h5").string()};
+  w.labels = false;
+  w.extra = [](h5::Group& g) { g.write_strings("feature_names", {"a", "b"}); };
+  w.write();
+  const Dataset d = io::read_hdf5_features(w.path);
+  EXPECT_EQ(d.size(), 6u);
+  EXPECT_EQ(d.feature_names, (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(d.labels.empty());
+  EXPECT_TRUE(io::read_hdf5_features(w.path, true).labels.empty());  // labels are optional here
+  DataFileWriter l{(dir / "l.h5").string()};
+  l.extra = [](h5::Group& g) { g.write("weights", std::vector<float>{1, 2, 3, 4, 5, 6}); };
+  l.write();
+  const Dataset e = io::read_hdf5_features(l.path, true);
+  EXPECT_EQ(e.labels, (std::vector<std::int32_t>{0, 1, 0, 1, 0, 1}));
+  EXPECT_EQ(e.weights.size(), 6u);
+  EXPECT_TRUE(io::read_hdf5_features(l.path).labels.empty());
+  DataFileWriter bad{(dir / "bad.h5").string()};
+  bad.extra = [](h5::Group& g) {
+    std::vector<float> x(12, 1.0f);
+    x[3] = std::nanf("");
+    g.write("features", x, {6, 2});
+  };
+  bad.write();
+  expect_input_error([&] { io::read_hdf5_features(bad.path); }, {bad.path, "/features", "non-finite", "row 1"});
+  DataFileWriter nofeat{(dir / "nofeat.h5").string()};
+  nofeat.features = false;
+  nofeat.write();
+  expect_input_error([&] { io::read_hdf5_features(nofeat.path); }, {nofeat.path, "/features", "missing", "labels"});
+}
+
+TEST(ReadData, ProbeReadsShapesOnly) {
+  test::TempDir dir;
+  DataFileWriter w{(dir / "reg.h5").string()};
+  w.labels = false;
+  w.extra = [](h5::Group& g) {
+    g.write("targets", std::vector<double>(18, 1.5), {6, 3});
+    g.write_strings("target_names", {"x", "y", "z"});
+  };
+  w.write();
+  auto s = io::probe_data_file(w.path, Task::regression, {});
+  EXPECT_EQ(s.rows, 6u);
+  EXPECT_EQ(s.features, 2u);
+  EXPECT_EQ(s.targets, 3u);
+  EXPECT_EQ(s.feature_names, (std::vector<std::string>{"f0", "f1"}));
+  EXPECT_EQ(s.target_names, (std::vector<std::string>{"x", "y", "z"}));
+  EXPECT_EQ(io::probe_data_file(w.path, Task::classification, {}).targets, 0u);
+  const std::string csv = (dir / "c.csv").string();
+  test::write_file(csv, "# comment\npt,eta,label,w\n1,2,0,1\n\n# more\n3,4,1,1\n5,6,0,1\n");
+  DataConfig cfg = csv_cls();
+  cfg.weight_column = "w";
+  s = io::probe_data_file(csv, Task::classification, cfg);
+  EXPECT_EQ(s.rows, 3u);
+  EXPECT_EQ(s.feature_names, (std::vector<std::string>{"pt", "eta"}));
+  EXPECT_EQ(s.features, 2u);
+  DataConfig reg;
+  reg.target_columns = {"eta", "label"};
+  s = io::probe_data_file(csv, Task::regression, reg);
+  EXPECT_EQ(s.feature_names, (std::vector<std::string>{"pt", "w"}));
+  EXPECT_EQ(s.targets, 2u);
+  expect_input_error([&] { io::probe_data_file((dir / "none.h5").string(), Task::classification, {}); },
+                     {"does not exist"});
+}
+
 // ---------- split ----------
 
 TEST(Split, FractionsAndDeterminism) {

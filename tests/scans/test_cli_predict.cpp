@@ -64,6 +64,13 @@ TEST(CliPredict, ABadDataFileExitsTwo) {
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("does not exist"), std::string::npos) << r.output;
   {
+    h5::File f((s.dir / "nan.h5").string(), h5::File::Mode::create_truncate);
+    f.root().write("features", std::vector<float>{0.1f, std::nanf(""), 0.3f}, {1, 3});
+  }
+  r = run_command(s.cmd((s.dir / "nan.h5").string(), out));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("non-finite"), std::string::npos) << r.output;
+  {
     h5::File f((s.dir / "names.h5").string(), h5::File::Mode::create_truncate);
     f.root().write("x", std::vector<float>{1});
   }
