@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <sstream>
@@ -15,8 +14,9 @@
 #include "framework/metrics.hpp"
 #include "framework/error.hpp"
 #include "io/config.hpp"
+#include "io/atomic_file.hpp"
 #include "io/data.hpp"
-#include "io/h5.hpp"
+#include "io/readers.hpp"
 
 namespace kanscan::analysis {
 namespace fs = std::filesystem;
@@ -46,18 +46,6 @@ std::string pm(const Stats& s, int prec = 4) {
   return fmt::format("{:.{}f} ± {} (n={})", s.mean, prec, sd, s.n);
 }
 
-// Writes text to dir/name through a temporary file so a crash never leaves half a file.
-void write_atomic(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw InputError(Location{path.string(), -1, -1, ""}, "cannot write (directory not writable?)");
-    out << text;
-    if (!out.flush()) throw InputError(Location{path.string(), -1, -1, ""}, "write failed (disk full?)");
-  }
-  fs::rename(tmp, path);
-}
-
 // Events of a data file, for the spline-vs-LLR and importance studies.
 struct Events {
   std::vector<float> features;  // [n, f]
@@ -68,28 +56,16 @@ struct Events {
   std::vector<std::int64_t> rows;  // row in the data file of each event (empty = identity)
 };
 
+// Labels and weights are optional: the importance study needs the features only.
 Events read_events(const std::string& path) {
-  h5::File file(path, h5::File::Mode::read_only);
-  const h5::Group r = file.root();
+  const Dataset d = io::read_hdf5_features(path, true);
   Events e;
-  auto feats = r.read_float("features");
-  if (feats.shape.size() != 2) throw InputError(Location{path, -1, -1, "/features"}, "expected a 2-D [N, F] array");
-  e.n = feats.shape[0];
-  e.f = feats.shape[1];
-  e.features = std::move(feats.data);
-  if (r.is_dataset("labels")) {
-    const auto l = r.read_int64("labels");
-    e.labels.assign(l.data.begin(), l.data.end());
-  }
-  if (r.is_dataset("weights")) e.weights = r.read_float("weights").data;
-  if (r.is_dataset("feature_names")) e.names = r.read_strings("feature_names");
-  if (!e.labels.empty() && e.labels.size() != e.n)
-    throw InputError(Location{path, -1, -1, "/labels"}, "length differs from /features rows");
-  if (!e.weights.empty() && e.weights.size() != e.n) e.weights.clear();
-  if (e.names.size() != e.f) {
-    e.names.clear();
-    for (std::size_t i = 0; i < e.f; ++i) e.names.push_back(fmt::format("x{}", i));
-  }
+  e.n = d.size();
+  e.f = d.n_features();
+  e.features.assign(d.features.data(), d.features.data() + d.features.size());
+  e.labels.assign(d.labels.begin(), d.labels.end());
+  e.weights = d.weights;
+  e.names = d.feature_names;
   return e;
 }
 
@@ -343,10 +319,11 @@ std::vector<std::string> write_outputs(const ResultsFile& file, Report& r, const
                                        const AnalyzeOptions& o) {
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (!fs::is_directory(dir)) throw InputError(Location{dir, -1, -1, ""}, "cannot create the output directory");
+  if (!fs::is_directory(dir))
+    throw IoError(Location{dir, -1, -1, ""}, "cannot create the output directory" + (ec ? ": " + ec.message() : ""));
   std::vector<std::string> written;
   auto put = [&](const std::string& name, const std::string& text) {
-    write_atomic(fs::path(dir) / name, text);
+    io::write_file_atomic((fs::path(dir) / name).string(), text);
     written.push_back((fs::path(dir) / name).string());
   };
   const TrialsTable& t = r.trials;

@@ -3,10 +3,11 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <cstring>
 #include <filesystem>
 
 #include "framework/error.hpp"
+#include "io/model_file.hpp"
+#include "io/trials_schema.hpp"
 
 namespace kanscan::analysis {
 namespace {
@@ -21,80 +22,6 @@ std::string format_number(double v) {
   char buf[64];
   const auto r = std::to_chars(buf, buf + sizeof(buf), v);
   return std::string(buf, r.ptr);
-}
-
-// Reads one numeric member of a compound dataset as double. HDF5 converts integer and float
-// members by name; enums (h5py stores bool as an int8 enum) are read as their base integer.
-std::vector<double> read_numeric_member(hid_t dset, hid_t member_type, const std::string& name, std::size_t n,
-                                        const std::string& where) {
-  std::vector<double> out(n, std::nan(""));
-  if (n == 0) return out;
-  const H5T_class_t cls = H5Tget_class(member_type);
-  if (cls == H5T_ENUM) {
-    h5::Handle base(H5Tget_super(member_type), H5Tclose);
-    h5::Handle native(H5Tget_native_type(member_type, H5T_DIR_ASCEND), H5Tclose);
-    const std::size_t size = H5Tget_size(native.id());
-    const bool is_signed = H5Tget_sign(base.id()) == H5T_SGN_2;
-    h5::Handle mem(H5Tcreate(H5T_COMPOUND, size), H5Tclose);
-    H5Tinsert(mem.id(), name.c_str(), 0, native.id());
-    std::vector<unsigned char> raw(n * size);
-    if (H5Dread(dset, mem.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()) < 0)
-      fail(where, "cannot read field " + name + " (corrupt or truncated)");
-    for (std::size_t i = 0; i < n; ++i) {
-      const unsigned char* p = raw.data() + i * size;
-      long long v = 0;
-      switch (size) {
-        case 1: v = is_signed ? static_cast<long long>(static_cast<std::int8_t>(p[0])) : p[0]; break;
-        case 2: { std::int16_t x; std::memcpy(&x, p, 2); v = is_signed ? x : static_cast<std::uint16_t>(x); break; }
-        case 4: { std::int32_t x; std::memcpy(&x, p, 4); v = is_signed ? x : static_cast<std::uint32_t>(x); break; }
-        default: { std::int64_t x; std::memcpy(&x, p, 8); v = x; break; }
-      }
-      out[i] = static_cast<double>(v);
-    }
-    return out;
-  }
-  h5::Handle mem(H5Tcreate(H5T_COMPOUND, sizeof(double)), H5Tclose);
-  H5Tinsert(mem.id(), name.c_str(), 0, H5T_NATIVE_DOUBLE);
-  if (H5Dread(dset, mem.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
-    fail(where, "cannot read field " + name + " (corrupt or truncated)");
-  return out;
-}
-
-std::vector<std::string> read_string_member(hid_t dset, hid_t space, hid_t member_type, const std::string& name,
-                                            std::size_t n, const std::string& where) {
-  std::vector<std::string> out;
-  out.reserve(n);
-  if (n == 0) return out;
-  if (H5Tis_variable_str(member_type) > 0) {
-    h5::Handle str(H5Tcopy(H5T_C_S1), H5Tclose);
-    H5Tset_size(str.id(), H5T_VARIABLE);
-    H5Tset_cset(str.id(), H5Tget_cset(member_type));
-    h5::Handle mem(H5Tcreate(H5T_COMPOUND, sizeof(char*)), H5Tclose);
-    H5Tinsert(mem.id(), name.c_str(), 0, str.id());
-    std::vector<char*> ptrs(n, nullptr);
-    if (H5Dread(dset, mem.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) < 0)
-      fail(where, "cannot read field " + name + " (corrupt or truncated)");
-    for (auto* p : ptrs) out.emplace_back(p ? p : "");
-    H5Dvlen_reclaim(mem.id(), space, H5P_DEFAULT, ptrs.data());
-    return out;
-  }
-  const std::size_t len = H5Tget_size(member_type);
-  h5::Handle str(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(str.id(), len);
-  H5Tset_strpad(str.id(), H5T_STR_NULLPAD);
-  H5Tset_cset(str.id(), H5Tget_cset(member_type));
-  h5::Handle mem(H5Tcreate(H5T_COMPOUND, len), H5Tclose);
-  H5Tinsert(mem.id(), name.c_str(), 0, str.id());
-  std::vector<char> buf(n * len, '\0');
-  if (H5Dread(dset, mem.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) < 0)
-    fail(where, "cannot read field " + name + " (corrupt or truncated)");
-  for (std::size_t i = 0; i < n; ++i) {
-    std::string s(buf.data() + i * len, len);
-    s.erase(std::min(s.find('\0'), s.size()));
-    while (!s.empty() && s.back() == ' ') s.pop_back();  // space-padded Fortran-style strings
-    out.push_back(std::move(s));
-  }
-  return out;
 }
 
 std::vector<double> read_optional(const h5::Group& g, const std::string& name) {
@@ -138,52 +65,29 @@ std::string TrialsTable::string(const std::string& name, std::size_t row) const 
 TrialsTable read_compound_table(const h5::Group& parent, const std::string& name) {
   const std::string where = parent.where(name);
   if (!parent.is_dataset(name)) fail(where, "missing dataset (expected the compound trials table)");
-  h5::Handle dset(H5Dopen2(parent.id(), name.c_str(), H5P_DEFAULT), H5Dclose);
-  if (!dset) fail(where, "cannot open dataset");
-  h5::Handle ftype(H5Dget_type(dset.id()), H5Tclose);
-  if (H5Tget_class(ftype.id()) != H5T_COMPOUND)
-    fail(where, "expected a compound table (one field per column), got another type");
-  h5::Handle space(H5Dget_space(dset.id()), H5Sclose);
-  if (H5Sget_simple_extent_ndims(space.id()) != 1) fail(where, "expected a 1-D table");
-  hsize_t dims[1] = {0};
-  H5Sget_simple_extent_dims(space.id(), dims, nullptr);
-  const std::size_t n = dims[0];
-
+  h5::TableContents raw = parent.read_table(name);
   TrialsTable t;
-  t.rows = n;
-  const int members = H5Tget_nmembers(ftype.id());
-  for (int m = 0; m < members; ++m) {
-    char* raw_name = H5Tget_member_name(ftype.id(), static_cast<unsigned>(m));
-    const std::string field = raw_name ? raw_name : "";
-    H5free_memory(raw_name);
-    h5::Handle mtype(H5Tget_member_type(ftype.id(), static_cast<unsigned>(m)), H5Tclose);
+  t.rows = raw.rows;
+  t.skipped = std::move(raw.skipped);
+  for (auto& f : raw.fields) {
     Column c;
-    c.name = field;
-    switch (H5Tget_class(mtype.id())) {
-      case H5T_INTEGER:
-        c.num = read_numeric_member(dset.id(), mtype.id(), field, n, where);
-        c.is_integer = true;
-        for (auto& v : c.num)
-          if (v == -1.0) v = std::nan("");
-        break;
-      case H5T_FLOAT:
-      case H5T_ENUM:
-        c.num = read_numeric_member(dset.id(), mtype.id(), field, n, where);
-        break;
-      case H5T_STRING:
-        c.is_string = true;
-        c.str = read_string_member(dset.id(), space.id(), mtype.id(), field, n, where);
-        break;
-      default:
-        t.skipped.push_back(field);
-        continue;
+    c.name = f.name;
+    if (f.type == h5::TypeClass::string) {
+      c.is_string = true;
+      c.str = std::move(f.strings);
+    } else {
+      c.num = std::move(f.numbers);
+      c.is_integer = f.type == h5::TypeClass::integer;
+      if (c.is_integer)
+        for (auto& v : c.num) v = io::integer_value(v);
     }
     t.columns.push_back(std::move(c));
   }
+  const std::size_t n = t.rows;
 
   // An extendible table may be longer than what was written (crash between extend and write):
   // rows without a trial id are not trials.
-  const Column* id = t.find("trial_id");
+  const Column* id = t.find(io::kTrialIdColumn);
   if (!id) fail(where, "the trials table has no trial_id field");
   std::vector<std::size_t> keep;
   for (std::size_t r = 0; r < n; ++r)
@@ -205,20 +109,19 @@ TrialsTable read_compound_table(const h5::Group& parent, const std::string& name
   return t;
 }
 
-ResultsFile::ResultsFile(const std::string& path) : path_(path) {
-  h5::silence_errors();
+namespace {
+
+h5::File open_results(const std::string& path) {
   if (!std::filesystem::exists(path)) fail(path, "results file does not exist");
   if (std::filesystem::is_directory(path)) fail(path, "is a directory, expected a results file (.h5)");
-  if (H5Fis_hdf5(path.c_str()) <= 0)
-    fail(path, "not an HDF5 file; expected a kanscan results file written by `kanscan run`");
-  // A running scan keeps the file open for writing: without disabling locking HDF5 refuses.
-  h5::Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
-  H5Pset_file_locking(fapl.id(), false, true);
-  hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.id());
-  if (id < 0) id = H5Fopen(path.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl.id());
-  if (id < 0) fail(path, "cannot open HDF5 file for reading (corrupt, truncated, or no permission)");
-  file_ = h5::Handle(id, H5Fclose);
+  if (!h5::is_hdf5(path)) fail(path, "not an HDF5 file; expected a kanscan results file written by `kanscan run`");
+  // A running scan keeps the file open for writing: open it without HDF5's file locking.
+  return h5::File(path, h5::File::Mode::read_only_unlocked);
+}
 
+}  // namespace
+
+ResultsFile::ResultsFile(const std::string& path) : path_(path), file_(open_results(path)) {
   const h5::Group r = root();
   for (const char* a : {"kanscan_version", "schema_version", "scan_name", "created_utc", "task", "data_file"}) {
     if (!r.has_attr(a)) continue;
@@ -242,11 +145,7 @@ ResultsFile::ResultsFile(const std::string& path) : path_(path) {
   }
 }
 
-h5::Group ResultsFile::root() const {
-  hid_t g = H5Gopen2(file_.id(), "/", H5P_DEFAULT);
-  if (g < 0) fail(path_, "cannot open root group");
-  return h5::Group(g, path_, "");
-}
+h5::Group ResultsFile::root() const { return file_.root(); }
 
 std::string ResultsFile::attribute(const std::string& name) const {
   const auto it = attrs_.find(name);
@@ -260,30 +159,12 @@ std::string ResultsFile::config_yaml() const {
   try {
     if (s.is_dataset("config_yaml")) {
       // Stored as a scalar string dataset or a 1-element string array.
-      h5::Handle dset(H5Dopen2(s.id(), "config_yaml", H5P_DEFAULT), H5Dclose);
-      h5::Handle ftype(H5Dget_type(dset.id()), H5Tclose);
-      h5::Handle space(H5Dget_space(dset.id()), H5Sclose);
-      if (H5Tget_class(ftype.id()) != H5T_STRING) return "";
-      if (H5Sget_simple_extent_ndims(space.id()) == 1) {
+      if (s.type_class("config_yaml") != h5::TypeClass::string) return "";
+      if (s.shape_of("config_yaml").size() == 1) {
         const auto v = s.read_strings("config_yaml");
         return v.empty() ? "" : v.front();
       }
-      if (H5Tis_variable_str(ftype.id()) > 0) {
-        h5::Handle mtype(H5Tcopy(H5T_C_S1), H5Tclose);
-        H5Tset_size(mtype.id(), H5T_VARIABLE);
-        char* p = nullptr;
-        if (H5Dread(dset.id(), mtype.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &p) < 0) return "";
-        std::string out = p ? p : "";
-        H5free_memory(p);
-        return out;
-      }
-      const std::size_t len = H5Tget_size(ftype.id());
-      std::string out(len, '\0');
-      h5::Handle mtype(H5Tcopy(H5T_C_S1), H5Tclose);
-      H5Tset_size(mtype.id(), len);
-      if (H5Dread(dset.id(), mtype.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0) return "";
-      out.erase(std::min(out.find('\0'), out.size()));
-      return out;
+      return s.read_string("config_yaml");
     }
     if (s.has_attr("config_yaml")) return s.attr_string("config_yaml");
   } catch (const InputError&) {
@@ -349,7 +230,7 @@ ModelState ResultsFile::read_model(const std::string& id) const {
     fail(path_ + ":/trial/" + id, "no such trial (run `kanscan analyze " + path_ + "` to list trial ids)");
   const h5::Group g = root().open_group("trial").open_group(id);
   if (!g.exists("model")) fail(g.where("model"), "this trial has no stored model (a failed or unfinished trial?)");
-  return g.open_group("model").read_model();
+  return io::read_model(g.open_group("model"));
 }
 
 }  // namespace kanscan::analysis

@@ -1,5 +1,5 @@
 #pragma once
-// Read-only access to a kanscan results file (layout: ../shared/SPEC.md "Results file").
+// Read-only access to a kanscan results file (layout: docs/scan-format.md).
 // Tolerates a file that is still being written or was left by a crashed run: no file
 // locking, /trials rows without a /trial/<id> group, trial groups with missing datasets.
 #include <cstddef>
@@ -16,9 +16,8 @@ namespace kanscan::analysis {
 
 // One field of the /trials compound table, read generically: numbers (integers, floats,
 // enums such as h5py booleans) become double, strings (fixed-length or variable) stay strings.
-// The scan engine writes "not applicable" (e.g. width of a single-layer model, grid_size of an
-// MLP) as -1 in integer fields, NaN in float fields and "" in string fields; all three read
-// back as missing (NaN number, empty text).
+// "Not applicable" (io/trials_schema.hpp: -1 in integer fields, NaN in float fields, "" in
+// string fields) reads back as missing (NaN number, empty text).
 struct Column {
   std::string name;
   bool is_string = false;
@@ -83,7 +82,7 @@ class ResultsFile {
   h5::Group root() const;
 
   std::string path_;
-  h5::Handle file_;
+  h5::File file_;
   std::map<std::string, std::string> attrs_;
   TrialsTable trials_;
   std::vector<std::string> groups_;

@@ -25,4 +25,7 @@ static std::string compose(const Location& where, const std::string& detail) {
 InputError::InputError(const Location& where, const std::string& detail)
     : std::runtime_error(compose(where, detail)), where_(where), detail_(detail) {}
 
+IoError::IoError(const Location& where, const std::string& detail)
+    : std::runtime_error(compose(where, detail)), where_(where), detail_(detail) {}
+
 }  // namespace kanscan

@@ -1,6 +1,6 @@
 #pragma once
 // Error types shared by every module. main() maps InputError to exit code 2 and
-// everything else to exit code 1 (see scans/main.cpp).
+// everything else (IoError included) to exit code 1 (see scans/main.cpp).
 #include <stdexcept>
 #include <string>
 
@@ -20,6 +20,20 @@ class InputError : public std::runtime_error {
  public:
   InputError(const Location& where, const std::string& detail);
   explicit InputError(const std::string& detail) : InputError(Location{}, detail) {}
+  const Location& where() const noexcept { return where_; }
+  const std::string& detail() const noexcept { return detail_; }
+
+ private:
+  Location where_;
+  std::string detail_;
+};
+
+// An I/O failure: disk full, permission, a write that did not complete. Exit code 1: the
+// input was fine, the machine could not store the result. what() is "file: key: detail".
+class IoError : public std::runtime_error {
+ public:
+  IoError(const Location& where, const std::string& detail);
+  explicit IoError(const std::string& detail) : IoError(Location{}, detail) {}
   const Location& where() const noexcept { return where_; }
   const std::string& detail() const noexcept { return detail_; }
 

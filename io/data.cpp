@@ -108,7 +108,7 @@ Dataset generate_cached(const DataConfig& cfg, Task task, const std::string& cac
       (fs::path(cache_dir) / fmt::format("{}_{:016x}.h5", g->name(), XXH64(key.data(), key.size(), 0))).string();
   std::error_code ec;
   fs::create_directories(cache_dir, ec);
-  if (ec) throw InputError(Location{cache_dir, -1, -1, ""}, "cannot create the data cache directory: " + ec.message());
+  if (ec) throw IoError(Location{cache_dir, -1, -1, ""}, "cannot create the data cache directory: " + ec.message());
 
   const auto stale = std::chrono::hours(12);
   for (;;) {

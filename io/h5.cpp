@@ -1,369 +1,435 @@
 #include "io/h5.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <mutex>
+#include <stdexcept>
 
 #include "framework/error.hpp"
+#include "io/h5_internal.hpp"
 
 namespace kanscan::h5 {
+
+// ---------- checks ----------
+
+void fail(Op op, const std::string& where, const std::string& what) {
+  if (op == Op::read) throw InputError(Location{where, -1, -1, ""}, what);
+  throw IoError(Location{where, -1, -1, ""}, what);
+}
+
+void silence_errors() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr) < 0)
+      throw std::runtime_error("cannot switch off HDF5's error printing (HDF5 library not usable)");
+  });
+}
+
+Handle own(hid_t id, Op op, const std::string& where, const std::string& what) {
+  if (id < 0) fail(op, where, what);
+  return Handle(id);
+}
+
+void check(herr_t status, Op op, const std::string& where, const std::string& what) {
+  if (status < 0) fail(op, where, what);
+}
+
+bool check_tri(htri_t value, Op op, const std::string& where, const std::string& what) {
+  if (value < 0) fail(op, where, what);
+  return value > 0;
+}
+
+std::size_t check_size(std::size_t size, Op op, const std::string& where, const std::string& what) {
+  if (size == 0) fail(op, where, what);
+  return size;
+}
+
+int check_count(int count, Op op, const std::string& where, const std::string& what) {
+  if (count < 0) fail(op, where, what);
+  return count;
+}
+
+Handle string_type(std::size_t fixed_size, H5T_cset_t cset, H5T_str_t pad, Op op, const std::string& where) {
+  Handle t = own(H5Tcopy(H5T_C_S1), op, where, "cannot create a string type");
+  check(H5Tset_size(t.id(), fixed_size == 0 ? H5T_VARIABLE : fixed_size), op, where, "cannot size a string type");
+  check(H5Tset_cset(t.id(), cset), op, where, "cannot set a string type's character set");
+  if (fixed_size > 0) check(H5Tset_strpad(t.id(), pad), op, where, "cannot set a string type's padding");
+  return t;
+}
+
+TypeClass to_type_class(H5T_class_t c) {
+  switch (c) {
+    case H5T_INTEGER: return TypeClass::integer;
+    case H5T_FLOAT: return TypeClass::floating;
+    case H5T_STRING: return TypeClass::string;
+    case H5T_COMPOUND: return TypeClass::compound;
+    case H5T_ENUM: return TypeClass::enumeration;
+    default: return TypeClass::other;
+  }
+}
+
+const char* type_class_name(TypeClass c) {
+  switch (c) {
+    case TypeClass::integer: return "integer";
+    case TypeClass::floating: return "float";
+    case TypeClass::string: return "string";
+    case TypeClass::compound: return "compound";
+    case TypeClass::enumeration: return "enum/bool";
+    case TypeClass::other: break;
+  }
+  return "non-numeric";
+}
+
+std::vector<std::string> read_string_data(hid_t ftype, hid_t space, std::size_t n, const std::string& where,
+                                          const std::function<herr_t(hid_t, void*)>& read) {
+  std::vector<std::string> out;
+  out.reserve(n);
+  if (n == 0) return out;
+  const H5T_cset_t cset = H5Tget_cset(ftype);
+  if (cset < 0) fail(Op::read, where, "cannot read the strings' character set");
+  if (check_tri(H5Tis_variable_str(ftype), Op::read, where, "cannot read the string type")) {
+    std::vector<char*> ptrs(n, nullptr);
+    const Handle mtype = string_type(0, cset, H5T_STR_NULLTERM, Op::read, where);
+    check(read(mtype.id(), ptrs.data()), Op::read, where, "cannot read strings (corrupt or truncated)");
+    for (auto* p : ptrs) out.emplace_back(p ? p : "");
+    check(H5Dvlen_reclaim(mtype.id(), space, H5P_DEFAULT, ptrs.data()), Op::read, where, "cannot free strings");
+    return out;
+  }
+  const std::size_t len = check_size(H5Tget_size(ftype), Op::read, where, "cannot read the string length");
+  std::vector<char> buf(n * len);
+  // Null-padded in memory: a string that uses every byte (as h5py/numpy write them) keeps its
+  // last character; a null-terminated memory type would drop it in the conversion.
+  const Handle mtype = string_type(len, cset, H5T_STR_NULLPAD, Op::read, where);
+  check(read(mtype.id(), buf.data()), Op::read, where, "cannot read strings (corrupt or truncated)");
+  for (std::size_t i = 0; i < n; ++i) {
+    std::string s(buf.data() + i * len, len);
+    s.erase(std::min(s.find('\0'), s.size()));
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+// ---------- handles, files ----------
+
+void Handle::reset() noexcept {
+  if (id_ < 0) return;
+  // A failing close cannot be reported from a destructor; writers see it through File::close.
+  switch (H5Iget_type(id_)) {
+    case H5I_FILE: (void)H5Fclose(id_); break;
+    case H5I_GROUP: (void)H5Gclose(id_); break;
+    case H5I_DATASET: (void)H5Dclose(id_); break;
+    case H5I_DATATYPE: (void)H5Tclose(id_); break;
+    case H5I_DATASPACE: (void)H5Sclose(id_); break;
+    case H5I_ATTR: (void)H5Aclose(id_); break;
+    case H5I_GENPROP_LST: (void)H5Pclose(id_); break;
+    default: (void)H5Idec_ref(id_); break;
+  }
+  id_ = kInvalid;
+}
+
+bool is_hdf5(const std::string& path) {
+  silence_errors();
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return false;
+  return H5Fis_hdf5(path.c_str()) > 0;  // negative: unreadable, which is "not HDF5" here
+}
+
+std::string library_version() {
+  unsigned maj = 0, min = 0, rel = 0;
+  if (H5get_libversion(&maj, &min, &rel) < 0) return "unknown";
+  return std::to_string(maj) + "." + std::to_string(min) + "." + std::to_string(rel);
+}
+
 namespace {
 
-[[noreturn]] void fail(const std::string& where, const std::string& what) {
-  throw InputError(Location{where, -1, -1, ""}, what);
-}
-
-herr_t collect_name(hid_t, const char* name, const H5L_info_t*, void* out) {
-  static_cast<std::vector<std::string>*>(out)->emplace_back(name);
-  return 0;
-}
-
-std::vector<hsize_t> dims_of(const std::vector<std::size_t>& shape) {
-  return std::vector<hsize_t>(shape.begin(), shape.end());
+// Read-only without HDF5's file locking: a running scan holds its results file open for
+// writing and HDF5 would refuse. A file written in SWMR mode needs the SWMR-read flag.
+hid_t open_unlocked(const std::string& path) {
+  const Handle fapl = own(H5Pcreate(H5P_FILE_ACCESS), Op::read, path, "cannot create file-access properties");
+  check(H5Pset_file_locking(fapl.id(), false, true), Op::read, path, "cannot switch off file locking");
+  hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.id());
+  if (id < 0) id = H5Fopen(path.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl.id());
+  return id;
 }
 
 }  // namespace
 
-void silence_errors() {
-  static std::once_flag once;
-  std::call_once(once, [] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });
-}
-
 File::File(const std::string& path, Mode mode) : path_(path) {
   silence_errors();
-  hid_t id = H5I_INVALID_HID;
+  std::error_code ec;
   switch (mode) {
     case Mode::read_only:
-    case Mode::read_write:
-      if (!std::filesystem::exists(path)) fail(path, "file does not exist");
-      if (H5Fis_hdf5(path.c_str()) <= 0) fail(path, "not an HDF5 file (or unreadable)");
-      id = H5Fopen(path.c_str(), mode == Mode::read_only ? H5F_ACC_RDONLY : H5F_ACC_RDWR, H5P_DEFAULT);
-      if (id < 0) fail(path, "cannot open HDF5 file (corrupt, locked by a writer, or no permission)");
+    case Mode::read_only_unlocked:
+    case Mode::read_write: {
+      if (!std::filesystem::exists(path, ec)) fail(Op::read, path, "file does not exist");
+      if (!is_hdf5(path)) fail(Op::read, path, "not an HDF5 file (or unreadable)");
+      if (mode == Mode::read_only_unlocked) {
+        h_ = own(open_unlocked(path), Op::read, path,
+                 "cannot open HDF5 file for reading (corrupt, truncated, or no permission)");
+      } else {
+        h_ = own(H5Fopen(path.c_str(), mode == Mode::read_only ? H5F_ACC_RDONLY : H5F_ACC_RDWR, H5P_DEFAULT), Op::read,
+                 path, "cannot open HDF5 file (corrupt, locked by a writer, or no permission)");
+      }
+      writable_ = mode == Mode::read_write;
       break;
+    }
     case Mode::create_truncate:
     case Mode::create_exclusive:
-      id = H5Fcreate(path.c_str(), mode == Mode::create_truncate ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT,
-                     H5P_DEFAULT);
-      if (id < 0) fail(path, "cannot create HDF5 file (exists, or directory not writable)");
+      h_ = own(H5Fcreate(path.c_str(), mode == Mode::create_truncate ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT,
+                         H5P_DEFAULT),
+               Op::write, path,
+               mode == Mode::create_truncate
+                   ? "cannot create HDF5 file (directory missing or not writable)"
+                   : "cannot create HDF5 file (it exists, or the directory is missing or not writable)");
+      writable_ = true;
       break;
   }
-  h_ = Handle(id, H5Fclose);
 }
 
 Group File::root() const {
-  hid_t g = H5Gopen2(h_.id(), "/", H5P_DEFAULT);
-  if (g < 0) fail(path_, "cannot open root group");
-  return Group(g, path_, "");
+  if (!h_) fail(Op::read, path_, "file is closed");
+  return Group(own(H5Gopen2(h_.id(), "/", H5P_DEFAULT), Op::read, path_, "cannot open root group"), path_, "");
 }
 
-void File::flush() { H5Fflush(h_.id(), H5F_SCOPE_GLOBAL); }
-
-std::string Group::where(const std::string& name) const {
-  return file_ + ":" + path_ + "/" + name;
+void File::flush() {
+  if (!h_) fail(Op::write, path_, "file is closed");
+  check(H5Fflush(h_.id(), H5F_SCOPE_GLOBAL), Op::write, path_, "cannot flush HDF5 file (disk full?)");
 }
+
+void File::close() {
+  if (!h_) return;
+  if (writable_) flush();
+  // HDF5 would defer the close to the last open object, where its errors go unseen.
+  const ssize_t open = H5Fget_obj_count(
+      h_.id(), H5F_OBJ_DATASET | H5F_OBJ_GROUP | H5F_OBJ_DATATYPE | H5F_OBJ_ATTR | H5F_OBJ_LOCAL);
+  if (open < 0) fail(Op::write, path_, "cannot close HDF5 file");
+  if (open > 0) throw std::logic_error(path_ + ": HDF5 file closed while " + std::to_string(open) + " objects are open");
+  check(H5Fclose(h_.release()), Op::write, path_, "cannot close HDF5 file (it may be incomplete)");
+}
+
+// ---------- groups ----------
+
+std::string Group::where(const std::string& name) const { return file_ + ":" + path_ + "/" + name; }
 
 bool Group::exists(const std::string& name) const {
-  // Check each path component so that "a/b" with missing "a" is false, not an error.
-  std::string partial;
+  // Each path component in turn, so that "a/b" with "a" missing (or a dataset) is false.
   std::size_t start = 0;
-  while (start <= name.size()) {
+  for (;;) {
     const std::size_t slash = name.find('/', start);
-    partial = name.substr(0, slash == std::string::npos ? name.size() : slash);
-    if (H5Lexists(id(), partial.c_str(), H5P_DEFAULT) <= 0) return false;
-    if (slash == std::string::npos) break;
+    const std::string partial = name.substr(0, slash);
+    if (!check_tri(H5Lexists(id(), partial.c_str(), H5P_DEFAULT), Op::read, where(partial), "cannot look up link"))
+      return false;
+    if (slash == std::string::npos) return true;
+    H5O_info_t info;
+    if (H5Oget_info_by_name2(id(), partial.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0 ||
+        info.type != H5O_TYPE_GROUP)
+      return false;  // a dangling link or a dataset: nothing below it
     start = slash + 1;
   }
-  return true;
 }
 
 bool Group::is_dataset(const std::string& name) const {
   if (!exists(name)) return false;
   H5O_info_t info;
-  if (H5Oget_info_by_name(id(), name.c_str(), &info, H5P_DEFAULT) < 0) return false;
+  // A dangling soft link exists but is no dataset.
+  if (H5Oget_info_by_name2(id(), name.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return false;
   return info.type == H5O_TYPE_DATASET;
 }
 
-Group Group::create_group(const std::string& name) {
-  hid_t g = H5Gcreate2(id(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  if (g < 0) fail(where(name), "cannot create group");
-  return Group(g, file_, path_ + "/" + name);
+namespace {
+herr_t collect_name(hid_t, const char* name, const H5L_info_t*, void* out) {
+  static_cast<std::vector<std::string>*>(out)->emplace_back(name);
+  return 0;
 }
-
-Group Group::open_group(const std::string& name) const {
-  if (!exists(name)) fail(where(name), "missing group");
-  hid_t g = H5Gopen2(id(), name.c_str(), H5P_DEFAULT);
-  if (g < 0) fail(where(name), "not a group");
-  return Group(g, file_, path_ + "/" + name);
-}
-
-Group Group::require_group(const std::string& name) {
-  return exists(name) ? open_group(name) : create_group(name);
-}
+}  // namespace
 
 std::vector<std::string> Group::children() const {
   std::vector<std::string> names;
-  H5Literate(id(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect_name, &names);
+  check(H5Literate(id(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect_name, &names), Op::read, where(),
+        "cannot list the group");
   return names;
 }
 
+Group Group::create_group(const std::string& name) {
+  Handle g = own(H5Gcreate2(id(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), Op::write, where(name),
+                 "cannot create group");
+  return Group(std::move(g), file_, path_ + "/" + name);
+}
+
+Group Group::open_group(const std::string& name) const {
+  if (!exists(name)) fail(Op::read, where(name), "missing group");
+  Handle g = own(H5Gopen2(id(), name.c_str(), H5P_DEFAULT), Op::read, where(name), "not a group");
+  return Group(std::move(g), file_, path_ + "/" + name);
+}
+
+Group Group::require_group(const std::string& name) { return exists(name) ? open_group(name) : create_group(name); }
+
+void Group::remove(const std::string& name) {
+  if (!exists(name)) return;
+  check(H5Ldelete(id(), name.c_str(), H5P_DEFAULT), Op::write, where(name), "cannot delete");
+}
+
+// ---------- numeric datasets ----------
+
+namespace {
+
 template <typename T>
-void Group::write_numeric(const std::string& name, const std::vector<T>& data, std::vector<std::size_t> shape,
-                          hid_t mem_type, hid_t file_type) {
+void write_numeric(Group& g, hid_t loc, const std::string& name, const std::vector<T>& data,
+                   std::vector<std::size_t> shape, hid_t mem_type, hid_t file_type) {
+  const std::string w = g.where(name);
   if (shape.empty()) shape = {data.size()};
   std::size_t n = 1;
   for (auto s : shape) n *= s;
-  if (n != data.size()) fail(where(name), "internal: data size does not match shape");
-  const auto dims = dims_of(shape);
-  Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
-  if (exists(name)) H5Ldelete(id(), name.c_str(), H5P_DEFAULT);
-  Handle dset(H5Dcreate2(id(), name.c_str(), file_type, space.id(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-              H5Dclose);
-  if (!dset) fail(where(name), "cannot create dataset");
-  if (!data.empty() && H5Dwrite(dset.id(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) < 0)
-    fail(where(name), "cannot write dataset");
+  if (n != data.size()) throw std::logic_error(w + ": internal: data size does not match shape");
+  const std::vector<hsize_t> dims(shape.begin(), shape.end());
+  const Handle space = own(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), Op::write, w,
+                           "cannot create a dataspace");
+  g.remove(name);
+  const Handle dset = own(H5Dcreate2(loc, name.c_str(), file_type, space.id(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                          Op::write, w, "cannot create dataset");
+  if (!data.empty())
+    check(H5Dwrite(dset.id(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()), Op::write, w,
+          "cannot write dataset");
 }
 
-void Group::write(const std::string& name, const std::vector<double>& d, std::vector<std::size_t> s) {
-  write_numeric(name, d, std::move(s), H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE);
-}
-void Group::write(const std::string& name, const std::vector<float>& d, std::vector<std::size_t> s) {
-  write_numeric(name, d, std::move(s), H5T_NATIVE_FLOAT, H5T_IEEE_F32LE);
-}
-void Group::write(const std::string& name, const std::vector<std::int64_t>& d, std::vector<std::size_t> s) {
-  write_numeric(name, d, std::move(s), H5T_NATIVE_INT64, H5T_STD_I64LE);
-}
-void Group::write(const std::string& name, const std::vector<std::int32_t>& d, std::vector<std::size_t> s) {
-  write_numeric(name, d, std::move(s), H5T_NATIVE_INT32, H5T_STD_I32LE);
-}
-
-std::vector<std::size_t> Group::shape_of(const std::string& name) const {
-  if (!is_dataset(name)) fail(where(name), "missing dataset");
-  Handle dset(H5Dopen2(id(), name.c_str(), H5P_DEFAULT), H5Dclose);
-  if (!dset) fail(where(name), "cannot open dataset");
-  Handle space(H5Dget_space(dset.id()), H5Sclose);
-  const int rank = H5Sget_simple_extent_ndims(space.id());
-  if (rank < 0) fail(where(name), "cannot read dataset shape");
-  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
-  H5Sget_simple_extent_dims(space.id(), dims.data(), nullptr);
-  return std::vector<std::size_t>(dims.begin(), dims.end());
+Handle open_dataset(hid_t loc, const std::string& name, const std::string& where) {
+  return own(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), Op::read, where, "cannot open dataset");
 }
 
 template <typename T>
-Array<T> Group::read_numeric(const std::string& name, hid_t mem_type) const {
+Array<T> read_numeric(const Group& g, hid_t loc, const std::string& name, hid_t mem_type) {
   Array<T> out;
-  out.shape = shape_of(name);
-  Handle dset(H5Dopen2(id(), name.c_str(), H5P_DEFAULT), H5Dclose);
-  Handle type(H5Dget_type(dset.id()), H5Tclose);
-  const H5T_class_t cls = H5Tget_class(type.id());
-  if (cls != H5T_INTEGER && cls != H5T_FLOAT)
-    fail(where(name), "expected a numeric dataset (integer or float), got another type");
+  out.shape = g.shape_of(name);
+  const std::string w = g.where(name);
+  const Handle dset = open_dataset(loc, name, w);
+  const TypeClass cls = g.type_class(name);
+  if (cls != TypeClass::integer && cls != TypeClass::floating)
+    fail(Op::read, w, "expected a numeric dataset (integer or float), got another type");
   std::size_t n = 1;
   for (auto s : out.shape) n *= s;
   out.data.resize(n);
-  if (n > 0 && H5Dread(dset.id(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data.data()) < 0)
-    fail(where(name), "cannot read dataset (corrupt or truncated)");
+  if (n > 0)
+    check(H5Dread(dset.id(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data.data()), Op::read, w,
+          "cannot read dataset (corrupt or truncated)");
   return out;
 }
 
-Array<double> Group::read_double(const std::string& name) const { return read_numeric<double>(name, H5T_NATIVE_DOUBLE); }
-Array<float> Group::read_float(const std::string& name) const { return read_numeric<float>(name, H5T_NATIVE_FLOAT); }
-Array<std::int64_t> Group::read_int64(const std::string& name) const {
-  return read_numeric<std::int64_t>(name, H5T_NATIVE_INT64);
+}  // namespace
+
+void Group::write(const std::string& name, const std::vector<double>& d, std::vector<std::size_t> s) {
+  write_numeric(*this, id(), name, d, std::move(s), H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE);
+}
+void Group::write(const std::string& name, const std::vector<float>& d, std::vector<std::size_t> s) {
+  write_numeric(*this, id(), name, d, std::move(s), H5T_NATIVE_FLOAT, H5T_IEEE_F32LE);
+}
+void Group::write(const std::string& name, const std::vector<std::int64_t>& d, std::vector<std::size_t> s) {
+  write_numeric(*this, id(), name, d, std::move(s), H5T_NATIVE_INT64, H5T_STD_I64LE);
+}
+void Group::write(const std::string& name, const std::vector<std::int32_t>& d, std::vector<std::size_t> s) {
+  write_numeric(*this, id(), name, d, std::move(s), H5T_NATIVE_INT32, H5T_STD_I32LE);
 }
 
-void Group::write_strings(const std::string& name, const std::vector<std::string>& values) {
+std::vector<std::size_t> Group::shape_of(const std::string& name) const {
+  const std::string w = where(name);
+  if (!is_dataset(name)) fail(Op::read, w, "missing dataset");
+  const Handle dset = open_dataset(id(), name, w);
+  const Handle space = own(H5Dget_space(dset.id()), Op::read, w, "cannot read dataset shape");
+  const int rank = check_count(H5Sget_simple_extent_ndims(space.id()), Op::read, w, "cannot read dataset shape");
+  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+  check_count(H5Sget_simple_extent_dims(space.id(), dims.data(), nullptr), Op::read, w, "cannot read dataset shape");
+  return std::vector<std::size_t>(dims.begin(), dims.end());
+}
+
+TypeClass Group::type_class(const std::string& name) const {
+  const std::string w = where(name);
+  if (!is_dataset(name)) fail(Op::read, w, "missing dataset");
+  const Handle dset = open_dataset(id(), name, w);
+  const Handle type = own(H5Dget_type(dset.id()), Op::read, w, "cannot read the dataset's type");
+  const H5T_class_t c = H5Tget_class(type.id());
+  if (c == H5T_NO_CLASS) fail(Op::read, w, "cannot read the dataset's type");
+  return to_type_class(c);
+}
+
+Array<double> Group::read_double(const std::string& name) const {
+  return read_numeric<double>(*this, id(), name, H5T_NATIVE_DOUBLE);
+}
+Array<float> Group::read_float(const std::string& name) const {
+  return read_numeric<float>(*this, id(), name, H5T_NATIVE_FLOAT);
+}
+Array<std::int64_t> Group::read_int64(const std::string& name) const {
+  return read_numeric<std::int64_t>(*this, id(), name, H5T_NATIVE_INT64);
+}
+
+// ---------- string datasets ----------
+
+namespace {
+
+// The bytes of fixed-length strings (truncated, null-padded) or the pointers of variable ones.
+struct StringBuffer {
+  std::vector<char> fixed;
   std::vector<const char*> ptrs;
-  ptrs.reserve(values.size());
-  for (const auto& v : values) ptrs.push_back(v.c_str());
-  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(type.id(), H5T_VARIABLE);
-  H5Tset_cset(type.id(), H5T_CSET_UTF8);
+  const void* data() const { return fixed.empty() ? static_cast<const void*>(ptrs.data()) : fixed.data(); }
+};
+
+StringBuffer string_buffer(const std::vector<std::string>& values, std::size_t fixed_size) {
+  StringBuffer b;
+  if (fixed_size == 0) {
+    for (const auto& v : values) b.ptrs.push_back(v.c_str());
+    return b;
+  }
+  b.fixed.assign(values.size() * fixed_size, '\0');
+  for (std::size_t i = 0; i < values.size(); ++i)
+    std::copy_n(values[i].data(), std::min(values[i].size(), fixed_size), b.fixed.data() + i * fixed_size);
+  return b;
+}
+
+void write_string_dataset(Group& g, hid_t loc, const std::string& name, const std::vector<std::string>& values,
+                          std::size_t fixed_size, bool scalar) {
+  const std::string w = g.where(name);
+  const Handle type = string_type(fixed_size, fixed_size == 0 ? H5T_CSET_UTF8 : H5T_CSET_ASCII, H5T_STR_NULLPAD,
+                                  Op::write, w);
   const hsize_t dims[1] = {values.size()};
-  Handle space(H5Screate_simple(1, dims, nullptr), H5Sclose);
-  if (exists(name)) H5Ldelete(id(), name.c_str(), H5P_DEFAULT);
-  Handle dset(H5Dcreate2(id(), name.c_str(), type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-              H5Dclose);
-  if (!dset) fail(where(name), "cannot create string dataset");
-  if (!values.empty() && H5Dwrite(dset.id(), type.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) < 0)
-    fail(where(name), "cannot write string dataset");
+  const Handle space = own(scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, dims, nullptr), Op::write, w,
+                           "cannot create a dataspace");
+  g.remove(name);
+  const Handle dset = own(H5Dcreate2(loc, name.c_str(), type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                          Op::write, w, "cannot create string dataset");
+  const StringBuffer buf = string_buffer(values, fixed_size);
+  if (!values.empty())
+    check(H5Dwrite(dset.id(), type.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()), Op::write, w,
+          "cannot write string dataset");
+}
+
+std::vector<std::string> read_string_dataset(const Group& g, hid_t loc, const std::string& name, std::size_t n) {
+  const std::string w = g.where(name);
+  if (g.type_class(name) != TypeClass::string) fail(Op::read, w, "expected strings");
+  const Handle dset = open_dataset(loc, name, w);
+  const Handle ftype = own(H5Dget_type(dset.id()), Op::read, w, "cannot read the dataset's type");
+  const Handle space = own(H5Dget_space(dset.id()), Op::read, w, "cannot read dataset shape");
+  return read_string_data(ftype.id(), space.id(), n, w, [&](hid_t mtype, void* buf) {
+    return H5Dread(dset.id(), mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+  });
+}
+
+}  // namespace
+
+void Group::write_strings(const std::string& name, const std::vector<std::string>& values, std::size_t fixed_size) {
+  write_string_dataset(*this, id(), name, values, fixed_size, false);
+}
+
+void Group::write_string(const std::string& name, const std::string& value, std::size_t fixed_size) {
+  write_string_dataset(*this, id(), name, {value}, fixed_size, true);
 }
 
 std::vector<std::string> Group::read_strings(const std::string& name) const {
   const auto shape = shape_of(name);
-  if (shape.size() != 1) fail(where(name), "expected a 1-D array of strings");
-  Handle dset(H5Dopen2(id(), name.c_str(), H5P_DEFAULT), H5Dclose);
-  Handle ftype(H5Dget_type(dset.id()), H5Tclose);
-  if (H5Tget_class(ftype.id()) != H5T_STRING) fail(where(name), "expected strings");
-  const std::size_t n = shape[0];
-  std::vector<std::string> out;
-  out.reserve(n);
-  if (H5Tis_variable_str(ftype.id()) > 0) {
-    std::vector<char*> ptrs(n, nullptr);
-    Handle mtype(H5Tcopy(H5T_C_S1), H5Tclose);
-    H5Tset_size(mtype.id(), H5T_VARIABLE);
-    H5Tset_cset(mtype.id(), H5Tget_cset(ftype.id()));
-    if (n && H5Dread(dset.id(), mtype.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) < 0)
-      fail(where(name), "cannot read strings");
-    for (auto* p : ptrs) out.emplace_back(p ? p : "");
-    Handle space(H5Dget_space(dset.id()), H5Sclose);
-    H5Dvlen_reclaim(mtype.id(), space.id(), H5P_DEFAULT, ptrs.data());
-  } else {
-    const std::size_t len = H5Tget_size(ftype.id());
-    std::vector<char> buf(n * len);
-    Handle mtype(H5Tcopy(H5T_C_S1), H5Tclose);
-    H5Tset_size(mtype.id(), len);
-    H5Tset_cset(mtype.id(), H5Tget_cset(ftype.id()));
-    // Null-padded in memory: a string that uses every byte (as h5py/numpy write them) keeps its
-    // last character; a null-terminated memory type would drop it in the conversion.
-    H5Tset_strpad(mtype.id(), H5T_STR_NULLPAD);
-    if (n && H5Dread(dset.id(), mtype.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) < 0)
-      fail(where(name), "cannot read strings");
-    for (std::size_t i = 0; i < n; ++i) {
-      std::string s(buf.data() + i * len, len);
-      s.erase(std::min(s.find('\0'), s.size()));
-      out.push_back(s);
-    }
-  }
-  return out;
+  if (shape.size() != 1) fail(Op::read, where(name), "expected a 1-D array of strings");
+  return read_string_dataset(*this, id(), name, shape[0]);
 }
 
-namespace {
-void delete_attr_if_exists(hid_t obj, const std::string& name) {
-  if (H5Aexists(obj, name.c_str()) > 0) H5Adelete(obj, name.c_str());
-}
-}  // namespace
-
-void Group::set_attr(const std::string& name, const std::string& value) {
-  delete_attr_if_exists(id(), name);
-  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(type.id(), H5T_VARIABLE);
-  H5Tset_cset(type.id(), H5T_CSET_UTF8);
-  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-  Handle attr(H5Acreate2(id(), name.c_str(), type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
-  const char* p = value.c_str();
-  if (!attr || H5Awrite(attr.id(), type.id(), &p) < 0) fail(where(), "cannot write attribute " + name);
-}
-
-void Group::set_attr(const std::string& name, double value) {
-  delete_attr_if_exists(id(), name);
-  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-  Handle attr(H5Acreate2(id(), name.c_str(), H5T_IEEE_F64LE, space.id(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
-  if (!attr || H5Awrite(attr.id(), H5T_NATIVE_DOUBLE, &value) < 0) fail(where(), "cannot write attribute " + name);
-}
-
-void Group::set_attr(const std::string& name, std::int64_t value) {
-  delete_attr_if_exists(id(), name);
-  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-  Handle attr(H5Acreate2(id(), name.c_str(), H5T_STD_I64LE, space.id(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
-  if (!attr || H5Awrite(attr.id(), H5T_NATIVE_INT64, &value) < 0) fail(where(), "cannot write attribute " + name);
-}
-
-bool Group::has_attr(const std::string& name) const { return H5Aexists(id(), name.c_str()) > 0; }
-
-std::string Group::attr_string(const std::string& name) const {
-  if (!has_attr(name)) fail(where(), "missing attribute " + name);
-  Handle attr(H5Aopen(id(), name.c_str(), H5P_DEFAULT), H5Aclose);
-  Handle ftype(H5Aget_type(attr.id()), H5Tclose);
-  if (H5Tget_class(ftype.id()) != H5T_STRING) fail(where(), "attribute " + name + " is not a string");
-  if (H5Tis_variable_str(ftype.id()) > 0) {
-    char* p = nullptr;
-    Handle mtype(H5Tcopy(H5T_C_S1), H5Tclose);
-    H5Tset_size(mtype.id(), H5T_VARIABLE);
-    H5Tset_cset(mtype.id(), H5Tget_cset(ftype.id()));
-    if (H5Aread(attr.id(), mtype.id(), &p) < 0) fail(where(), "cannot read attribute " + name);
-    std::string out = p ? p : "";
-    H5free_memory(p);
-    return out;
-  }
-  const std::size_t len = H5Tget_size(ftype.id());
-  std::string out(len, '\0');
-  Handle mtype(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(mtype.id(), len);
-  H5Tset_cset(mtype.id(), H5Tget_cset(ftype.id()));
-  H5Tset_strpad(mtype.id(), H5T_STR_NULLPAD);
-  if (H5Aread(attr.id(), mtype.id(), out.data()) < 0) fail(where(), "cannot read attribute " + name);
-  out.erase(std::min(out.find('\0'), out.size()));
-  return out;
-}
-
-double Group::attr_double(const std::string& name) const {
-  if (!has_attr(name)) fail(where(), "missing attribute " + name);
-  Handle attr(H5Aopen(id(), name.c_str(), H5P_DEFAULT), H5Aclose);
-  double v = 0;
-  if (H5Aread(attr.id(), H5T_NATIVE_DOUBLE, &v) < 0) fail(where(), "attribute " + name + " is not numeric");
-  return v;
-}
-
-std::int64_t Group::attr_int(const std::string& name) const {
-  if (!has_attr(name)) fail(where(), "missing attribute " + name);
-  Handle attr(H5Aopen(id(), name.c_str(), H5P_DEFAULT), H5Aclose);
-  std::int64_t v = 0;
-  if (H5Aread(attr.id(), H5T_NATIVE_INT64, &v) < 0) fail(where(), "attribute " + name + " is not numeric");
-  return v;
-}
-
-void Group::write_model(const ModelState& model) {
-  set_attr("task", model.task);
-  set_attr("output", model.output);
-  set_attr("n_layers", static_cast<std::int64_t>(model.layers.size()));
-  write("input_mean", model.input_mean);
-  write("input_std", model.input_std);
-  if (!model.target_mean.empty()) {
-    write("target_mean", model.target_mean);
-    write("target_std", model.target_std);
-  }
-  for (std::size_t l = 0; l < model.layers.size(); ++l) {
-    const LayerState& layer = model.layers[l];
-    Group g = create_group("layer_" + std::to_string(l));
-    g.set_attr("kind", layer.kind);
-    for (const auto& [key, value] : layer.attrs) {
-      if (auto* i = std::get_if<std::int64_t>(&value)) g.set_attr(key, *i);
-      else if (auto* d = std::get_if<double>(&value)) g.set_attr(key, *d);
-      else g.set_attr(key, std::get<std::string>(value));
-    }
-    for (const auto& [key, t] : layer.tensors) g.write(key, t.data, t.shape);
-  }
-}
-
-ModelState Group::read_model() const {
-  ModelState m;
-  m.task = has_attr("task") ? attr_string("task") : "";
-  m.output = has_attr("output") ? attr_string("output") : "";
-  m.input_mean = read_double("input_mean").data;
-  m.input_std = read_double("input_std").data;
-  if (is_dataset("target_mean")) {
-    m.target_mean = read_double("target_mean").data;
-    m.target_std = read_double("target_std").data;
-  }
-  for (std::size_t l = 0;; ++l) {
-    const std::string name = "layer_" + std::to_string(l);
-    if (!exists(name)) break;
-    Group g = open_group(name);
-    LayerState layer;
-    layer.kind = g.attr_string("kind");
-    const int n_attrs = H5Aget_num_attrs(g.id());
-    for (int a = 0; a < n_attrs; ++a) {
-      Handle attr(H5Aopen_by_idx(g.id(), ".", H5_INDEX_NAME, H5_ITER_INC, static_cast<hsize_t>(a), H5P_DEFAULT,
-                                 H5P_DEFAULT),
-                  H5Aclose);
-      char buf[256] = {0};
-      H5Aget_name(attr.id(), sizeof(buf) - 1, buf);
-      const std::string key = buf;
-      if (key == "kind") continue;
-      Handle type(H5Aget_type(attr.id()), H5Tclose);
-      switch (H5Tget_class(type.id())) {
-        case H5T_INTEGER: layer.attrs[key] = g.attr_int(key); break;
-        case H5T_FLOAT: layer.attrs[key] = g.attr_double(key); break;
-        default: layer.attrs[key] = g.attr_string(key); break;
-      }
-    }
-    for (const auto& child : g.children()) {
-      if (!g.is_dataset(child)) continue;
-      auto arr = g.read_double(child);
-      layer.tensors[child] = Tensor{arr.shape, std::move(arr.data)};
-    }
-    m.layers.push_back(std::move(layer));
-  }
-  return m;
+std::string Group::read_string(const std::string& name) const {
+  if (!shape_of(name).empty()) fail(Op::read, where(name), "expected a scalar string");
+  return read_string_dataset(*this, id(), name, 1).front();
 }
 
 }  // namespace kanscan::h5

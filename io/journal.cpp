@@ -147,7 +147,7 @@ void write_all(int fd, const char* p, std::size_t n, const std::string& path) {
     const ssize_t w = ::write(fd, p, n);
     if (w < 0) {
       if (errno == EINTR) continue;
-      throw std::runtime_error("cannot write journal " + path + ": " + std::strerror(errno));
+      throw IoError(Location{path, -1, -1, ""}, std::string("cannot write the journal: ") + std::strerror(errno));
     }
     p += w;
     n -= static_cast<std::size_t>(w);
@@ -237,7 +237,8 @@ TrialRecord deserialize_record(const std::string& bytes) {
 
 Journal::Journal(const std::string& path, const Visitor& visit) : path_(path) {
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd_ < 0) throw InputError(Location{path, -1, -1, ""}, std::string("cannot open the journal: ") + std::strerror(errno));
+  // Opening creates the journal of a new scan: a failure is the folder's, not the input's.
+  if (fd_ < 0) throw IoError(Location{path, -1, -1, ""}, std::string("cannot open the journal: ") + std::strerror(errno));
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     ::close(fd_);
     fd_ = -1;
@@ -255,13 +256,14 @@ Journal::Journal(const std::string& path, const Visitor& visit) : path_(path) {
   }
   if (good == 0) {
     // New (or torn before its magic was complete): start over with the magic.
-    if (::ftruncate(fd_, 0) != 0) throw std::runtime_error("cannot truncate journal " + path);
+    if (::ftruncate(fd_, 0) != 0) throw IoError(Location{path, -1, -1, ""}, "cannot truncate the journal");
     ::lseek(fd_, 0, SEEK_SET);
     write_all(fd_, kFileMagic, sizeof(kFileMagic), path);
     ::fsync(fd_);
   } else if (torn_bytes_ > 0) {
     // Cut the torn tail so new records follow the last good one.
-    if (::ftruncate(fd_, static_cast<off_t>(good)) != 0) throw std::runtime_error("cannot truncate journal " + path);
+    if (::ftruncate(fd_, static_cast<off_t>(good)) != 0)
+      throw IoError(Location{path, -1, -1, ""}, "cannot truncate the journal");
     ::fsync(fd_);
   }
   ::lseek(fd_, 0, SEEK_END);
@@ -281,7 +283,8 @@ void Journal::append(JournalRecordType type, const std::string& payload) {
   std::memcpy(buf.data() + 16, &sum, 8);
   buf += payload;
   write_all(fd_, buf.data(), buf.size(), path_);
-  if (::fsync(fd_) != 0) throw std::runtime_error("cannot fsync journal " + path_ + ": " + std::strerror(errno));
+  if (::fsync(fd_) != 0)
+    throw IoError(Location{path_, -1, -1, ""}, std::string("cannot sync the journal to disk: ") + std::strerror(errno));
   ++records_;
 }
 

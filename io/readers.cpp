@@ -9,6 +9,7 @@
 #include <fstream>
 #include <limits>
 #include <set>
+#include <tuple>
 
 #include "framework/error.hpp"
 #include "framework/rng.hpp"
@@ -38,35 +39,20 @@ std::string lower_ext(const std::string& path) {
 
 // ---------- HDF5 ----------
 
-H5T_class_t dataset_class(const h5::Group& g, const std::string& name) {
-  h5::Handle d(H5Dopen2(g.id(), name.c_str(), H5P_DEFAULT), H5Dclose);
-  if (!d) fail(g.file(), "/" + name, "cannot open dataset");
-  h5::Handle t(H5Dget_type(d.id()), H5Tclose);
-  return H5Tget_class(t.id());
-}
-
-const char* class_name(H5T_class_t c) {
-  switch (c) {
-    case H5T_INTEGER: return "integer";
-    case H5T_FLOAT: return "float";
-    case H5T_STRING: return "string";
-    case H5T_COMPOUND: return "compound";
-    case H5T_ENUM: return "enum/bool";
-    default: return "non-numeric";
-  }
-}
-
 void require_dataset(const h5::Group& root, const std::string& name, const std::string& expected) {
   if (!root.is_dataset(name))
     fail(root.file(), "/" + name,
-         fmt::format("missing dataset, expected {} (SPEC.md data-file layout); the file has: {}", expected,
+         fmt::format("missing dataset, expected {} (data-file layout: docs/data.md); the file has: {}", expected,
                      join(root.children())));
 }
 
-void require_class(const h5::Group& root, const std::string& name, H5T_class_t want, const std::string& expected) {
-  const H5T_class_t got = dataset_class(root, name);
-  const bool ok = want == H5T_FLOAT ? (got == H5T_FLOAT || got == H5T_INTEGER) : got == want;
-  if (!ok) fail(root.file(), "/" + name, fmt::format("wrong dtype: expected {}, got {}", expected, class_name(got)));
+// `floating` accepts integer data too (read converted).
+void require_class(const h5::Group& root, const std::string& name, h5::TypeClass want, const std::string& expected) {
+  const h5::TypeClass got = root.type_class(name);
+  const bool ok = want == h5::TypeClass::floating ? (got == h5::TypeClass::floating || got == h5::TypeClass::integer)
+                                                  : got == want;
+  if (!ok)
+    fail(root.file(), "/" + name, fmt::format("wrong dtype: expected {}, got {}", expected, h5::type_class_name(got)));
 }
 
 template <typename T>
@@ -92,7 +78,7 @@ std::vector<std::string> default_names(const char* prefix, std::size_t n) {
 std::vector<std::string> read_names(const h5::Group& root, const std::string& name, std::size_t n,
                                     const char* prefix) {
   if (!root.is_dataset(name)) return default_names(prefix, n);
-  if (dataset_class(root, name) != H5T_STRING)
+  if (root.type_class(name) != h5::TypeClass::string)
     fail(root.file(), "/" + name, fmt::format("wrong dtype: expected strings [{}]", n));
   auto names = root.read_strings(name);
   if (names.size() != n)
@@ -213,78 +199,115 @@ Dataset take_rows(const Dataset& d, const std::vector<std::int64_t>& rows) {
   return out;
 }
 
-Dataset read_hdf5_data(const std::string& path, Task task, const DataConfig& cfg) {
-  h5::File file(path, h5::File::Mode::read_only);
-  const h5::Group root = file.root();
-  Dataset d;
+namespace {
+
+void check_rows(const std::string& path, const std::string& name, const std::vector<std::size_t>& shape,
+                std::size_t n, bool allow_2d) {
+  const bool ok = !shape.empty() && shape[0] == n && (shape.size() == 1 || (allow_2d && shape.size() == 2));
+  if (ok) return;
+  std::string s;
+  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  fail(path, "/" + name,
+       fmt::format("wrong shape [{}]: expected {} rows (one per event, as /features has){}", s, n,
+                   allow_2d ? ", 1-D or 2-D" : ", 1-D"));
+}
+
+// The checked shape [N, F] of /features.
+std::pair<std::size_t, std::size_t> features_shape(const h5::Group& root, const std::string& path) {
   require_dataset(root, "features", "float [N, F]");
-  require_class(root, "features", H5T_FLOAT, "float [N, F]");
+  require_class(root, "features", h5::TypeClass::floating, "float [N, F]");
   const auto fshape = root.shape_of("features");
   if (fshape.size() != 2) fail(path, "/features", fmt::format("wrong shape: expected 2-D [N, F], got {}-D", fshape.size()));
   const std::size_t n = fshape[0], nf = fshape[1];
   if (n == 0 || nf == 0) fail(path, "/features", fmt::format("empty: shape [{}, {}], expected N >= 1 events and F >= 1 features", n, nf));
+  return {n, nf};
+}
+
+// /features, /feature_names and the identity index.
+void read_features_part(const h5::Group& root, const std::string& path, Dataset& d) {
+  const auto [n, nf] = features_shape(root, path);
   d.feature_names = read_names(root, "feature_names", nf, "f");
-  {
-    auto arr = root.read_float("features");
-    check_finite(arr.data, nf, path, "/features", d.feature_names);
-    d.features = Eigen::Map<RowMatrixXf>(arr.data.data(), static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(nf));
-  }
-  auto check_rows = [&](const std::string& name, const std::vector<std::size_t>& shape, bool allow_2d) {
-    const bool ok = !shape.empty() && shape[0] == n && (shape.size() == 1 || (allow_2d && shape.size() == 2));
-    if (!ok) {
-      std::string s;
-      for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-      fail(path, "/" + name,
-           fmt::format("wrong shape [{}]: expected {} rows (one per event, as /features has){}", s, n,
-                       allow_2d ? ", 1-D or 2-D" : ", 1-D"));
-    }
-  };
-  if (task == Task::classification) {
-    require_dataset(root, "labels", "integer class indices [N] for a classification task");
-    require_class(root, "labels", H5T_INTEGER, "integer class indices [N]");
-    const auto shape = root.shape_of("labels");
-    check_rows("labels", shape, false);
-    const auto arr = root.read_int64("labels");
-    int declared = 0;
-    if (root.is_dataset("class_names")) declared = static_cast<int>(root.read_strings("class_names").size());
-    else if (root.has_attr("n_classes")) declared = static_cast<int>(root.attr_int("n_classes"));
-    for (std::size_t i = 0; i < arr.data.size(); ++i) {
-      const auto v = arr.data[i];
-      if (v < 0 || v > std::numeric_limits<std::int32_t>::max())
-        fail(path, "/labels", fmt::format("label {} at row {} (0-based) outside the class range", v, i));
-      d.labels.push_back(static_cast<std::int32_t>(v));
-    }
-    check_labels(d.labels, declared, path, "/labels", {}, d.n_classes);
-  } else {
-    require_dataset(root, "targets", "float [N, T] (or [N]) for a regression task");
-    require_class(root, "targets", H5T_FLOAT, "float [N, T]");
-    const auto shape = root.shape_of("targets");
-    check_rows("targets", shape, true);
-    const std::size_t nt = shape.size() == 2 ? shape[1] : 1;
-    if (nt == 0) fail(path, "/targets", "empty: expected T >= 1 targets");
-    d.target_names = read_names(root, "target_names", nt, "t");
-    auto arr = root.read_float("targets");
-    check_finite(arr.data, nt, path, "/targets", d.target_names);
-    d.targets = Eigen::Map<RowMatrixXf>(arr.data.data(), static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(nt));
-  }
-  if (root.is_dataset("weights")) {
-    require_class(root, "weights", H5T_FLOAT, "float [N]");
-    check_rows("weights", root.shape_of("weights"), false);
-    auto arr = root.read_float("weights");
-    check_finite(arr.data, 1, path, "/weights", {"weight"});
-    d.weights = std::move(arr.data);
-  }
+  auto arr = root.read_float("features");
+  check_finite(arr.data, nf, path, "/features", d.feature_names);
+  d.features = Eigen::Map<RowMatrixXf>(arr.data.data(), static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(nf));
   d.index.resize(n);
   for (std::size_t i = 0; i < n; ++i) d.index[i] = static_cast<std::int64_t>(i);
+}
+
+void read_labels_part(const h5::Group& root, const std::string& path, Dataset& d) {
+  require_dataset(root, "labels", "integer class indices [N] for a classification task");
+  require_class(root, "labels", h5::TypeClass::integer, "integer class indices [N]");
+  check_rows(path, "labels", root.shape_of("labels"), d.size(), false);
+  const auto arr = root.read_int64("labels");
+  int declared = 0;
+  if (root.is_dataset("class_names")) declared = static_cast<int>(root.read_strings("class_names").size());
+  else if (root.has_attr("n_classes")) declared = static_cast<int>(root.attr_int("n_classes"));
+  for (std::size_t i = 0; i < arr.data.size(); ++i) {
+    const auto v = arr.data[i];
+    if (v < 0 || v > std::numeric_limits<std::int32_t>::max())
+      fail(path, "/labels", fmt::format("label {} at row {} (0-based) outside the class range", v, i));
+    d.labels.push_back(static_cast<std::int32_t>(v));
+  }
+  check_labels(d.labels, declared, path, "/labels", {}, d.n_classes);
+}
+
+void read_targets_part(const h5::Group& root, const std::string& path, Dataset& d) {
+  require_dataset(root, "targets", "float [N, T] (or [N]) for a regression task");
+  require_class(root, "targets", h5::TypeClass::floating, "float [N, T]");
+  const auto shape = root.shape_of("targets");
+  check_rows(path, "targets", shape, d.size(), true);
+  const std::size_t nt = shape.size() == 2 ? shape[1] : 1;
+  if (nt == 0) fail(path, "/targets", "empty: expected T >= 1 targets");
+  d.target_names = read_names(root, "target_names", nt, "t");
+  auto arr = root.read_float("targets");
+  check_finite(arr.data, nt, path, "/targets", d.target_names);
+  d.targets = Eigen::Map<RowMatrixXf>(arr.data.data(), static_cast<Eigen::Index>(d.size()), static_cast<Eigen::Index>(nt));
+}
+
+void read_weights_part(const h5::Group& root, const std::string& path, Dataset& d) {
+  if (!root.is_dataset("weights")) return;
+  require_class(root, "weights", h5::TypeClass::floating, "float [N]");
+  check_rows(path, "weights", root.shape_of("weights"), d.size(), false);
+  auto arr = root.read_float("weights");
+  check_finite(arr.data, 1, path, "/weights", {"weight"});
+  d.weights = std::move(arr.data);
+}
+
+}  // namespace
+
+Dataset read_hdf5_data(const std::string& path, Task task, const DataConfig& cfg) {
+  h5::File file(path, h5::File::Mode::read_only);
+  const h5::Group root = file.root();
+  Dataset d;
+  read_features_part(root, path, d);
+  if (task == Task::classification) read_labels_part(root, path, d);
+  else read_targets_part(root, path, d);
+  read_weights_part(root, path, d);
   return finish(std::move(d), cfg, path);
 }
 
-Dataset read_csv_data(const std::string& path, Task task, const DataConfig& cfg) {
+Dataset read_hdf5_features(const std::string& path, bool with_labels_and_weights) {
+  h5::File file(path, h5::File::Mode::read_only);
+  const h5::Group root = file.root();
+  Dataset d;
+  read_features_part(root, path, d);
+  if (with_labels_and_weights) {
+    if (root.is_dataset("labels")) read_labels_part(root, path, d);
+    read_weights_part(root, path, d);
+  }
+  return d;
+}
+
+namespace {
+
+// Opens a CSV file and reads its header row (after a byte-order mark, blank and # lines);
+// `line_no` is then the header's line.
+std::vector<std::string> read_csv_header(std::ifstream& in, const std::string& path, int& line_no) {
   if (!std::filesystem::exists(path)) fail(path, "", "file does not exist");
-  std::ifstream in(path);
+  in.open(path);
   if (!in) fail(path, "", "cannot open file");
   std::string line;
-  int line_no = 0;
+  line_no = 0;
   std::vector<std::string> header;
   while (std::getline(in, line)) {
     ++line_no;
@@ -294,12 +317,22 @@ Dataset read_csv_data(const std::string& path, Task task, const DataConfig& cfg)
     break;
   }
   if (header.empty()) fail(path, "", "empty file: expected a header row with column names, then one row per event");
-  const int header_line = line_no;
   std::set<std::string> seen;
   for (std::size_t i = 0; i < header.size(); ++i) {
-    if (header[i].empty()) fail_line(path, header_line, fmt::format("header: column {} has no name", i + 1));
-    if (!seen.insert(header[i]).second) fail_line(path, header_line, fmt::format("header: duplicate column '{}'", header[i]));
+    if (header[i].empty()) fail_line(path, line_no, fmt::format("header: column {} has no name", i + 1));
+    if (!seen.insert(header[i]).second) fail_line(path, line_no, fmt::format("header: duplicate column '{}'", header[i]));
   }
+  return header;
+}
+
+}  // namespace
+
+Dataset read_csv_data(const std::string& path, Task task, const DataConfig& cfg) {
+  std::ifstream in;
+  int line_no = 0;
+  const std::vector<std::string> header = read_csv_header(in, path, line_no);
+  const int header_line = line_no;
+  std::string line;
   auto column = [&](const std::string& name, const std::string& key) {
     auto it = std::find(header.begin(), header.end(), name);
     if (it == header.end())
@@ -376,13 +409,60 @@ Dataset read_csv_data(const std::string& path, Task task, const DataConfig& cfg)
   return finish(std::move(d), cfg, path);
 }
 
-Dataset read_data_file(const std::string& path, Task task, const DataConfig& cfg) {
+namespace {
+
+// true: HDF5, false: CSV, by extension (else sniffed); InputError for neither.
+bool is_hdf5_data(const std::string& path) {
   const std::string ext = lower_ext(path);
-  if (ext == ".csv" || ext == ".txt") return read_csv_data(path, task, cfg);
-  if (ext == ".h5" || ext == ".hdf5" || ext == ".he5" || ext == ".hdf") return read_hdf5_data(path, task, cfg);
-  if (std::filesystem::exists(path) && H5Fis_hdf5(path.c_str()) > 0) return read_hdf5_data(path, task, cfg);
+  if (ext == ".csv" || ext == ".txt") return false;
+  if (ext == ".h5" || ext == ".hdf5" || ext == ".he5" || ext == ".hdf") return true;
+  if (h5::is_hdf5(path)) return true;
   if (!std::filesystem::exists(path)) fail(path, "data.path", "file does not exist");
   fail(path, "data.path", "unknown file type: expected .h5/.hdf5 (HDF5) or .csv");
+}
+
+DataFileShape probe_hdf5(const std::string& path, Task task) {
+  h5::File file(path, h5::File::Mode::read_only);
+  const h5::Group root = file.root();
+  DataFileShape s;
+  std::tie(s.rows, s.features) = features_shape(root, path);
+  s.feature_names = read_names(root, "feature_names", s.features, "f");
+  if (task == Task::regression && root.is_dataset("targets")) {
+    const auto shape = root.shape_of("targets");
+    s.targets = shape.size() == 2 ? shape[1] : 1;
+    if (s.targets > 0) s.target_names = read_names(root, "target_names", s.targets, "t");
+  }
+  return s;
+}
+
+DataFileShape probe_csv(const std::string& path, Task task, const DataConfig& cfg) {
+  std::ifstream in;
+  int line_no = 0;
+  const std::vector<std::string> header = read_csv_header(in, path, line_no);
+  std::vector<std::string> special = cfg.target_columns;
+  if (task == Task::classification) special.assign({cfg.label_column});
+  special.push_back(cfg.weight_column);
+  DataFileShape s;
+  for (const auto& h : header)
+    if (std::find(special.begin(), special.end(), h) == special.end()) s.feature_names.push_back(h);
+  s.features = s.feature_names.size();
+  if (task == Task::regression) {
+    s.targets = cfg.target_columns.size();
+    s.target_names = cfg.target_columns;
+  }
+  std::string line;
+  while (std::getline(in, line)) s.rows += !(blank(line) || line[0] == '#');
+  return s;
+}
+
+}  // namespace
+
+Dataset read_data_file(const std::string& path, Task task, const DataConfig& cfg) {
+  return is_hdf5_data(path) ? read_hdf5_data(path, task, cfg) : read_csv_data(path, task, cfg);
+}
+
+DataFileShape probe_data_file(const std::string& path, Task task, const DataConfig& cfg) {
+  return is_hdf5_data(path) ? probe_hdf5(path, task) : probe_csv(path, task, cfg);
 }
 
 void validate_split(const DataConfig& cfg) {

@@ -1,7 +1,7 @@
 #pragma once
-// User data files (SPEC.md "Data files"): HDF5 (/features, /labels | /targets, optional
-// /weights, /feature_names, /target_names) and CSV (header row; label/target/weight columns
-// named in the scan). Every problem is an InputError naming the file, the dataset or CSV line,
+// The reader of user data files (layout: docs/data.md): HDF5 (/features, /labels | /targets,
+// optional /weights, /feature_names, /target_names) and CSV (header row; label/target/weight
+// columns named in the scan). Every problem is an InputError naming the file, the dataset or CSV line,
 // and what was expected. Standardisation is not done here: the trainer fits it on the
 // training split only (models/).
 #include <string>
@@ -18,6 +18,22 @@ Dataset read_hdf5_data(const std::string& path, Task task, const DataConfig& cfg
 Dataset read_csv_data(const std::string& path, Task task, const DataConfig& cfg);
 // Dispatches on the extension: .h5/.hdf5/.he5 -> HDF5, .csv -> CSV (else: sniffs HDF5).
 Dataset read_data_file(const std::string& path, Task task, const DataConfig& cfg);
+
+// /features [N, F] and its names of an HDF5 data file, with the checks read_hdf5_data applies,
+// without labels or targets (to apply a model to new events). With with_labels_and_weights,
+// also /labels and /weights when the file has them, checked as read_hdf5_data checks them.
+Dataset read_hdf5_features(const std::string& path, bool with_labels_and_weights = false);
+
+// What a data file holds, from its HDF5 dataset shapes or its CSV header and row count; the
+// arrays are not read (estimates before a scan). CSV features are the columns that are not
+// the scan's label/target/weight columns.
+struct DataFileShape {
+  std::size_t rows = 0;
+  std::size_t features = 0;
+  std::size_t targets = 0;  // regression only; 0 when the file has none
+  std::vector<std::string> feature_names, target_names;
+};
+DataFileShape probe_data_file(const std::string& path, Task task, const DataConfig& cfg);
 
 // Keeps the named feature columns, in the given order; unknown names are an InputError
 // listing the available ones. `file` names the source in messages.

@@ -1,36 +1,25 @@
 #include "io/results.hpp"
 
-#include <fcntl.h>
-#include <fmt/format.h>
-#include <unistd.h>
-
 #include <cmath>
-#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "framework/error.hpp"
 #include "framework/log.hpp"
+#include "io/atomic_file.hpp"
 #include "io/config.hpp"
 #include "io/h5.hpp"
+#include "io/model_file.hpp"
+#include "io/trials_schema.hpp"
 #include "kanscan_version.hpp"
 
 namespace kanscan::io {
 namespace fs = std::filesystem;
 
 namespace {
-
-enum class ColKind { i64, f64, str };
-struct Col {
-  std::string name;
-  ColKind kind;
-  std::size_t size;    // bytes
-  std::size_t offset;  // in the row
-};
-
-constexpr std::size_t kIdLen = 16, kModelLen = 64, kStatusLen = 8, kChoiceLen = 16;
 
 std::string utc_now() {
   std::time_t t = std::time(nullptr);
@@ -39,18 +28,6 @@ std::string utc_now() {
   char buf[32];
   std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
-}
-
-void fsync_path(const std::string& path, bool directory) {
-  const int fd = ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
-  if (fd < 0) return;
-  ::fsync(fd);
-  ::close(fd);
-}
-
-std::string parent_dir(const std::string& path) {
-  const fs::path p = fs::absolute(path).parent_path();
-  return p.empty() ? "." : p.string();
 }
 
 }  // namespace
@@ -95,50 +72,11 @@ StoreSchema parse_header_json(const std::string& text) {
 // The working HDF5 file and its /trials table.
 struct ResultStore::Writer {
   h5::File file;
-  std::vector<Col> cols;
-  std::vector<ConfigColumn> config_cols;
-  std::size_t row_size = 0;
-  h5::Handle row_type;
-  h5::Handle table;
-  hsize_t nrows = 0;
+  TrialsSchema schema;
+  std::optional<h5::Table> table;
 
-  Writer(const std::string& path, const StoreSchema& s) : file(path, h5::File::Mode::create_truncate) {
-    auto add = [&](const std::string& name, ColKind kind, std::size_t size) {
-      cols.push_back({name, kind, size, row_size});
-      row_size += size;
-    };
-    add("trial_id", ColKind::str, kIdLen);
-    add("model", ColKind::str, kModelLen);
-    add("status", ColKind::str, kStatusLen);
-    add("seed", ColKind::i64, 8);
-    add("n_params", ColKind::i64, 8);
-    config_cols = config_columns();
-    for (const auto& c : config_cols) {
-      switch (c.type) {
-        case KeyType::boolean:
-        case KeyType::integer: add(c.name, ColKind::i64, 8); break;
-        case KeyType::real: add(c.name, ColKind::f64, 8); break;
-        default: add(c.name, ColKind::str, kChoiceLen); break;
-      }
-    }
-    add("epochs_run", ColKind::i64, 8);
-    add("train_seconds", ColKind::f64, 8);
-    for (const auto& m : s.metric_columns) add(m, ColKind::f64, 8);
-
-    row_type = h5::Handle(H5Tcreate(H5T_COMPOUND, row_size), H5Tclose);
-    h5::Handle file_type(H5Tcreate(H5T_COMPOUND, row_size), H5Tclose);
-    for (const auto& c : cols) {
-      if (c.kind == ColKind::str) {
-        h5::Handle st(H5Tcopy(H5T_C_S1), H5Tclose);
-        H5Tset_size(st.id(), c.size);
-        H5Tset_strpad(st.id(), H5T_STR_NULLPAD);
-        H5Tinsert(row_type.id(), c.name.c_str(), c.offset, st.id());
-        H5Tinsert(file_type.id(), c.name.c_str(), c.offset, st.id());
-      } else {
-        H5Tinsert(row_type.id(), c.name.c_str(), c.offset, c.kind == ColKind::i64 ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE);
-        H5Tinsert(file_type.id(), c.name.c_str(), c.offset, c.kind == ColKind::i64 ? H5T_STD_I64LE : H5T_IEEE_F64LE);
-      }
-    }
+  Writer(const std::string& path, const StoreSchema& s)
+      : file(path, h5::File::Mode::create_truncate), schema(trials_schema(s.metric_columns)) {
     h5::Group root = file.root();
     root.set_attr("kanscan_version", std::string(kVersion));
     root.set_attr("schema_version", kSchemaVersion);
@@ -148,49 +86,28 @@ struct ResultStore::Writer {
     root.set_attr("n_trials_expected", s.trials_expected);
     write_yaml(s.config_yaml);
     root.create_group("trial");
-
-    const hsize_t dims[1] = {0}, maxdims[1] = {H5S_UNLIMITED}, chunk[1] = {64};
-    h5::Handle space(H5Screate_simple(1, dims, maxdims), H5Sclose);
-    h5::Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
-    H5Pset_chunk(dcpl.id(), 1, chunk);
-    table = h5::Handle(H5Dcreate2(file.id(), "trials", file_type.id(), space.id(), H5P_DEFAULT, dcpl.id(), H5P_DEFAULT),
-                       H5Dclose);
-    if (!table) throw std::runtime_error("cannot create /trials in " + path);
+    table.emplace(root.create_table(kTrialsTable, schema.columns, 64));
   }
 
-  void write_yaml(const std::string& yaml) {
-    h5::Group root = file.root();
-    h5::Group scan = root.require_group("scan");
-    if (scan.exists("config_yaml")) H5Ldelete(scan.id(), "config_yaml", H5P_DEFAULT);
-    h5::Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
-    H5Tset_size(type.id(), H5T_VARIABLE);
-    H5Tset_cset(type.id(), H5T_CSET_UTF8);
-    h5::Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-    h5::Handle d(H5Dcreate2(scan.id(), "config_yaml", type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                 H5Dclose);
-    const char* p = yaml.c_str();
-    if (!d || H5Dwrite(d.id(), type.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &p) < 0)
-      throw std::runtime_error("cannot write /scan/config_yaml");
-  }
+  void write_yaml(const std::string& yaml) { file.root().require_group("scan").write_string("config_yaml", yaml); }
 
   void append_row(const TrialConfig& cfg, const TrialOutcome& outcome, const std::vector<std::string>& metric_names) {
-    std::vector<char> row(row_size, 0);
-    auto put_str = [&](const Col& c, const std::string& s) { std::memcpy(row.data() + c.offset, s.data(), std::min(s.size(), c.size)); };
-    auto put_i64 = [&](const Col& c, std::int64_t v) { std::memcpy(row.data() + c.offset, &v, 8); };
-    auto put_f64 = [&](const Col& c, double v) { std::memcpy(row.data() + c.offset, &v, 8); };
+    h5::Row row(schema.columns.size());
+    auto put_str = [&](std::size_t c, const std::string& s) { row.set_text(c, s); };
+    auto put_i64 = [&](std::size_t c, std::int64_t v) { row.set_int(c, v); };
+    auto put_f64 = [&](std::size_t c, double v) { row.set_real(c, v); };
     const double nan = std::numeric_limits<double>::quiet_NaN();
     std::size_t i = 0;
-    put_str(cols[i++], cfg.trial_id);
-    put_str(cols[i++], cfg.model_name);
-    put_str(cols[i++], outcome.ok ? "ok" : "failed");
-    put_i64(cols[i++], static_cast<std::int64_t>(cfg.seed));
-    put_i64(cols[i++], outcome.n_params);
-    for (const auto& cc : config_cols) {
-      const Col& c = cols[i++];
+    put_str(i++, cfg.trial_id);
+    put_str(i++, cfg.model_name);
+    put_str(i++, outcome.ok ? "ok" : "failed");
+    put_i64(i++, static_cast<std::int64_t>(cfg.seed));
+    put_i64(i++, outcome.n_params);
+    for (const auto& cc : schema.config) {
+      const std::size_t c = i++;
       const bool rel = cc.key->relevant(cfg);
       if (!rel) {
-        if (c.kind == ColKind::i64) put_i64(c, -1);
-        else if (c.kind == ColKind::f64) put_f64(c, nan);
+        set_not_applicable(row, c, schema.columns[c]);
         continue;
       }
       const Value v = cc.key->get(cfg);
@@ -207,21 +124,19 @@ struct ResultStore::Writer {
         put_str(c, *s);
       }
     }
-    put_i64(cols[i++], outcome.epochs_run);
-    put_f64(cols[i++], outcome.train_seconds);
+    put_i64(i++, outcome.epochs_run);
+    put_f64(i++, outcome.train_seconds);
     for (const auto& m : metric_names) {
       auto it = outcome.metrics.find(m);
-      put_f64(cols[i++], it == outcome.metrics.end() ? nan : it->second);
+      put_f64(i++, it == outcome.metrics.end() ? nan : it->second);
     }
-    const hsize_t newsize[1] = {nrows + 1};
-    if (H5Dset_extent(table.id(), newsize) < 0) throw std::runtime_error("cannot extend /trials");
-    h5::Handle fspace(H5Dget_space(table.id()), H5Sclose);
-    const hsize_t start[1] = {nrows}, count[1] = {1};
-    H5Sselect_hyperslab(fspace.id(), H5S_SELECT_SET, start, nullptr, count, nullptr);
-    h5::Handle mspace(H5Screate_simple(1, count, nullptr), H5Sclose);
-    if (H5Dwrite(table.id(), row_type.id(), mspace.id(), fspace.id(), H5P_DEFAULT, row.data()) < 0)
-      throw std::runtime_error("cannot write a /trials row");
-    ++nrows;
+    table->append(row);
+  }
+
+  // Closes the table before the file so that the file's close is the real one (checked).
+  void close() {
+    table.reset();
+    file.close();
   }
 
   void write_trial_group(const TrialConfig& cfg, const std::string& config_json, const TrialOutcome& o) {
@@ -254,13 +169,15 @@ struct ResultStore::Writer {
               {static_cast<std::size_t>(o.test_predictions.rows()), static_cast<std::size_t>(o.test_predictions.cols())});
     }
     if (!o.test_index.empty()) g.write("test_index", o.test_index);
-    if (!o.model.layers.empty()) g.create_group("model").write_model(o.model);
+    if (!o.model.layers.empty()) {
+      h5::Group model = g.create_group("model");
+      write_model(model, o.model);
+    }
   }
 };
 
 ResultStore::ResultStore(const std::string& out_path, StoreSchema schema, Mode mode, const PlannedLookup& planned)
     : out_(out_path), schema_(std::move(schema)) {
-  h5::silence_errors();
   const bool have_journal = fs::exists(journal_path());
   if (mode == Mode::create || !have_journal) {
     if (fs::exists(out_))
@@ -392,21 +309,19 @@ void ResultStore::append(const TrialConfig& cfg, const std::string& config_json,
 void ResultStore::publish() {
   const auto t0 = std::chrono::steady_clock::now();
   writer_->file.flush();
-  const std::string tmp = out_ + ".tmp";
-  fs::copy_file(work_path(), tmp, fs::copy_options::overwrite_existing);
-  fsync_path(tmp, false);
-  fs::rename(tmp, out_);
-  fsync_path(parent_dir(out_), true);
+  write_file_atomic(out_, [&](const std::string& tmp) {
+    std::error_code ec;
+    fs::copy_file(work_path(), tmp, fs::copy_options::overwrite_existing, ec);
+    if (ec) throw IoError(Location{tmp, -1, -1, ""}, "cannot copy the working file " + work_path() + ": " + ec.message());
+  });
   last_publish_ = std::chrono::steady_clock::now();
   last_publish_cost_ = std::chrono::duration<double>(last_publish_ - t0).count();
 }
 
 void ResultStore::finish() {
-  writer_->file.flush();
-  writer_.reset();  // closes the working file
-  fsync_path(work_path(), false);
-  fs::rename(work_path(), out_);
-  fsync_path(parent_dir(out_), true);
+  writer_->close();
+  writer_.reset();
+  replace_file(work_path(), out_);
   finished_ = true;
 }
 

@@ -1,5 +1,4 @@
 // `kanscan info`: build and runtime facts, and a real check that every rank answers.
-#include <H5public.h>
 #include <fmt/format.h>
 #include <omp.h>
 
@@ -8,6 +7,7 @@
 
 #include "framework/mpi/world.hpp"
 #include "framework/parallel.hpp"
+#include "io/h5.hpp"
 #include "kanscan_version.hpp"
 #include "scans/cli.hpp"
 
@@ -25,12 +25,10 @@ int run_info(Context& ctx) {
     comm.barrier();
     return kExitOk;
   }
-  unsigned maj = 0, min = 0, rel = 0;
-  H5get_libversion(&maj, &min, &rel);
   std::cout << fmt::format("kanscan {}\n", kVersion);
   std::cout << fmt::format("  MPI:    {}{}\n", World::built_with_mpi() ? "built with Open MPI" : "built without MPI",
                            ctx.mpi ? ", running under mpirun" : ", single process");
-  std::cout << fmt::format("  HDF5:   {}.{}.{}\n", maj, min, rel);
+  std::cout << fmt::format("  HDF5:   {}\n", h5::library_version());
   std::cout << fmt::format("  Eigen:  {}.{}.{}\n", EIGEN_WORLD_VERSION, EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION);
   std::cout << fmt::format("  OpenMP: {}\n", _OPENMP);
   std::cout << "  " << mine << "\n";

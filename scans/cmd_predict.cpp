@@ -1,7 +1,6 @@
 // `kanscan predict FILE.h5 --trial ID --data DATA.h5 --out PRED.h5`: applies a trained model
 // from a results file to new events; /predictions is in the units of test_predictions.
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <iostream>
@@ -9,7 +8,9 @@
 #include "analysis/results_file.hpp"
 #include "framework/error.hpp"
 #include "framework/parallel.hpp"
+#include "io/atomic_file.hpp"
 #include "io/h5.hpp"
+#include "io/readers.hpp"
 #include "models/trial_runner.hpp"
 #include "scans/cli.hpp"
 
@@ -47,54 +48,37 @@ int run_predict(Context& ctx, const PredictArgs& a) {
                      "trial " + id + " has no stored model (a failed or unfinished trial)");
   const ModelState model = results.read_model(id);
 
-  RowMatrixXf x;
-  {
-    const h5::File data(a.data, h5::File::Mode::read_only);
-    const h5::Group root = data.root();
-    if (!root.is_dataset("features"))
-      throw InputError(Location{a.data, -1, -1, "/features"}, "missing dataset: expected float [N, F] features");
-    const auto f = root.read_float("features");
-    if (f.shape.size() != 2)
-      throw InputError(Location{a.data, -1, -1, "/features"},
-                       fmt::format("expected a 2-D [N, F] array, got {} dimensions", f.shape.size()));
-    if (f.shape[1] != model.input_mean.size())
-      throw InputError(Location{a.data, -1, -1, "/features"},
-                       fmt::format("{} features per event, but the model of trial {} was trained on {}", f.shape[1],
-                                   id, model.input_mean.size()));
-    x = Eigen::Map<const RowMatrixXf>(f.data.data(), static_cast<Eigen::Index>(f.shape[0]),
-                                      static_cast<Eigen::Index>(f.shape[1]));
-  }
-  const RowMatrixXf pred = models::predict(model, x, a.threads);
+  const Dataset data = io::read_hdf5_features(a.data);
+  if (data.n_features() != model.input_mean.size())
+    throw InputError(Location{a.data, -1, -1, "/features"},
+                     fmt::format("{} features per event, but the model of trial {} was trained on {}",
+                                 data.n_features(), id, model.input_mean.size()));
+  const RowMatrixXf pred = models::predict(model, data.features, a.threads);
 
-  // Temporary name + rename: an interrupted run never leaves a half-written output.
-  const std::filesystem::path out(a.out);
-  const std::filesystem::path tmp = out.string() + fmt::format(".tmp-{}", ::getpid());
-  try {
-    h5::File f(tmp.string(), h5::File::Mode::create_truncate);
-    h5::Group root = f.root();
-    const std::vector<float> flat(pred.data(), pred.data() + pred.size());
-    const bool vector = pred.cols() == 1;
-    root.write("predictions", flat,
-               vector ? std::vector<std::size_t>{std::size_t(pred.rows())}
-                      : std::vector<std::size_t>{std::size_t(pred.rows()), std::size_t(pred.cols())});
-    root.set_attr("trial_id", id);
-    root.set_attr("results_file", std::filesystem::absolute(a.file).string());
-    root.set_attr("data_file", std::filesystem::absolute(a.data).string());
-    root.set_attr("task", model.task);
-    root.set_attr("units", std::string(model.task == "regression" ? "physical (test_predictions units)"
-                                                                  : "probabilities"));
-    f.flush();
-  } catch (...) {
-    std::error_code ec;
-    std::filesystem::remove(tmp, ec);
-    throw;
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, out, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    throw InputError(Location{a.out, -1, -1, "--out"}, "cannot write the output file: " + ec.message());
-  }
+  // A missing folder is a bad argument, as for `run` and `generate`; a failing write is exit 1.
+  const std::filesystem::path out = std::filesystem::absolute(a.out);
+  if (std::filesystem::is_directory(out))
+    throw InputError(Location{a.out, -1, -1, "--out"}, "is a directory; expected a file name");
+  if (!std::filesystem::is_directory(out.parent_path()))
+    throw InputError(Location{a.out, -1, -1, "--out"}, "the output file's folder does not exist");
+  io::write_file_atomic(a.out, [&](const std::string& tmp) {
+    h5::File f(tmp, h5::File::Mode::create_truncate);
+    {
+      h5::Group root = f.root();
+      const std::vector<float> flat(pred.data(), pred.data() + pred.size());
+      const bool vector = pred.cols() == 1;
+      root.write("predictions", flat,
+                 vector ? std::vector<std::size_t>{std::size_t(pred.rows())}
+                        : std::vector<std::size_t>{std::size_t(pred.rows()), std::size_t(pred.cols())});
+      root.set_attr("trial_id", id);
+      root.set_attr("results_file", std::filesystem::absolute(a.file).string());
+      root.set_attr("data_file", std::filesystem::absolute(a.data).string());
+      root.set_attr("task", model.task);
+      root.set_attr("units", std::string(model.task == "regression" ? "physical (test_predictions units)"
+                                                                    : "probabilities"));
+    }
+    f.close();
+  });
   std::cout << fmt::format("wrote {} predictions ({} column{}) of trial {} to {}\n", pred.rows(), pred.cols(),
                            pred.cols() == 1 ? "" : "s", id, a.out);
   return kExitOk;

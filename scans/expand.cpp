@@ -4,12 +4,11 @@
 #include <xxhash.h>
 
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
 
 #include "io/generators/registry.hpp"
-#include "io/h5.hpp"
+#include "io/readers.hpp"
 #include "models/parameter_count.hpp"
 
 namespace kanscan::scans {
@@ -120,34 +119,11 @@ DataShape estimate_data_shape(const io::ScanConfig& scan) {
   } else {
     namespace fs = std::filesystem;
     const fs::path p = fs::path(d.path).is_absolute() ? fs::path(d.path) : fs::path(scan.source_dir) / d.path;
-    const std::string ext = p.extension().string();
     try {
-      if (ext == ".csv") {
-        std::ifstream in(p);
-        std::string header;
-        std::getline(in, header);
-        int cols = header.empty() ? 0 : 1;
-        for (char ch : header) cols += ch == ',';
-        std::int64_t n = 0;
-        std::string line;
-        while (std::getline(in, line)) n += !line.empty();
-        const int used = (d.label_column.empty() ? 0 : 1) + static_cast<int>(d.target_columns.size()) +
-                         (d.weight_column.empty() ? 0 : 1);
-        s.n_in = std::max(0, cols - used);
-        s.n_out = scan.task == Task::regression ? std::max<int>(1, static_cast<int>(d.target_columns.size())) : 1;
-        if (rows == 0 || rows > n) rows = n;
-      } else {
-        h5::File f(p.string(), h5::File::Mode::read_only);
-        const auto shape = f.root().shape_of("features");
-        if (shape.size() == 2) {
-          s.n_in = static_cast<int>(shape[1]);
-          if (rows == 0 || rows > static_cast<std::int64_t>(shape[0])) rows = static_cast<std::int64_t>(shape[0]);
-        }
-        if (scan.task == Task::regression && f.root().is_dataset("targets")) {
-          const auto ts = f.root().shape_of("targets");
-          s.n_out = ts.size() == 2 ? static_cast<int>(ts[1]) : 1;
-        }
-      }
+      const io::DataFileShape shape = io::probe_data_file(p.string(), scan.task, d);
+      s.n_in = static_cast<int>(shape.features);
+      if (scan.task == Task::regression && shape.targets > 0) s.n_out = static_cast<int>(shape.targets);
+      if (rows == 0 || rows > static_cast<std::int64_t>(shape.rows)) rows = static_cast<std::int64_t>(shape.rows);
     } catch (const std::exception&) {
       // validate only estimates: an unreadable file is reported by `run` when it loads the data.
     }

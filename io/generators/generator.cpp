@@ -1,7 +1,6 @@
 #include "io/generators/generator.hpp"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -14,6 +13,7 @@
 #include "framework/error.hpp"
 #include "framework/log.hpp"
 #include "framework/parallel.hpp"
+#include "io/atomic_file.hpp"
 #include "io/h5.hpp"
 #include "kanscan_version.hpp"
 
@@ -235,74 +235,79 @@ Generated run_generator(const Generator& gen, const GenerateOptions& opts) {
   return out;
 }
 
+namespace {
+
+// The data-file layout of docs/data.md plus provenance attributes, into an open file's root.
+void write_generated_root(h5::Group& root, const Generator& gen, const Generated& out, std::uint64_t seed,
+                          const std::string& extra_key, const std::string& extra_value) {
+  const Dataset& d = out.data;
+  const std::size_t N = d.size(), F = d.n_features(), T = d.n_targets();
+  root.write("features", std::vector<float>(d.features.data(), d.features.data() + N * F), {N, F});
+  root.write_strings("feature_names", d.feature_names);
+  if (gen.task() == Task::classification) {
+    root.write("labels", d.labels);
+    root.write_strings("class_names", gen.class_names());
+  } else {
+    root.write("targets", std::vector<float>(d.targets.data(), d.targets.data() + N * T), {N, T});
+    root.write_strings("target_names", d.target_names);
+  }
+  root.write("event_index", out.event_index);
+  root.set_attr("generator", gen.name());
+  root.set_attr("generator_version", gen.version());
+  root.set_attr("kanscan_version", std::string(kVersion));
+  root.set_attr("task", std::string(gen.task() == Task::classification ? "classification" : "regression"));
+  // uint64 seeds above INT64_MAX do not fit HDF5's usual int64 attribute: keep them as text.
+  if (seed <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+    root.set_attr("seed", static_cast<std::int64_t>(seed));
+  else
+    root.set_attr("seed", std::to_string(seed));
+  root.set_attr("events", static_cast<std::int64_t>(N));
+  std::int64_t tried = 0;
+  for (auto t : out.tried) tried += t;
+  root.set_attr("tried", tried);
+  root.set_attr("knobs", knobs_json(gen.knobs()));
+  for (const auto& [k, v] : gen.knobs()) root.set_attr("knob_" + k, v);
+  // Per class (summed over its sub-samples) and per sub-sample.
+  const auto specs = gen.streams();
+  const auto names = gen.task() == Task::classification ? gen.class_names() : std::vector<std::string>{"events"};
+  nlohmann::json effj = nlohmann::json::object();
+  const auto ceff = class_efficiency(gen, out);
+  for (std::size_t c = 0; c < names.size(); ++c) {
+    std::int64_t t = 0;
+    for (std::size_t s = 0; s < specs.size(); ++s)
+      if (specs[s].label == static_cast<int>(c)) t += out.tried[s];
+    root.set_attr("efficiency_" + names[c], ceff[c]);
+    root.set_attr("tried_" + names[c], t);
+    effj[names[c]] = ceff[c];
+  }
+  root.set_attr("selection_efficiency", effj.dump());
+  if (specs.size() > names.size()) {
+    nlohmann::json sub = nlohmann::json::object();
+    const auto eff = out.efficiency();
+    for (std::size_t s = 0; s < specs.size(); ++s)
+      sub[specs[s].name] = {{"label", specs[s].label}, {"fraction", specs[s].fraction}, {"tried", out.tried[s]},
+                            {"accepted", out.accepted[s]}, {"efficiency", eff[s]}};
+    root.set_attr("subsamples", sub.dump());
+  }
+  if (!extra_key.empty()) root.set_attr(extra_key, extra_value);
+}
+
+}  // namespace
+
 void write_generated(const std::string& path, const Generator& gen, const Generated& out, std::uint64_t seed,
                      const std::string& extra_key, const std::string& extra_value) {
   namespace fs = std::filesystem;
   const fs::path target(path);
   if (target.has_parent_path() && !fs::is_directory(target.parent_path()))
     throw InputError(Location{path, -1, -1, ""}, "output directory does not exist");
-  const std::string tmp = fmt::format("{}.tmp.{}", path, static_cast<long>(::getpid()));
-  try {
+  write_file_atomic(path, [&](const std::string& tmp) {
+    h5::File file(tmp, h5::File::Mode::create_truncate);
     {
-      h5::File file(tmp, h5::File::Mode::create_truncate);
       h5::Group root = file.root();
-      const Dataset& d = out.data;
-      const std::size_t N = d.size(), F = d.n_features(), T = d.n_targets();
-      root.write("features", std::vector<float>(d.features.data(), d.features.data() + N * F), {N, F});
-      root.write_strings("feature_names", d.feature_names);
-      if (gen.task() == Task::classification) {
-        root.write("labels", d.labels);
-        root.write_strings("class_names", gen.class_names());
-      } else {
-        root.write("targets", std::vector<float>(d.targets.data(), d.targets.data() + N * T), {N, T});
-        root.write_strings("target_names", d.target_names);
-      }
-      root.write("event_index", out.event_index);
-      root.set_attr("generator", gen.name());
-      root.set_attr("generator_version", gen.version());
-      root.set_attr("kanscan_version", std::string(kVersion));
-      root.set_attr("task", std::string(gen.task() == Task::classification ? "classification" : "regression"));
-      // uint64 seeds above INT64_MAX do not fit HDF5's usual int64 attribute: keep them as text.
-      if (seed <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-        root.set_attr("seed", static_cast<std::int64_t>(seed));
-      else
-        root.set_attr("seed", std::to_string(seed));
-      root.set_attr("events", static_cast<std::int64_t>(N));
-      std::int64_t tried = 0;
-      for (auto t : out.tried) tried += t;
-      root.set_attr("tried", tried);
-      root.set_attr("knobs", knobs_json(gen.knobs()));
-      for (const auto& [k, v] : gen.knobs()) root.set_attr("knob_" + k, v);
-      // Per class (summed over its sub-samples) and per sub-sample.
-      const auto specs = gen.streams();
-      const auto names = gen.task() == Task::classification ? gen.class_names() : std::vector<std::string>{"events"};
-      nlohmann::json effj = nlohmann::json::object();
-      const auto ceff = class_efficiency(gen, out);
-      for (std::size_t c = 0; c < names.size(); ++c) {
-        std::int64_t t = 0;
-        for (std::size_t s = 0; s < specs.size(); ++s)
-          if (specs[s].label == static_cast<int>(c)) t += out.tried[s];
-        root.set_attr("efficiency_" + names[c], ceff[c]);
-        root.set_attr("tried_" + names[c], t);
-        effj[names[c]] = ceff[c];
-      }
-      root.set_attr("selection_efficiency", effj.dump());
-      if (specs.size() > names.size()) {
-        nlohmann::json sub = nlohmann::json::object();
-        const auto eff = out.efficiency();
-        for (std::size_t s = 0; s < specs.size(); ++s)
-          sub[specs[s].name] = {{"label", specs[s].label}, {"fraction", specs[s].fraction}, {"tried", out.tried[s]},
-                                {"accepted", out.accepted[s]}, {"efficiency", eff[s]}};
-        root.set_attr("subsamples", sub.dump());
-      }
-      if (!extra_key.empty()) root.set_attr(extra_key, extra_value);
+      write_generated_root(root, gen, out, seed, extra_key, extra_value);
     }
-    fs::rename(tmp, path);
-  } catch (...) {
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    throw;
-  }
+    file.close();
+  });
 }
 
 std::vector<KnobSpec> detector_knob_specs() {

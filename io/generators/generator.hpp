@@ -95,8 +95,9 @@ std::vector<double> class_efficiency(const Generator& gen, const Generated& out)
 
 Generated run_generator(const Generator& gen, const GenerateOptions& opts);
 
-// Writes the SPEC.md layout plus provenance attributes; via a temporary file and rename, so
-// an interrupted run never leaves a partial file at `path`.
+// Writes the data-file layout (docs/data.md) plus provenance attributes, atomically
+// (io/atomic_file.hpp): an interrupted run never leaves a partial file at `path`. A missing
+// folder is an InputError, a failing write an IoError.
 void write_generated(const std::string& path, const Generator& gen, const Generated& out, std::uint64_t seed,
                      const std::string& extra_key = "", const std::string& extra_value = "");
 

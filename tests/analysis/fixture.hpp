@@ -1,11 +1,9 @@
 #pragma once
-// Writes small results files in the layout of ../shared/SPEC.md "Results file", so that the
-// analysis can be tested before (and independently of) the scan engine's writer.
-#include <hdf5.h>
-
+// Writes small results files in the results-file layout (docs/scan-format.md) with any subset of
+// the /trials columns, so that the analysis can be tested on partial and odd files independently
+// of the scan engine's writer. The columns' types and string sizes come from io/trials_schema.
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -13,6 +11,9 @@
 #include "types/model_state.hpp"
 #include "types/trial.hpp"
 #include "io/h5.hpp"
+#include "io/model_file.hpp"
+#include "io/results.hpp"
+#include "io/trials_schema.hpp"
 
 namespace kanscan::test {
 
@@ -84,101 +85,8 @@ inline ModelState fixture_kan(std::size_t f, double scale = 1.0) {
   return m;
 }
 
-inline void write_results_fixture(const std::string& path, const std::vector<FixtureColumn>& cols,
-                                  const std::vector<FixtureTrial>& trials, const FixtureOptions& o = {}) {
-  h5::File file(path, h5::File::Mode::create_truncate);
-  h5::Group root = file.root();
-  if (o.root_attrs) {
-    root.set_attr("kanscan_version", std::string("0.1.0"));
-    root.set_attr("schema_version", std::int64_t{1});
-    root.set_attr("scan_name", std::string("fixture"));
-    root.set_attr("created_utc", std::string("2026-01-01T00:00:00Z"));
-  }
-  if (!o.data_file.empty()) root.set_attr("data_file", o.data_file);
-  h5::Group scan = root.create_group("scan");
-  scan.write_strings("config_yaml", {"name: fixture\ntask: classification\n"});
-
-  // Compound row layout: packed, one member per column.
-  std::vector<std::size_t> offset;
-  std::size_t size = 0;
-  const std::size_t fixed_len = 24;
-  hid_t str_type = H5Tcopy(H5T_C_S1);
-  H5Tset_size(str_type, o.vlen_strings ? H5T_VARIABLE : fixed_len);
-  hid_t bool_type = H5Tenum_create(H5T_NATIVE_INT8);
-  {
-    std::int8_t f = 0, t = 1;
-    H5Tenum_insert(bool_type, "FALSE", &f);
-    H5Tenum_insert(bool_type, "TRUE", &t);
-  }
-  auto member_size = [&](const FixtureColumn& c) -> std::size_t {
-    switch (c.kind) {
-      case FixtureColumn::int64: return 8;
-      case FixtureColumn::float64: return 8;
-      case FixtureColumn::boolean: return 1;
-      case FixtureColumn::string: return o.vlen_strings ? sizeof(char*) : fixed_len;
-    }
-    return 0;
-  };
-  for (const auto& c : cols) offset.push_back(size), size += member_size(c);
-  hid_t type = H5Tcreate(H5T_COMPOUND, size);
-  for (std::size_t i = 0; i < cols.size(); ++i) {
-    const auto& c = cols[i];
-    const hid_t mt = c.kind == FixtureColumn::int64     ? H5T_NATIVE_INT64
-                     : c.kind == FixtureColumn::float64 ? H5T_NATIVE_DOUBLE
-                     : c.kind == FixtureColumn::boolean ? bool_type
-                                                        : str_type;
-    H5Tinsert(type, c.name.c_str(), offset[i], mt);
-  }
-  const std::size_t rows = trials.size() + std::size_t(o.empty_tail_rows);
-  std::vector<unsigned char> buf(rows * size, 0);
-  std::vector<std::string> keep;  // backing store for vlen pointers
-  keep.reserve(rows * cols.size());
-  for (std::size_t r = 0; r < trials.size(); ++r)
-    for (std::size_t i = 0; i < cols.size(); ++i) {
-      unsigned char* p = buf.data() + r * size + offset[i];
-      const auto& v = trials[r].values.at(i);
-      switch (cols[i].kind) {
-        case FixtureColumn::int64: {
-          const std::int64_t x = v.i;
-          std::memcpy(p, &x, 8);
-          break;
-        }
-        case FixtureColumn::float64: {
-          const double x = v.d;
-          std::memcpy(p, &x, 8);
-          break;
-        }
-        case FixtureColumn::boolean: {
-          const std::int8_t x = v.i ? 1 : 0;
-          std::memcpy(p, &x, 1);
-          break;
-        }
-        case FixtureColumn::string: {
-          keep.push_back(v.s);
-          if (o.vlen_strings) {
-            const char* s = keep.back().c_str();
-            std::memcpy(p, &s, sizeof(char*));
-          } else {
-            std::memcpy(p, keep.back().data(), std::min(fixed_len, keep.back().size()));
-          }
-          break;
-        }
-      }
-    }
-  // Empty tail rows: vlen pointers stay null, which HDF5 writes as empty strings.
-  hsize_t dims[1] = {rows}, maxdims[1] = {H5S_UNLIMITED}, chunk[1] = {8};
-  hid_t space = H5Screate_simple(1, dims, maxdims);
-  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-  H5Pset_chunk(dcpl, 1, chunk);
-  hid_t dset = H5Dcreate2(root.id(), "trials", type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-  if (rows) H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data());
-  H5Dclose(dset);
-  H5Pclose(dcpl);
-  H5Sclose(space);
-  H5Tclose(type);
-  H5Tclose(bool_type);
-  H5Tclose(str_type);
-
+inline void write_fixture_groups(h5::Group& root, const std::vector<FixtureColumn>& cols,
+                                 const std::vector<FixtureTrial>& trials, const FixtureOptions& o) {
   h5::Group tg = root.create_group("trial");
   std::size_t id_col = 0;
   for (std::size_t i = 0; i < cols.size(); ++i)
@@ -205,7 +113,7 @@ inline void write_results_fixture(const std::string& path, const std::vector<Fix
                             : std::vector<std::size_t>{std::size_t(p.rows()), std::size_t(p.cols())});
       g.write("test_index", out->test_index);
       h5::Group mg = g.create_group("model");
-      mg.write_model(out->model);
+      io::write_model(mg, out->model);
       continue;
     }
     h5::Group h = g.create_group("history");
@@ -228,19 +136,86 @@ inline void write_results_fixture(const std::string& path, const std::vector<Fix
     g.write("test_index", t.test_index);
     if (t.with_model) {
       h5::Group mg = g.create_group("model");
-      mg.write_model(fixture_kan(o.n_features));
+      io::write_model(mg, fixture_kan(o.n_features));
     }
   }
 }
 
+// The stored type of a fixture column: vlen_strings writes strings as h5py does, otherwise
+// with the schema's fixed size (24 bytes for a column the schema does not have).
+inline h5::Column fixture_column_type(const FixtureColumn& c, bool vlen_strings) {
+  switch (c.kind) {
+    case FixtureColumn::int64: return {c.name, h5::ColumnType::int64, 0};
+    case FixtureColumn::float64: return {c.name, h5::ColumnType::float64, 0};
+    case FixtureColumn::boolean: return {c.name, h5::ColumnType::boolean, 0};
+    case FixtureColumn::string: break;
+  }
+  if (vlen_strings) return {c.name, h5::ColumnType::vlen_string, 0};
+  const io::TrialsSchema schema = io::trials_schema({});
+  const std::size_t i = schema.index(c.name);
+  const bool known = i < schema.columns.size() && schema.columns[i].type == h5::ColumnType::fixed_string;
+  return {c.name, h5::ColumnType::fixed_string, known ? schema.columns[i].size : 24};
+}
+
+inline void write_fixture_table(h5::Group& root, const std::vector<FixtureColumn>& cols,
+                                const std::vector<FixtureTrial>& trials, const FixtureOptions& o) {
+  std::vector<h5::Column> types;
+  for (const auto& c : cols) types.push_back(fixture_column_type(c, o.vlen_strings));
+  h5::Table table = root.create_table(io::kTrialsTable, types, 8);
+  std::vector<h5::Row> rows;
+  for (const auto& t : trials) {
+    h5::Row row(cols.size());
+    for (std::size_t i = 0; i < cols.size(); ++i) {
+      const auto& v = t.values.at(i);
+      switch (cols[i].kind) {
+        case FixtureColumn::int64: row.set_int(i, v.i); break;
+        case FixtureColumn::float64: row.set_real(i, v.d); break;
+        case FixtureColumn::boolean: row.set_int(i, v.i ? 1 : 0); break;
+        case FixtureColumn::string: row.set_text(i, v.s); break;
+      }
+    }
+    rows.push_back(std::move(row));
+  }
+  // Empty tail rows (an extendible table grown but never written): every cell 0 / "".
+  for (int r = 0; r < o.empty_tail_rows; ++r) rows.emplace_back(cols.size());
+  table.append(rows);
+}
+
+inline void write_results_fixture(const std::string& path, const std::vector<FixtureColumn>& cols,
+                                  const std::vector<FixtureTrial>& trials, const FixtureOptions& o = {}) {
+  h5::File file(path, h5::File::Mode::create_truncate);
+  {
+    h5::Group root = file.root();
+    if (o.root_attrs) {
+      root.set_attr("kanscan_version", std::string("0.1.0"));
+      root.set_attr("schema_version", std::int64_t{1});
+      root.set_attr("scan_name", std::string("fixture"));
+      root.set_attr("created_utc", std::string("2026-01-01T00:00:00Z"));
+    }
+    if (!o.data_file.empty()) root.set_attr("data_file", o.data_file);
+    h5::Group scan = root.create_group("scan");
+    scan.write_strings("config_yaml", {"name: fixture\ntask: classification\n"});
+    write_fixture_table(root, cols, trials, o);
+    write_fixture_groups(root, cols, trials, o);
+  }
+  file.close();
+}
+
 // The columns most tests use: id, model, status, seed, n_params, depth, width, grid_size,
-// optimizer, lr, epochs_run, train_seconds, test_auc, test_accuracy.
+// optimizer, lr, epochs_run, train_seconds, test_auc, test_accuracy, typed as /trials has them.
 inline std::vector<FixtureColumn> standard_columns() {
-  using C = FixtureColumn;
-  return {{C::string, "trial_id"}, {C::string, "model"},      {C::string, "status"},     {C::int64, "seed"},
-          {C::int64, "n_params"},  {C::int64, "depth"},       {C::int64, "width"},       {C::int64, "grid_size"},
-          {C::string, "optimizer"}, {C::float64, "lr"},       {C::int64, "epochs_run"},  {C::float64, "train_seconds"},
-          {C::float64, "test_auc"}, {C::float64, "test_accuracy"}};
+  const io::TrialsSchema schema = io::trials_schema(io::metric_columns(Task::classification, {}));
+  std::vector<FixtureColumn> out;
+  for (const char* name : {"trial_id", "model", "status", "seed", "n_params", "depth", "width", "grid_size", "optimizer",
+                           "lr", "epochs_run", "train_seconds", "test_auc", "test_accuracy"}) {
+    const h5::Column& c = schema.columns.at(schema.index(name));
+    const FixtureColumn::Kind kind = c.type == h5::ColumnType::int64     ? FixtureColumn::int64
+                                     : c.type == h5::ColumnType::float64 ? FixtureColumn::float64
+                                     : c.type == h5::ColumnType::boolean ? FixtureColumn::boolean
+                                                                         : FixtureColumn::string;
+    out.push_back({kind, c.name});
+  }
+  return out;
 }
 
 inline FixtureTrial standard_trial(const std::string& id, const std::string& model, const std::string& status,

@@ -42,3 +42,13 @@ TEST(AnalyzeCli, BadInputExitsTwo) {
   r = t::run_command(t::kanscan_binary() + " analyze");
   EXPECT_EQ(r.exit_code, 2) << r.output;
 }
+
+TEST(AnalyzeCli, AnUnwritableOutputFolderExitsOne) {
+  t::TempDir dir;
+  t::write_results_fixture((dir / "r.h5").string(), t::standard_columns(),
+                           {t::standard_trial("k1", "kan", "ok", 1, 100, 0, 1, 5, 0.80)});
+  const auto r = t::run_command(t::kanscan_binary() + " analyze " + (dir / "r.h5").string() +
+                                " --out /proc/kanscan_analyze_test --no-plots");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("/proc/kanscan_analyze_test"), std::string::npos) << r.output;
+}

@@ -25,8 +25,8 @@ void expect_input_error(const std::function<void()>& f, const std::vector<std::s
   }
 }
 
-struct H5Writer {
-  explicit H5Writer(std::string p) : path(std::move(p)) {}
+struct DataFileWriter {
+  explicit DataFileWriter(std::string p) : path(std::move(p)) {}
   std::string path;
   std::size_t n = 6, f = 2;
   std::function<void(h5::Group&)> extra;
@@ -61,7 +61,7 @@ DataConfig csv_cls(const std::string& label = "label") {
 
 TEST(ReadHdf5, GoodFileWithNamesWeightsAndSelection) {
   test::TempDir dir;
-  H5Writer w{(dir / "ok.h5").string()};
+  DataFileWriter w{(dir / "ok.h5").string()};
   w.extra = [](h5::Group& g) {
     g.write_strings("feature_names", {"a", "b"});
     g.write("weights", std::vector<float>{1, 2, 3, 4, 5, 6});
@@ -92,7 +92,7 @@ TEST(ReadHdf5, GoodFileWithNamesWeightsAndSelection) {
 
 TEST(ReadHdf5, RegressionTargets1dAnd2d) {
   test::TempDir dir;
-  H5Writer w{(dir / "reg.h5").string()};
+  DataFileWriter w{(dir / "reg.h5").string()};
   w.labels = false;
   w.extra = [](h5::Group& g) { g.write("targets", std::vector<double>(12, 1.5), {6, 2}); };
   w.write();
@@ -100,7 +100,7 @@ TEST(ReadHdf5, RegressionTargets1dAnd2d) {
   EXPECT_EQ(d.n_targets(), 2u);
   EXPECT_EQ(d.target_names, (std::vector<std::string>{"t0", "t1"}));
   EXPECT_EQ(d.targets(5, 1), 1.5f);
-  H5Writer w1{(dir / "reg1.h5").string()};
+  DataFileWriter w1{(dir / "reg1.h5").string()};
   w1.labels = false;
   w1.extra = [](h5::Group& g) { g.write("targets", std::vector<float>(6, 2.0f)); };
   w1.write();
@@ -109,12 +109,12 @@ TEST(ReadHdf5, RegressionTargets1dAnd2d) {
 
 TEST(ReadHdf5, MissingDatasets) {
   test::TempDir dir;
-  H5Writer w{(dir / "nofeat.h5").string()};
+  DataFileWriter w{(dir / "nofeat.h5").string()};
   w.features = false;
   w.write();
   expect_input_error([&] { io::read_hdf5_data(w.path, Task::classification, {}); },
                      {w.path, "/features", "missing dataset", "labels"});
-  H5Writer l{(dir / "nolab.h5").string()};
+  DataFileWriter l{(dir / "nolab.h5").string()};
   l.labels = false;
   l.write();
   expect_input_error([&] { io::read_hdf5_data(l.path, Task::classification, {}); }, {l.path, "/labels", "missing"});
@@ -131,7 +131,7 @@ TEST(ReadHdf5, EmptyAndNonHdf5Files) {
   expect_input_error([&] { io::read_hdf5_data(zero, Task::classification, {}); }, {zero, "not an HDF5 file"});
   expect_input_error([&] { io::read_hdf5_data((dir / "nope.h5").string(), Task::classification, {}); },
                      {"does not exist"});
-  H5Writer w{(dir / "norows.h5").string()};
+  DataFileWriter w{(dir / "norows.h5").string()};
   w.n = 0;
   w.write();
   expect_input_error([&] { io::read_hdf5_data(w.path, Task::classification, {}); }, {"/features", "empty"});
@@ -139,21 +139,21 @@ TEST(ReadHdf5, EmptyAndNonHdf5Files) {
 
 TEST(ReadHdf5, WrongShapes) {
   test::TempDir dir;
-  H5Writer a{(dir / "a.h5").string()};
+  DataFileWriter a{(dir / "a.h5").string()};
   a.features = false;
   a.extra = [](h5::Group& g) { g.write("features", std::vector<float>(6, 1.0f)); };
   a.write();
   expect_input_error([&] { io::read_hdf5_data(a.path, Task::classification, {}); }, {"/features", "2-D"});
-  H5Writer b{(dir / "b.h5").string()};
+  DataFileWriter b{(dir / "b.h5").string()};
   b.labels = false;
   b.extra = [](h5::Group& g) { g.write("labels", std::vector<std::int32_t>{0, 1, 0}); };
   b.write();
   expect_input_error([&] { io::read_hdf5_data(b.path, Task::classification, {}); }, {"/labels", "[3]", "6 rows"});
-  H5Writer c{(dir / "c.h5").string()};
+  DataFileWriter c{(dir / "c.h5").string()};
   c.extra = [](h5::Group& g) { g.write_strings("feature_names", {"only_one"}); };
   c.write();
   expect_input_error([&] { io::read_hdf5_data(c.path, Task::classification, {}); }, {"/feature_names", "expected 2"});
-  H5Writer d{(dir / "d.h5").string()};
+  DataFileWriter d{(dir / "d.h5").string()};
   d.extra = [](h5::Group& g) { g.write("weights", std::vector<float>{1, 2}); };
   d.write();
   expect_input_error([&] { io::read_hdf5_data(d.path, Task::classification, {}); }, {"/weights", "6 rows"});
@@ -161,18 +161,18 @@ TEST(ReadHdf5, WrongShapes) {
 
 TEST(ReadHdf5, WrongDtypes) {
   test::TempDir dir;
-  H5Writer a{(dir / "a.h5").string()};
+  DataFileWriter a{(dir / "a.h5").string()};
   a.labels = false;
   a.extra = [](h5::Group& g) { g.write("labels", std::vector<float>{0, 1, 0, 1, 0, 1}); };
   a.write();
   expect_input_error([&] { io::read_hdf5_data(a.path, Task::classification, {}); },
                      {"/labels", "wrong dtype", "integer", "float"});
-  H5Writer b{(dir / "b.h5").string()};
+  DataFileWriter b{(dir / "b.h5").string()};
   b.features = false;
   b.extra = [](h5::Group& g) { g.write_strings("features", {"x", "y"}); };
   b.write();
   expect_input_error([&] { io::read_hdf5_data(b.path, Task::classification, {}); }, {"/features", "wrong dtype", "string"});
-  H5Writer c{(dir / "c.h5").string()};
+  DataFileWriter c{(dir / "c.h5").string()};
   c.labels = false;
   c.extra = [](h5::Group& g) { g.write_strings("targets", {"1", "2", "3", "4", "5", "6"}); };
   c.write();
@@ -181,7 +181,7 @@ TEST(ReadHdf5, WrongDtypes) {
 
 TEST(ReadHdf5, NanAndInfValues) {
   test::TempDir dir;
-  H5Writer a{(dir / "a.h5").string()};
+  DataFileWriter a{(dir / "a.h5").string()};
   a.features = false;
   a.extra = [](h5::Group& g) {
     std::vector<float> x(12, 1.0f);
@@ -192,7 +192,7 @@ TEST(ReadHdf5, NanAndInfValues) {
   a.write();
   expect_input_error([&] { io::read_hdf5_data(a.path, Task::classification, {}); },
                      {a.path, "/features", "row 2", "eta", "NaN"});
-  H5Writer b{(dir / "b.h5").string()};
+  DataFileWriter b{(dir / "b.h5").string()};
   b.labels = false;
   b.extra = [](h5::Group& g) {
     std::vector<double> t(6, 1.0);
@@ -201,7 +201,7 @@ TEST(ReadHdf5, NanAndInfValues) {
   };
   b.write();
   expect_input_error([&] { io::read_hdf5_data(b.path, Task::regression, {}); }, {"/targets", "row 4", "inf"});
-  H5Writer c{(dir / "c.h5").string()};
+  DataFileWriter c{(dir / "c.h5").string()};
   c.extra = [](h5::Group& g) {
     g.write("weights", std::vector<double>{1, 1, std::nan(""), 1, 1, 1});
   };
@@ -211,13 +211,13 @@ TEST(ReadHdf5, NanAndInfValues) {
 
 TEST(ReadHdf5, LabelsOutsideTheClassRange) {
   test::TempDir dir;
-  H5Writer a{(dir / "neg.h5").string()};
+  DataFileWriter a{(dir / "neg.h5").string()};
   a.labels = false;
   a.extra = [](h5::Group& g) { g.write("labels", std::vector<std::int32_t>{0, 1, -1, 1, 0, 1}); };
   a.write();
   expect_input_error([&] { io::read_hdf5_data(a.path, Task::classification, {}); },
                      {"/labels", "label -1", "row 2", "class range"});
-  H5Writer b{(dir / "big.h5").string()};
+  DataFileWriter b{(dir / "big.h5").string()};
   b.labels = false;
   b.extra = [](h5::Group& g) {
     g.write("labels", std::vector<std::int64_t>{0, 1, 2, 1, 0, 1});
@@ -225,7 +225,7 @@ TEST(ReadHdf5, LabelsOutsideTheClassRange) {
   };
   b.write();
   expect_input_error([&] { io::read_hdf5_data(b.path, Task::classification, {}); }, {"label 2", "[0, 1]"});
-  H5Writer c{(dir / "one.h5").string()};
+  DataFileWriter c{(dir / "one.h5").string()};
   c.labels = false;
   c.extra = [](h5::Group& g) { g.write("labels", std::vector<std::int32_t>(6, 0)); };
   c.write();
@@ -334,6 +334,71 @@ TEST(ReadData, DispatchByExtension) {
   const std::string p = (dir / "x.parquet").string();
   test::write_file(p, "PAR1");
   expect_input_error([&] { io::read_data_file(p, Task::classification, {}); }, {"unknown file type"});
+}
+
+TEST(ReadData, FeaturesAloneWithTheChecksOfRun) {
+  test::TempDir dir;
+  DataFileWriter w{(dir / "f.h5").string()};
+  w.labels = false;
+  w.extra = [](h5::Group& g) { g.write_strings("feature_names", {"a", "b"}); };
+  w.write();
+  const Dataset d = io::read_hdf5_features(w.path);
+  EXPECT_EQ(d.size(), 6u);
+  EXPECT_EQ(d.feature_names, (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(d.labels.empty());
+  EXPECT_TRUE(io::read_hdf5_features(w.path, true).labels.empty());  // labels are optional here
+  DataFileWriter l{(dir / "l.h5").string()};
+  l.extra = [](h5::Group& g) { g.write("weights", std::vector<float>{1, 2, 3, 4, 5, 6}); };
+  l.write();
+  const Dataset e = io::read_hdf5_features(l.path, true);
+  EXPECT_EQ(e.labels, (std::vector<std::int32_t>{0, 1, 0, 1, 0, 1}));
+  EXPECT_EQ(e.weights.size(), 6u);
+  EXPECT_TRUE(io::read_hdf5_features(l.path).labels.empty());
+  DataFileWriter bad{(dir / "bad.h5").string()};
+  bad.extra = [](h5::Group& g) {
+    std::vector<float> x(12, 1.0f);
+    x[3] = std::nanf("");
+    g.write("features", x, {6, 2});
+  };
+  bad.write();
+  expect_input_error([&] { io::read_hdf5_features(bad.path); }, {bad.path, "/features", "non-finite", "row 1"});
+  DataFileWriter nofeat{(dir / "nofeat.h5").string()};
+  nofeat.features = false;
+  nofeat.write();
+  expect_input_error([&] { io::read_hdf5_features(nofeat.path); }, {nofeat.path, "/features", "missing", "labels"});
+}
+
+TEST(ReadData, ProbeReadsShapesOnly) {
+  test::TempDir dir;
+  DataFileWriter w{(dir / "reg.h5").string()};
+  w.labels = false;
+  w.extra = [](h5::Group& g) {
+    g.write("targets", std::vector<double>(18, 1.5), {6, 3});
+    g.write_strings("target_names", {"x", "y", "z"});
+  };
+  w.write();
+  auto s = io::probe_data_file(w.path, Task::regression, {});
+  EXPECT_EQ(s.rows, 6u);
+  EXPECT_EQ(s.features, 2u);
+  EXPECT_EQ(s.targets, 3u);
+  EXPECT_EQ(s.feature_names, (std::vector<std::string>{"f0", "f1"}));
+  EXPECT_EQ(s.target_names, (std::vector<std::string>{"x", "y", "z"}));
+  EXPECT_EQ(io::probe_data_file(w.path, Task::classification, {}).targets, 0u);
+  const std::string csv = (dir / "c.csv").string();
+  test::write_file(csv, "# comment\npt,eta,label,w\n1,2,0,1\n\n# more\n3,4,1,1\n5,6,0,1\n");
+  DataConfig cfg = csv_cls();
+  cfg.weight_column = "w";
+  s = io::probe_data_file(csv, Task::classification, cfg);
+  EXPECT_EQ(s.rows, 3u);
+  EXPECT_EQ(s.feature_names, (std::vector<std::string>{"pt", "eta"}));
+  EXPECT_EQ(s.features, 2u);
+  DataConfig reg;
+  reg.target_columns = {"eta", "label"};
+  s = io::probe_data_file(csv, Task::regression, reg);
+  EXPECT_EQ(s.feature_names, (std::vector<std::string>{"pt", "w"}));
+  EXPECT_EQ(s.targets, 2u);
+  expect_input_error([&] { io::probe_data_file((dir / "none.h5").string(), Task::classification, {}); },
+                     {"does not exist"});
 }
 
 // ---------- split ----------

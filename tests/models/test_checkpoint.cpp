@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "io/h5.hpp"
+#include "io/model_file.hpp"
 #include "models/trial_runner.hpp"
 #include "tests/models/synthetic.hpp"
 #include "tests/support/support.hpp"
@@ -74,14 +75,15 @@ TEST(Checkpoint, RoundTripAndPyTorchReproducesPredictions) {
     {
       h5::File f(path, h5::File::Mode::read_write);
       h5::Group root = f.root();
-      root.create_group("model_" + c.name).write_model(o.model);
+      h5::Group group = root.create_group("model_" + c.name);
+      io::write_model(group, o.model);
       const auto& x = c.data.test.features;
       root.write("features_" + c.name, flat(x), {static_cast<std::size_t>(x.rows()), static_cast<std::size_t>(x.cols())});
       root.write("predictions_" + c.name, flat(o.test_predictions),
                  {static_cast<std::size_t>(o.test_predictions.rows()), static_cast<std::size_t>(o.test_predictions.cols())});
     }
     h5::File f(path, h5::File::Mode::read_only);
-    const ModelState back = f.root().open_group("model_" + c.name).read_model();
+    const ModelState back = io::read_model(f.root().open_group("model_" + c.name));
     ASSERT_EQ(back.layers.size(), o.model.layers.size());
     EXPECT_EQ(back.output, o.model.output);
     EXPECT_EQ(back.input_mean, o.model.input_mean);

@@ -1,8 +1,6 @@
 #pragma once
 // Shared helpers of the scan tests: run a scan on N thread-ranks with the synthetic trial, and
 // read back what the journal recorded.
-#include <hdf5.h>
-
 #include <atomic>
 #include <map>
 #include <string>
@@ -10,6 +8,7 @@
 
 #include "framework/thread_communicator.hpp"
 #include "io/config.hpp"
+#include "io/h5.hpp"
 #include "io/journal.hpp"
 #include "scans/driver.hpp"
 #include "scans/expand.hpp"
@@ -68,23 +67,17 @@ inline std::vector<std::string> expansion_ids(const std::string& yaml_path) {
   return ids;
 }
 
-// Rows of /trials, read with the HDF5 C API (the file must open: crash-safety check).
+// Rows of /trials (the file must open: crash-safety check); -1 when the file does not open,
+// -2 when it has no /trials.
 inline long long trials_rows(const std::string& path) {
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (f < 0) return -1;
-  const hid_t d = H5Dopen2(f, "trials", H5P_DEFAULT);
-  long long rows = -2;
-  if (d >= 0) {
-    const hid_t s = H5Dget_space(d);
-    hsize_t dims[1] = {0};
-    H5Sget_simple_extent_dims(s, dims, nullptr);
-    rows = static_cast<long long>(dims[0]);
-    H5Sclose(s);
-    H5Dclose(d);
+  try {
+    const h5::File f(path, h5::File::Mode::read_only);
+    const h5::Group root = f.root();
+    if (!root.is_dataset("trials")) return -2;
+    return static_cast<long long>(root.shape_of("trials").at(0));
+  } catch (const std::exception&) {
+    return -1;
   }
-  H5Fclose(f);
-  return rows;
 }
 
 inline std::map<std::string, int> count_lines(const std::string& text) {

@@ -82,3 +82,9 @@ TEST(CliGenerate, ListedInHelp) {
   const auto r = run_command(kanscan_binary() + " --help");
   EXPECT_NE(r.output.find("generate"), std::string::npos) << r.output;
 }
+
+TEST(CliGenerate, AnUnwritableOutputExitsOne) {
+  const auto r = run_command(gen_cmd("tth_thq --events 10 --out /proc/kanscan_generate_test.h5"));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("/proc/kanscan_generate_test.h5"), std::string::npos) << r.output;
+}

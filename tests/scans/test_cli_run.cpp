@@ -130,6 +130,15 @@ TEST(CliRun, BadConfigUnderMpiexecExits2WithOneMessage) {
   EXPECT_FALSE(std::filesystem::exists(dir / "bad.h5.journal"));
 }
 
+TEST(CliRun, AnUnwritableResultsFileExitsOne) {
+  // The input is fine; the results cannot be stored: exit 1, naming the file.
+  TempDir dir;
+  write_file(dir / "scan.yaml", kTiny);
+  const auto r = run_command(run_cmd(0, dir, "/proc/kanscan_run_test.h5"));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("/proc/kanscan_run_test.h5"), std::string::npos) << r.output;
+}
+
 TEST(CliRun, ExistingResultsNeedResume) {
   TempDir dir;
   write_file(dir / "scan.yaml", kTiny);
