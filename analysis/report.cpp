@@ -315,57 +315,80 @@ std::string format_summary(const Report& r, const AnalyzeOptions& o) {
   return s.str();
 }
 
-std::vector<std::string> write_outputs(const ResultsFile& file, Report& r, const std::string& dir,
-                                       const AnalyzeOptions& o) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (!fs::is_directory(dir))
-    throw IoError(Location{dir, -1, -1, ""}, "cannot create the output directory" + (ec ? ": " + ec.message() : ""));
-  std::vector<std::string> written;
-  auto put = [&](const std::string& name, const std::string& text) {
-    io::write_file_atomic((fs::path(dir) / name).string(), text);
-    written.push_back((fs::path(dir) / name).string());
-  };
-  const TrialsTable& t = r.trials;
+namespace {
 
-  {  // trials.csv: the table as stored
+// One writer per output file of `kanscan analyze`, over the same report and output folder.
+class OutputWriter {
+ public:
+  OutputWriter(const ResultsFile& file, Report& r, const std::string& dir, const AnalyzeOptions& o)
+      : file_(file), r_(r), dir_(dir), o_(o), t_(r.trials) {
+    for (const auto& c : t_.columns)
+      if (column_role(c.name) == ColumnRole::metric && !c.is_string) metric_cols_.push_back(c.name);
+    for (const auto& g : r_.configs)
+      for (const auto& [k, v] : g.axes)
+        if (std::find(axis_names_.begin(), axis_names_.end(), k) == axis_names_.end()) axis_names_.push_back(k);
+    config_head_ = "model";
+    for (const auto& a : axis_names_) config_head_.append(",").append(csv_field(a));
+    config_head_ += ",n_params";
+  }
+
+  std::vector<std::string> write_all() {
+    write_trials_csv();
+    write_configs_csv();
+    if (!r_.metric.name.empty()) {
+      write_pareto_csv();
+      write_axes_csv();
+      write_matched_budget_csv();
+    }
+    const auto studies = select_kan_studies();
+    if (!studies.empty() || r_.task == "classification") have_events_ = find_events(file_, o_, events_, r_.notes);
+    for (const auto& [id, single] : studies) write_kan_study(id, single);
+    if (studies.empty()) r_.notes.push_back("no stored KAN model among the best configurations: no spline/importance plots");
+    r_.working_points.clear();
+    if (r_.task == "classification" && r_.fronts.count("all")) {
+      compute_working_points();
+      write_working_points_csv();
+    }
+    put("summary.txt", format_summary(r_, o_));
+    write_manifest();
+    return written_;
+  }
+
+ private:
+  void put(const std::string& name, const std::string& text) {
+    io::write_file_atomic((fs::path(dir_) / name).string(), text);
+    written_.push_back((fs::path(dir_) / name).string());
+  }
+
+  std::string config_cols(const ConfigGroup& g) const {
+    std::string s = csv_field(g.model);
+    for (const auto& a : axis_names_) s.append(",").append(csv_field(g.axis(a)));
+    s.append(",").append(num(g.n_params, 12));
+    return s;
+  }
+
+  // trials.csv: the table as stored.
+  void write_trials_csv() {
     std::ostringstream s;
-    for (std::size_t c = 0; c < t.columns.size(); ++c) s << (c ? "," : "") << csv_field(t.columns[c].name);
+    for (std::size_t c = 0; c < t_.columns.size(); ++c) s << (c ? "," : "") << csv_field(t_.columns[c].name);
     s << "\n";
-    for (std::size_t row = 0; row < t.rows; ++row) {
-      for (std::size_t c = 0; c < t.columns.size(); ++c) s << (c ? "," : "") << csv_field(t.columns[c].text(row));
+    for (std::size_t row = 0; row < t_.rows; ++row) {
+      for (std::size_t c = 0; c < t_.columns.size(); ++c) s << (c ? "," : "") << csv_field(t_.columns[c].text(row));
       s << "\n";
     }
     put("trials.csv", s.str());
   }
-  // Metric columns reported per configuration, in table order.
-  std::vector<std::string> metric_cols;
-  for (const auto& c : t.columns)
-    if (column_role(c.name) == ColumnRole::metric && !c.is_string) metric_cols.push_back(c.name);
-  std::vector<std::string> axis_names;
-  for (const auto& g : r.configs)
-    for (const auto& [k, v] : g.axes)
-      if (std::find(axis_names.begin(), axis_names.end(), k) == axis_names.end()) axis_names.push_back(k);
 
-  auto config_cols = [&](const ConfigGroup& g) {
-    std::string s = csv_field(g.model);
-    for (const auto& a : axis_names) s.append(",").append(csv_field(g.axis(a)));
-    s.append(",").append(num(g.n_params, 12));
-    return s;
-  };
-  std::string config_head = "model";
-  for (const auto& a : axis_names) config_head.append(",").append(csv_field(a));
-  config_head += ",n_params";
-
-  {  // configs.csv: seed aggregates
+  // configs.csv: seed aggregates.
+  void write_configs_csv() {
     std::ostringstream s;
-    s << "config," << config_head << ",n_ok,n_failed";
-    for (const auto& m : metric_cols) s << "," << m << "_mean," << m << "_std," << m << "_n";
+    s << "config," << config_head_ << ",n_ok,n_failed";
+    for (const auto& m : metric_cols_) s << "," << m << "_mean," << m << "_std," << m << "_n";
     s << ",best_trial,trial_ids\n";
-    for (std::size_t i = 0; i < r.configs.size(); ++i) {
-      const auto& g = r.configs[i];
+    for (std::size_t i = 0; i < r_.configs.size(); ++i) {
+      const auto& g = r_.configs[i];
       s << i << "," << config_cols(g) << "," << g.n_ok << "," << g.n_failed;
-      for (const auto& m : metric_cols) {
+      for (const auto& m : metric_cols_) {
         const Stats st = metric_stats(g, m);
         s << "," << num(st.mean, 10) << "," << num(st.n ? st.std : std::nan(""), 10) << "," << st.n;
       }
@@ -375,218 +398,235 @@ std::vector<std::string> write_outputs(const ResultsFile& file, Report& r, const
     }
     put("configs.csv", s.str());
   }
-  if (!r.metric.name.empty()) {
-    {  // pareto.csv
-      std::ostringstream s;
-      s << "scope,rank,config," << config_head << "," << r.metric.name << "_mean," << r.metric.name << "_std,n,best_trial\n";
-      std::vector<std::string> scopes{"all"};
-      scopes.insert(scopes.end(), r.models.begin(), r.models.end());
-      for (const auto& scope : scopes) {
-        const auto& f = r.fronts[scope];
-        for (std::size_t k = 0; k < f.size(); ++k) {
-          const auto& g = r.configs[f[k]];
-          const Stats st = metric_stats(g, r.metric.name);
-          s << csv_field(scope) << "," << k << "," << f[k] << "," << config_cols(g) << "," << num(st.mean, 10) << ","
-            << num(st.std, 10) << "," << st.n << "," << csv_field(g.best_trial) << "\n";
-        }
+
+  void write_pareto_csv() {
+    const std::string& metric = r_.metric.name;
+    std::ostringstream s;
+    s << "scope,rank,config," << config_head_ << "," << metric << "_mean," << metric << "_std,n,best_trial\n";
+    std::vector<std::string> scopes{"all"};
+    scopes.insert(scopes.end(), r_.models.begin(), r_.models.end());
+    for (const auto& scope : scopes) {
+      const auto& f = r_.fronts[scope];
+      for (std::size_t k = 0; k < f.size(); ++k) {
+        const auto& g = r_.configs[f[k]];
+        const Stats st = metric_stats(g, metric);
+        s << csv_field(scope) << "," << k << "," << f[k] << "," << config_cols(g) << "," << num(st.mean, 10) << ","
+          << num(st.std, 10) << "," << st.n << "," << csv_field(g.best_trial) << "\n";
       }
-      put("pareto.csv", s.str());
     }
-    {  // axes.csv: the metric against each axis
-      std::ostringstream s;
-      s << "model,axis,value,n_configs,mean_over_configs,std_over_configs,best_config,best_" << r.metric.name
-        << "_mean,best_" << r.metric.name << "_std,best_n,best_n_params,best_trial,best_label\n";
-      for (const auto& a : r.axes) {
-        const auto& g = r.configs[a.best];
-        const Stats st = metric_stats(g, r.metric.name);
-        s << csv_field(a.model) << "," << csv_field(a.axis) << "," << csv_field(a.value) << "," << a.n_configs << ","
-          << num(a.over_configs.mean, 10) << "," << num(a.over_configs.std, 10) << "," << a.best << ","
-          << num(st.mean, 10) << "," << num(st.std, 10) << "," << st.n << "," << num(g.n_params, 12) << ","
-          << csv_field(g.best_trial) << "," << csv_field(r.label(g)) << "\n";
-      }
-      put("axes.csv", s.str());
-    }
-    {  // matched_budget.csv
-      std::ostringstream s;
-      s << "params_lo,params_hi,model,config,n_params," << r.metric.name << "_mean," << r.metric.name
-        << "_std,n,best_trial,label\n";
-      for (const auto& b : r.budgets) {
-        const auto& g = r.configs[b.best];
-        const Stats st = metric_stats(g, r.metric.name);
-        s << num(b.lo, 8) << "," << num(b.hi, 8) << "," << csv_field(b.model) << "," << b.best << ","
-          << num(g.n_params, 12) << "," << num(st.mean, 10) << "," << num(st.std, 10) << "," << st.n << ","
-          << csv_field(g.best_trial) << "," << csv_field(r.label(g)) << "\n";
-      }
-      put("matched_budget.csv", s.str());
-    }
+    put("pareto.csv", s.str());
   }
 
-  // KAN studies: the best single-layer KANs (splines vs LLR) and the best KAN overall
-  // (importance), as long as their models are stored.
-  nlohmann::json kan_studies = nlohmann::json::array();
-  std::vector<std::size_t> order;
-  for (std::size_t i = 0; i < r.configs.size(); ++i)
-    if (r.configs[i].n_ok > 0 && !r.configs[i].best_trial.empty()) order.push_back(i);
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return oriented(r.metric, metric_mean(r.configs[a], r.metric)) >
-           oriented(r.metric, metric_mean(r.configs[b], r.metric));
-  });
-  std::vector<std::pair<std::string, bool>> studies;  // (trial, single layer)
-  std::map<std::string, std::string> study_label;
-  bool have_multi = false;
-  for (auto i : order) {
-    if (studies.size() >= o.max_kan_studies) break;
-    // The best seed's model, else any seed's (a writer may keep models of some seeds only).
-    std::string id = r.configs[i].best_trial;
-    if (!file.has_model(id)) {
-      id.clear();
-      for (const auto& tid : r.configs[i].trial_ids)
-        if (file.has_model(tid)) {
-          id = tid;
-          break;
-        }
-      if (id.empty()) continue;
+  // axes.csv: the metric against each axis.
+  void write_axes_csv() {
+    const std::string& metric = r_.metric.name;
+    std::ostringstream s;
+    s << "model,axis,value,n_configs,mean_over_configs,std_over_configs,best_config,best_" << metric << "_mean,best_"
+      << metric << "_std,best_n,best_n_params,best_trial,best_label\n";
+    for (const auto& a : r_.axes) {
+      const auto& g = r_.configs[a.best];
+      const Stats st = metric_stats(g, metric);
+      s << csv_field(a.model) << "," << csv_field(a.axis) << "," << csv_field(a.value) << "," << a.n_configs << ","
+        << num(a.over_configs.mean, 10) << "," << num(a.over_configs.std, 10) << "," << a.best << ","
+        << num(st.mean, 10) << "," << num(st.std, 10) << "," << st.n << "," << num(g.n_params, 12) << ","
+        << csv_field(g.best_trial) << "," << csv_field(r_.label(g)) << "\n";
     }
-    ModelState m;
-    try {
-      m = file.read_model(id);
-    } catch (const InputError& e) {
-      r.notes.push_back("model of trial " + id + " unreadable: " + e.what());
-      continue;
-    }
-    if (!is_kan(m)) continue;
-    const bool single = m.layers.size() == 1;
-    if (single || !have_multi) {
-      studies.emplace_back(id, single);
-      study_label[id] = r.label(r.configs[i]);
-      have_multi = have_multi || !single;
-    }
+    put("axes.csv", s.str());
   }
-  Events events;
-  bool have_events = false;
-  if (!studies.empty() || r.task == "classification") have_events = find_events(file, o, events, r.notes);
-  bool llr_written = false;
-  for (const auto& [id, single] : studies) {
-    const ModelState m = file.read_model(id);
+
+  void write_matched_budget_csv() {
+    const std::string& metric = r_.metric.name;
+    std::ostringstream s;
+    s << "params_lo,params_hi,model,config,n_params," << metric << "_mean," << metric << "_std,n,best_trial,label\n";
+    for (const auto& b : r_.budgets) {
+      const auto& g = r_.configs[b.best];
+      const Stats st = metric_stats(g, metric);
+      s << num(b.lo, 8) << "," << num(b.hi, 8) << "," << csv_field(b.model) << "," << b.best << ","
+        << num(g.n_params, 12) << "," << num(st.mean, 10) << "," << num(st.std, 10) << "," << st.n << ","
+        << csv_field(g.best_trial) << "," << csv_field(r_.label(g)) << "\n";
+    }
+    put("matched_budget.csv", s.str());
+  }
+
+  // The KAN studies: the best single-layer KANs (splines vs LLR) and the best KAN overall
+  // (importance), as long as their models are stored. (trial id, single layer) pairs.
+  std::vector<std::pair<std::string, bool>> select_kan_studies() {
+    std::vector<std::size_t> order;
+    for (std::size_t i = 0; i < r_.configs.size(); ++i)
+      if (r_.configs[i].n_ok > 0 && !r_.configs[i].best_trial.empty()) order.push_back(i);
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return oriented(r_.metric, metric_mean(r_.configs[a], r_.metric)) >
+             oriented(r_.metric, metric_mean(r_.configs[b], r_.metric));
+    });
+    std::vector<std::pair<std::string, bool>> studies;
+    bool have_multi = false;
+    for (auto i : order) {
+      if (studies.size() >= o_.max_kan_studies) break;
+      // The best seed's model, else any seed's (a writer may keep models of some seeds only).
+      std::string id = r_.configs[i].best_trial;
+      if (!file_.has_model(id)) {
+        id.clear();
+        for (const auto& tid : r_.configs[i].trial_ids)
+          if (file_.has_model(tid)) {
+            id = tid;
+            break;
+          }
+        if (id.empty()) continue;
+      }
+      ModelState m;
+      try {
+        m = file_.read_model(id);
+      } catch (const InputError& e) {
+        r_.notes.push_back("model of trial " + id + " unreadable: " + e.what());
+        continue;
+      }
+      if (!is_kan(m)) continue;
+      const bool single = m.layers.size() == 1;
+      if (single || !have_multi) {
+        studies.emplace_back(id, single);
+        study_label_[id] = r_.label(r_.configs[i]);
+        have_multi = have_multi || !single;
+      }
+    }
+    return studies;
+  }
+
+  // Up to 5000 test events of the trial, raw features row-major (for the importance).
+  std::vector<float> test_samples(const std::string& id) const {
+    std::vector<float> samples;
+    const TrialData td = file_.read_trial(id, true);
+    const std::size_t cap = 5000;
+    std::map<std::int64_t, std::size_t> position;  // data-file row -> event
+    for (std::size_t k = 0; k < events_.rows.size(); ++k) position.emplace(events_.rows[k], k);
+    for (auto row : td.test_index) {
+      std::size_t k = static_cast<std::size_t>(row);
+      if (!events_.rows.empty()) {
+        const auto it = position.find(row);
+        if (it == position.end()) continue;
+        k = it->second;
+      }
+      if (row < 0 || k >= events_.n) continue;
+      samples.insert(samples.end(), events_.features.begin() + std::ptrdiff_t(k * events_.f),
+                     events_.features.begin() + std::ptrdiff_t((k + 1) * events_.f));
+      if (samples.size() / events_.f >= cap) break;
+    }
+    return samples;
+  }
+
+  void write_kan_study(const std::string& id, bool single) {
+    const ModelState m = file_.read_model(id);
     const LayerState& l0 = m.layers.front();
     KanShape shape;
     try {
       shape = kan_shape(l0);
     } catch (const InputError& e) {
-      r.notes.push_back("trial " + id + ": " + e.what());
-      continue;
+      r_.notes.push_back("trial " + id + ": " + e.what());
+      return;
     }
-    const bool events_match = have_events && events.f == shape.in;
-    if (have_events && !events_match)
-      r.notes.push_back(fmt::format("data file has {} features, the model of {} {}: data ignored", events.f, id, shape.in));
-    std::vector<std::string> names = events_match ? events.names : std::vector<std::string>{};
+    const bool events_match = have_events_ && events_.f == shape.in;
+    if (have_events_ && !events_match)
+      r_.notes.push_back(fmt::format("data file has {} features, the model of {} {}: data ignored", events_.f, id, shape.in));
+    std::vector<std::string> names = events_match ? events_.names : std::vector<std::string>{};
     for (std::size_t i = names.size(); i < shape.in; ++i) names.push_back(fmt::format("x{}", i));
-
     // Importance over the trial's test events when available (Erdmann et al. use the data).
-    std::vector<float> samples;
-    if (events_match) {
-      const TrialData td = file.read_trial(id, true);
-      const std::size_t cap = 5000;
-      std::map<std::int64_t, std::size_t> position;  // data-file row -> event
-      for (std::size_t k = 0; k < events.rows.size(); ++k) position.emplace(events.rows[k], k);
-      for (auto row : td.test_index) {
-        std::size_t k = static_cast<std::size_t>(row);
-        if (!events.rows.empty()) {
-          const auto it = position.find(row);
-          if (it == position.end()) continue;
-          k = it->second;
-        }
-        if (row < 0 || k >= events.n) continue;
-        samples.insert(samples.end(), events.features.begin() + std::ptrdiff_t(k * events.f),
-                       events.features.begin() + std::ptrdiff_t((k + 1) * events.f));
-        if (samples.size() / events.f >= cap) break;
-      }
+    const std::vector<float> samples = events_match ? test_samples(id) : std::vector<float>{};
+    write_importance_csv(id, m, samples, shape, names);
+    if (single) {
+      write_functions_csv(id, m, shape, names, events_match);
+      if (events_match && !events_.labels.empty() && !llr_written_) write_llr_csv(names);
     }
+    kan_studies_.push_back({{"trial", id}, {"label", study_label_[id]}, {"single_layer", single},
+                            {"n_features", shape.in}, {"n_out", shape.out}});
+  }
+
+  void write_importance_csv(const std::string& id, const ModelState& m, const std::vector<float>& samples,
+                            const KanShape& shape, const std::vector<std::string>& names) {
     const auto imp = kan_feature_importance(m, samples, shape.in);
     const auto imp_c = kan_feature_importance(m, samples, shape.in, true);
-    {
-      std::ostringstream s;
-      s << "feature,name,importance,importance_centered,evaluated_on\n";
-      for (std::size_t i = 0; i < shape.in; ++i)
-        s << i << "," << csv_field(names[i]) << "," << num(imp[i], 10) << "," << num(imp_c[i], 10) << ","
-          << (samples.empty() ? "spline_grid" : "test_events") << "\n";
-      put("kan_" + id + "_importance.csv", s.str());
-    }
-    if (single) {
-      std::ostringstream s;
-      s << "feature,name,x_std,x_raw,in_grid";
-      for (std::size_t j = 0; j < shape.out; ++j) s << ",phi_" << j;
-      s << "\n";
-      const Tensor& grid = l0.tensors.at("grid");
-      const std::size_t nk = grid.shape[1];
-      for (std::size_t i = 0; i < shape.in; ++i) {
-        // The active range of the splines, plus a margin where only the SiLU part remains.
-        const double lo = grid.data[i * nk + shape.spline_order];
-        const double hi = grid.data[i * nk + shape.spline_order + shape.grid_size];
-        double from = lo - 0.25 * (hi - lo), to = hi + 0.25 * (hi - lo);
-        if (events_match) {
-          // Cover the bulk of the data too: outside the grid only the SiLU part acts, which is
-          // part of what the model does to real events.
-          std::vector<float> col;
-          col.reserve(events.n);
-          for (std::size_t k = 0; k < events.n; ++k)
-            if (std::isfinite(events.features[k * events.f + i])) col.push_back(events.features[k * events.f + i]);
-          if (col.size() > 1) {
-            std::sort(col.begin(), col.end());
-            const double q0 = (col[std::size_t(0.005 * double(col.size() - 1))] - m.input_mean[i]) / m.input_std[i];
-            const double q1 = (col[std::size_t(0.995 * double(col.size() - 1))] - m.input_mean[i]) / m.input_std[i];
-            from = std::min(from, q0);
-            to = std::max(to, q1);
-          }
-        }
-        constexpr int kPoints = 161;
-        for (int p = 0; p < kPoints; ++p) {
-          const double x = from + (to - from) * p / (kPoints - 1);
-          s << i << "," << csv_field(names[i]) << "," << num(x, 8) << ","
-            << num(x * m.input_std[i] + m.input_mean[i], 8) << "," << (x >= lo && x <= hi ? 1 : 0);
-          for (std::size_t j = 0; j < shape.out; ++j) s << "," << num(kan_edge(l0, j, i, x), 8);
-          s << "\n";
-        }
-      }
-      put("kan_" + id + "_functions.csv", s.str());
-      if (events_match && !events.labels.empty() && !llr_written) {
-        std::ostringstream ls;
-        ls << "feature,name,x_raw,llr,err\n";
-        std::vector<float> col(events.n);
-        for (std::size_t i = 0; i < events.f; ++i) {
-          for (std::size_t k = 0; k < events.n; ++k) col[k] = events.features[k * events.f + i];
-          try {
-            const LlrCurve c = log_likelihood_ratio(col, events.labels, events.weights);
-            for (std::size_t b = 0; b < c.center.size(); ++b)
-              ls << i << "," << csv_field(names[i]) << "," << num(c.center[b], 8) << "," << num(c.llr[b], 8) << ","
-                 << num(c.err[b], 6) << "\n";
-          } catch (const InputError& e) {
-            r.notes.push_back(std::string("LLR: ") + e.what());
-            break;
-          }
-        }
-        put("llr.csv", ls.str());
-        llr_written = true;
-      }
-    }
-    kan_studies.push_back({{"trial", id}, {"label", study_label[id]}, {"single_layer", single},
-                           {"n_features", shape.in}, {"n_out", shape.out}});
+    std::ostringstream s;
+    s << "feature,name,importance,importance_centered,evaluated_on\n";
+    for (std::size_t i = 0; i < shape.in; ++i)
+      s << i << "," << csv_field(names[i]) << "," << num(imp[i], 10) << "," << num(imp_c[i], 10) << ","
+        << (samples.empty() ? "spline_grid" : "test_events") << "\n";
+    put("kan_" + id + "_importance.csv", s.str());
   }
-  if (studies.empty()) r.notes.push_back("no stored KAN model among the best configurations: no spline/importance plots");
 
-  // Working points of the overall front.
-  r.working_points.clear();
-  if (r.task == "classification" && r.fronts.count("all")) {
+  // Each edge function of a single-layer KAN on a fine grid of its input.
+  void write_functions_csv(const std::string& id, const ModelState& m, const KanShape& shape,
+                           const std::vector<std::string>& names, bool events_match) {
+    const LayerState& l0 = m.layers.front();
+    std::ostringstream s;
+    s << "feature,name,x_std,x_raw,in_grid";
+    for (std::size_t j = 0; j < shape.out; ++j) s << ",phi_" << j;
+    s << "\n";
+    const Tensor& grid = l0.tensors.at("grid");
+    const std::size_t nk = grid.shape[1];
+    for (std::size_t i = 0; i < shape.in; ++i) {
+      // The active range of the splines, plus a margin where only the SiLU part remains.
+      const double lo = grid.data[i * nk + shape.spline_order];
+      const double hi = grid.data[i * nk + shape.spline_order + shape.grid_size];
+      double from = lo - 0.25 * (hi - lo), to = hi + 0.25 * (hi - lo);
+      if (events_match) {
+        // Cover the bulk of the data too: outside the grid only the SiLU part acts, which is
+        // part of what the model does to real events.
+        std::vector<float> col;
+        col.reserve(events_.n);
+        for (std::size_t k = 0; k < events_.n; ++k)
+          if (std::isfinite(events_.features[k * events_.f + i])) col.push_back(events_.features[k * events_.f + i]);
+        if (col.size() > 1) {
+          std::sort(col.begin(), col.end());
+          const double q0 = (col[std::size_t(0.005 * double(col.size() - 1))] - m.input_mean[i]) / m.input_std[i];
+          const double q1 = (col[std::size_t(0.995 * double(col.size() - 1))] - m.input_mean[i]) / m.input_std[i];
+          from = std::min(from, q0);
+          to = std::max(to, q1);
+        }
+      }
+      constexpr int kPoints = 161;
+      for (int p = 0; p < kPoints; ++p) {
+        const double x = from + (to - from) * p / (kPoints - 1);
+        s << i << "," << csv_field(names[i]) << "," << num(x, 8) << "," << num(x * m.input_std[i] + m.input_mean[i], 8)
+          << "," << (x >= lo && x <= hi ? 1 : 0);
+        for (std::size_t j = 0; j < shape.out; ++j) s << "," << num(kan_edge(l0, j, i, x), 8);
+        s << "\n";
+      }
+    }
+    put("kan_" + id + "_functions.csv", s.str());
+  }
+
+  // llr.csv: each feature's empirical log-likelihood ratio (written once).
+  void write_llr_csv(const std::vector<std::string>& names) {
+    std::ostringstream ls;
+    ls << "feature,name,x_raw,llr,err\n";
+    std::vector<float> col(events_.n);
+    for (std::size_t i = 0; i < events_.f; ++i) {
+      for (std::size_t k = 0; k < events_.n; ++k) col[k] = events_.features[k * events_.f + i];
+      try {
+        const LlrCurve c = log_likelihood_ratio(col, events_.labels, events_.weights);
+        for (std::size_t b = 0; b < c.center.size(); ++b)
+          ls << i << "," << csv_field(names[i]) << "," << num(c.center[b], 8) << "," << num(c.llr[b], 8) << ","
+             << num(c.err[b], 6) << "\n";
+      } catch (const InputError& e) {
+        r_.notes.push_back(std::string("LLR: ") + e.what());
+        break;
+      }
+    }
+    put("llr.csv", ls.str());
+    llr_written_ = true;
+  }
+
+  // Working points of the overall front, from each trial's ROC and, with the events, its test
+  // predictions.
+  void compute_working_points() {
     std::map<std::int64_t, std::size_t> position;
-    for (std::size_t k = 0; k < events.rows.size(); ++k) position.emplace(events.rows[k], k);
-    for (auto i : r.fronts.at("all")) {
-      const ConfigGroup& g = r.configs[i];
-      if (!file.has_trial_group(g.best_trial)) continue;
-      const TrialData td = file.read_trial(g.best_trial, true);
+    for (std::size_t k = 0; k < events_.rows.size(); ++k) position.emplace(events_.rows[k], k);
+    for (auto i : r_.fronts.at("all")) {
+      const ConfigGroup& g = r_.configs[i];
+      if (!file_.has_trial_group(g.best_trial)) continue;
+      const TrialData td = file_.read_trial(g.best_trial, true);
       if (td.roc_fpr.size() < 2) continue;
       WorkingPoint w;
       w.trial = g.best_trial;
-      w.label = r.label(g);
+      w.label = r_.label(g);
       w.n_params = g.n_params;
       metrics::Roc roc;
       roc.fpr = td.roc_fpr;
@@ -597,91 +637,121 @@ std::vector<std::string> write_outputs(const ResultsFile& file, Report& r, const
         w.rej_at_eff50 = metrics::rejection_at_signal_efficiency(roc, 0.5);
         w.inv_fpr_at_eff50 = w.rej_at_eff50 < 1.0 ? 1.0 / (1.0 - w.rej_at_eff50) : INFINITY;
       } catch (const InputError& e) {
-        r.notes.push_back("trial " + w.trial + ": ROC unusable: " + e.what());
+        r_.notes.push_back("trial " + w.trial + ": ROC unusable: " + e.what());
         continue;
       }
       // Event-level numbers need each test event's label: binary predictions [N] and events.
-      if (have_events && !events.labels.empty() && td.prediction_cols == 1 &&
-          td.test_index.size() == td.test_predictions.size()) {
-        std::vector<float> score, weight;
-        std::vector<int> label;
-        for (std::size_t k = 0; k < td.test_index.size(); ++k) {
-          const std::int64_t row = td.test_index[k];
-          std::size_t e = static_cast<std::size_t>(row);
-          if (!events.rows.empty()) {
-            const auto it = position.find(row);
-            if (it == position.end()) continue;
-            e = it->second;
-          }
-          if (row < 0 || e >= events.n) continue;
-          score.push_back(static_cast<float>(td.test_predictions[k]));
-          label.push_back(events.labels[e]);
-          if (!events.weights.empty()) weight.push_back(events.weights[e]);
-        }
-        try {
-          if (score.size() == td.test_index.size()) {
-            w.accuracy_05 = metrics::accuracy(score, label, 0.5, weight);
-            const auto best = metrics::best_accuracy(score, label, weight);
-            w.best_accuracy = best.value;
-            w.best_accuracy_threshold = best.threshold;
-            const auto z = metrics::best_significance(score, label, weight);
-            w.z = z.z;
-            w.z_threshold = z.threshold;
-            w.z_s = z.s;
-            w.z_b = z.b;
-            w.with_events = true;
-          }
-        } catch (const std::exception& e) {
-          r.notes.push_back("trial " + w.trial + ": test predictions unusable: " + e.what());
-        }
-      }
-      r.working_points.push_back(w);
-    }
-    if (!r.working_points.empty()) {
-      std::ostringstream s;
-      s << "trial,label,n_params,sig_eff_at_bkg_rej_0.9,sig_eff_at_bkg_rej_0.99,bkg_rej_at_sig_eff_0.5,"
-           "inv_bkg_eff_at_sig_eff_0.5,accuracy_at_0.5,best_accuracy,best_accuracy_threshold,"
-           "significance,significance_threshold,significance_s,significance_b\n";
-      for (const auto& w : r.working_points) {
-        s << csv_field(w.trial) << "," << csv_field(w.label) << "," << num(w.n_params, 12) << ","
-          << num(w.eff_at_rej90, 8) << "," << num(w.eff_at_rej99, 8) << "," << num(w.rej_at_eff50, 8) << ","
-          << num(w.inv_fpr_at_eff50, 8);
-        if (w.with_events)
-          s << "," << num(w.accuracy_05, 8) << "," << num(w.best_accuracy, 8) << "," << num(w.best_accuracy_threshold, 8)
-            << "," << num(w.z, 8) << "," << num(w.z_threshold, 8) << "," << num(w.z_s, 10) << "," << num(w.z_b, 10);
-        else
-          s << ",,,,,,,";
-        s << "\n";
-      }
-      put("working_points.csv", s.str());
+      if (have_events_ && !events_.labels.empty() && td.prediction_cols == 1 &&
+          td.test_index.size() == td.test_predictions.size())
+        add_event_numbers(td, position, w);
+      r_.working_points.push_back(w);
     }
   }
 
-  // Manifest for plots.py.
-  nlohmann::json j;
-  j["results"] = fs::absolute(file.path()).string();
-  j["task"] = r.task;
-  j["metric"] = r.metric.name;
-  j["higher_is_better"] = r.metric.higher_is_better;
-  j["models"] = r.models;
-  nlohmann::json fronts = nlohmann::json::object();
-  for (const auto& [scope, f] : r.fronts) {
-    nlohmann::json ids = nlohmann::json::array();
-    for (auto i : f) ids.push_back(r.configs[i].best_trial);
-    fronts[scope] = ids;
+  void add_event_numbers(const TrialData& td, const std::map<std::int64_t, std::size_t>& position, WorkingPoint& w) {
+    std::vector<float> score, weight;
+    std::vector<int> label;
+    for (std::size_t k = 0; k < td.test_index.size(); ++k) {
+      const std::int64_t row = td.test_index[k];
+      std::size_t e = static_cast<std::size_t>(row);
+      if (!events_.rows.empty()) {
+        const auto it = position.find(row);
+        if (it == position.end()) continue;
+        e = it->second;
+      }
+      if (row < 0 || e >= events_.n) continue;
+      score.push_back(static_cast<float>(td.test_predictions[k]));
+      label.push_back(events_.labels[e]);
+      if (!events_.weights.empty()) weight.push_back(events_.weights[e]);
+    }
+    try {
+      if (score.size() == td.test_index.size()) {
+        w.accuracy_05 = metrics::accuracy(score, label, 0.5, weight);
+        const auto best = metrics::best_accuracy(score, label, weight);
+        w.best_accuracy = best.value;
+        w.best_accuracy_threshold = best.threshold;
+        const auto z = metrics::best_significance(score, label, weight);
+        w.z = z.z;
+        w.z_threshold = z.threshold;
+        w.z_s = z.s;
+        w.z_b = z.b;
+        w.with_events = true;
+      }
+    } catch (const std::exception& e) {
+      r_.notes.push_back("trial " + w.trial + ": test predictions unusable: " + e.what());
+    }
   }
-  j["front_trials"] = fronts;
-  nlohmann::json curves = nlohmann::json::array();
-  for (const auto& a : r.axes)
-    curves.push_back({{"model", a.model}, {"axis", a.axis}, {"value", a.value},
-                      {"trial", r.configs[a.best].best_trial}, {"label", r.label(r.configs[a.best])}});
-  j["axis_best_trials"] = curves;
-  j["kan_studies"] = kan_studies;
-  j["llr_csv"] = llr_written ? nlohmann::json("llr.csv") : nlohmann::json(nullptr);
-  j["notes"] = r.notes;
-  put("summary.txt", format_summary(r, o));
-  put("analysis.json", j.dump(2) + "\n");
-  return written;
+
+  void write_working_points_csv() {
+    if (r_.working_points.empty()) return;
+    std::ostringstream s;
+    s << "trial,label,n_params,sig_eff_at_bkg_rej_0.9,sig_eff_at_bkg_rej_0.99,bkg_rej_at_sig_eff_0.5,"
+         "inv_bkg_eff_at_sig_eff_0.5,accuracy_at_0.5,best_accuracy,best_accuracy_threshold,"
+         "significance,significance_threshold,significance_s,significance_b\n";
+    for (const auto& w : r_.working_points) {
+      s << csv_field(w.trial) << "," << csv_field(w.label) << "," << num(w.n_params, 12) << ","
+        << num(w.eff_at_rej90, 8) << "," << num(w.eff_at_rej99, 8) << "," << num(w.rej_at_eff50, 8) << ","
+        << num(w.inv_fpr_at_eff50, 8);
+      if (w.with_events)
+        s << "," << num(w.accuracy_05, 8) << "," << num(w.best_accuracy, 8) << "," << num(w.best_accuracy_threshold, 8)
+          << "," << num(w.z, 8) << "," << num(w.z_threshold, 8) << "," << num(w.z_s, 10) << "," << num(w.z_b, 10);
+      else
+        s << ",,,,,,,";
+      s << "\n";
+    }
+    put("working_points.csv", s.str());
+  }
+
+  // analysis.json: the manifest plots.py draws from.
+  void write_manifest() {
+    nlohmann::json j;
+    j["results"] = fs::absolute(file_.path()).string();
+    j["task"] = r_.task;
+    j["metric"] = r_.metric.name;
+    j["higher_is_better"] = r_.metric.higher_is_better;
+    j["models"] = r_.models;
+    nlohmann::json fronts = nlohmann::json::object();
+    for (const auto& [scope, f] : r_.fronts) {
+      nlohmann::json ids = nlohmann::json::array();
+      for (auto i : f) ids.push_back(r_.configs[i].best_trial);
+      fronts[scope] = ids;
+    }
+    j["front_trials"] = fronts;
+    nlohmann::json curves = nlohmann::json::array();
+    for (const auto& a : r_.axes)
+      curves.push_back({{"model", a.model}, {"axis", a.axis}, {"value", a.value},
+                        {"trial", r_.configs[a.best].best_trial}, {"label", r_.label(r_.configs[a.best])}});
+    j["axis_best_trials"] = curves;
+    j["kan_studies"] = kan_studies_;
+    j["llr_csv"] = llr_written_ ? nlohmann::json("llr.csv") : nlohmann::json(nullptr);
+    j["notes"] = r_.notes;
+    put("analysis.json", j.dump(2) + "\n");
+  }
+
+  const ResultsFile& file_;
+  Report& r_;
+  const std::string dir_;
+  const AnalyzeOptions& o_;
+  const TrialsTable& t_;
+  std::vector<std::string> metric_cols_, axis_names_;
+  std::string config_head_;
+  std::vector<std::string> written_;
+  Events events_;
+  bool have_events_ = false;
+  bool llr_written_ = false;
+  std::map<std::string, std::string> study_label_;
+  nlohmann::json kan_studies_ = nlohmann::json::array();
+};
+
+}  // namespace
+
+std::vector<std::string> write_outputs(const ResultsFile& file, Report& r, const std::string& dir,
+                                       const AnalyzeOptions& o) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (!fs::is_directory(dir))
+    throw IoError(Location{dir, -1, -1, ""}, "cannot create the output directory" + (ec ? ": " + ec.message() : ""));
+  return OutputWriter(file, r, dir, o).write_all();
 }
 
 }  // namespace kanscan::analysis
