@@ -1,7 +1,7 @@
 // Model kernels: B-spline basis evaluation, KAN and dense layers forward/backward, and the full
 // training step (forward + BCE + backward + Adam) for KAN [22,64,1] and MLP [22,64,1].
-// Items are samples (basis: (sample, input) evaluations). Benchmarks measure, never assert. Compare with the PyTorch numbers in
-// ../shared/REFERENCES.md (KAN [22,64,1] G=5: 66k samples/s/core; MLP [22,64,1]: 2.97M).
+// Items are samples (basis: (sample, input) evaluations). Benchmarks measure, never assert. The
+// PyTorch side of these numbers is in docs/performance.md.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>

@@ -15,7 +15,6 @@ class DenseLayer final : public Layer<T> {
   int n_in() const override { return in_; }
   int n_out() const override { return out_; }
   std::size_t n_params() const override { return static_cast<std::size_t>(in_) * out_ + out_; }
-  Activation activation() const { return act_; }
 
   void init(Rng& rng) override;
   void forward(const Mat<T>& x, Mat<T>& y, bool training, int threads, Rng* rng) override;

@@ -1,11 +1,12 @@
 // Hot loops of the KAN layer, included into one namespace per instruction set
-// (kan_kernels_generic.cpp, kan_kernels_avx2.cpp). Self-contained on purpose: no calls to inline
-// functions of other headers, so no AVX2 instance can leak into generic code through the linker.
+// (kan_kernels_generic.cpp, kan_kernels_avx2.cpp, kan_kernels_avx512.cpp). Self-contained on purpose: no calls to inline
+// functions of other headers, so no AVX2 or AVX-512 instance can leak into baseline code through
+// the linker.
 // All sums are written lane by lane (8 or W independent partial sums combined in a fixed order),
 // never reassociated by the compiler (ISO mode: no FMA contraction), so every instruction set
 // gives bitwise identical results.
 
-// Four lanes of T (GCC vector type): elementwise IEEE operations, the same bits in both copies.
+// Four lanes of T (GCC vector type): elementwise IEEE operations, the same bits in every copy.
 template <typename T>
 struct KanV4 {
   typedef T V __attribute__((vector_size(4 * sizeof(T))));
@@ -194,7 +195,7 @@ static inline T dot_axpy(const T* g, const T* e, T* de, T a, int n) {
 // 2^n built in the exponent field; x is clamped to the normal range of 2^n, NaN propagates.
 // Written with GCC vector types of the copy's native width (KANSCAN_KAN_VEC_BYTES): the scalar
 // form's clamps were jump-threaded into three copies of the polynomial and not vectorised. All
-// operations are elementwise, so the width does not change any bit and both copies agree.
+// operations are elementwise, so the width does not change any bit and all three copies agree.
 template <typename T>
 struct KanIeee;
 template <>

@@ -7,7 +7,6 @@
 
 #include "framework/error.hpp"
 #include "framework/parallel.hpp"
-#include "models/activation.hpp"
 #include "models/dense_kernels.hpp"
 #include "models/kan_kernels.hpp"
 

@@ -23,8 +23,6 @@ class KanLayer final : public Layer<T> {
   int n_in() const override { return in_; }
   int n_out() const override { return out_; }
   std::size_t n_params() const override;
-  int grid_size() const { return knots_.grid_size(); }
-  int order() const { return knots_.order(); }
   const SplineKnots<T>& knots() const { return knots_; }
 
   void init(Rng& rng) override;

@@ -62,17 +62,4 @@ void for_blocks(std::size_t n_blocks, int threads, F&& fn) {
   }
 }
 
-// Deterministic lane-wise dot product: 8 independent partial sums (vectorisable without
-// reassociation), combined in a fixed order.
-template <typename T>
-inline T dot_lanes(const T* a, const T* b, int n) {
-  T acc[8] = {};
-  int j = 0;
-  for (; j + 8 <= n; j += 8)
-    for (int l = 0; l < 8; ++l) acc[l] += a[j + l] * b[j + l];
-  T s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-  for (; j < n; ++j) s += a[j] * b[j];
-  return s;
-}
-
 }  // namespace kanscan::models
