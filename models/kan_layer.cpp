@@ -40,7 +40,7 @@ std::size_t KanLayer<T>::n_params() const {
 }
 
 template <typename T>
-void KanLayer<T>::init(Rng& rng) {
+void KanLayer<T>::do_init(Rng& rng) {
   T* wb = this->p_ + wb_offset();
   T* s = this->p_ + s_offset();
   T* c = this->p_ + c_offset();
@@ -127,12 +127,10 @@ void KanLayer<T>::prepare_block(const Mat<T>& x, std::size_t b0, std::size_t b1,
 
 // Parallel over fixed sample blocks; each sample's outputs written by one thread: deterministic.
 template <typename T>
-void KanLayer<T>::forward(const Mat<T>& x, Mat<T>& y, bool training, int threads, Rng* /*rng*/) {
-  if (x.cols() != in_) throw InputError("KAN layer: input has " + std::to_string(x.cols()) + " columns, expected " + std::to_string(in_));
+void KanLayer<T>::do_forward(const Mat<T>& x, Mat<T>& y, bool training, int threads, Rng* /*rng*/) {
   if (!use_gemm()) build_effective();
   const std::size_t n = static_cast<std::size_t>(x.rows());
   const int k1 = knots_.order() + 1, R = rows();
-  y.resize(x.rows(), out_);
   r0_.resize(n * in_);
   basis_.resize(n * in_ * k1);
   silu_.resize(n * in_);
@@ -192,13 +190,12 @@ void KanLayer<T>::forward(const Mat<T>& x, Mat<T>& y, bool training, int threads
 // Per fixed sample block: local gradient of the effective coefficients, blocks summed in block
 // order afterwards; input gradients written per sample. Bitwise identical for any thread count.
 template <typename T>
-void KanLayer<T>::backward(const Mat<T>& x, const Mat<T>& dy, Mat<T>* dx, int threads) {
+void KanLayer<T>::do_backward(const Mat<T>& x, const Mat<T>& dy, Mat<T>* dx, int threads) {
   const std::size_t n = static_cast<std::size_t>(x.rows());
   const int k1 = knots_.order() + 1, R = rows(), op = kan_out_stride(out_);
   const std::size_t esize = static_cast<std::size_t>(in_) * R * op;
   const std::size_t nb = num_blocks(n, kSampleBlock);
   if (partial_.size() < std::max<std::size_t>(nb, 1)) partial_.resize(std::max<std::size_t>(nb, 1));
-  if (dx) dx->resize(x.rows(), in_);
   if (dx && !derivs_cached_) {
     // The last forward was an inference one: the derivative caches are rebuilt from x.
     dbasis_.resize(n * in_ * k1);
@@ -411,7 +408,7 @@ LayerState KanLayer<T>::export_state() const {
 }
 
 template <typename T>
-void KanLayer<T>::import_params(const LayerState& st) {
+void KanLayer<T>::do_import_params(const LayerState& st) {
   const int nb = knots_.n_basis();
   const std::size_t in = in_, out = out_;
   const auto& wb = st.tensors.at("base_weight").data;
@@ -450,8 +447,12 @@ Mat<double> KanLayer<T>::spline_values(const Mat<T>& x, int i) const {
 
 template <typename T>
 double KanLayer<T>::update_grid(const Mat<T>& x, double grid_eps, double margin) {
+  if (x.cols() != in_)
+    throw_layer_contract(true, kind_name(), in_, out_, "update_grid",
+                         "x is " + shape_text(x.rows(), x.cols()) + ", expected " + shape_text(x.rows(), in_));
   const Eigen::Index n = x.rows();
   if (n < 1) return 0.0;
+  this->forget_forward();  // new knots: the caches of the last forward no longer match
   const int G = knots_.grid_size(), k = knots_.order(), nk = knots_.n_knots(), nb = knots_.n_basis();
   std::vector<Mat<double>> targets;
   for (int i = 0; i < in_; ++i) targets.push_back(spline_values(x, i));

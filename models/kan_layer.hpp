@@ -23,13 +23,9 @@ class KanLayer final : public Layer<T> {
   int n_in() const override { return in_; }
   int n_out() const override { return out_; }
   std::size_t n_params() const override;
+  const char* kind_name() const override { return "KAN layer"; }
   const SplineKnots<T>& knots() const { return knots_; }
-
-  void init(Rng& rng) override;
-  void forward(const Mat<T>& x, Mat<T>& y, bool training, int threads, Rng* rng) override;
-  void backward(const Mat<T>& x, const Mat<T>& dy, Mat<T>* dx, int threads) override;
   LayerState export_state() const override;
-  void import_params(const LayerState& s) override;
 
   // Grid update from data x [N, in] (efficient-kan/pykan): per input, knots at the sample
   // percentiles mixed with a uniform grid over the sample range (grid_eps = weight of the uniform
@@ -54,6 +50,10 @@ class KanLayer final : public Layer<T> {
   std::size_t c_offset() const { return 2 * static_cast<std::size_t>(in_) * out_; }
 
  private:
+  void do_init(Rng& rng) override;
+  void do_forward(const Mat<T>& x, Mat<T>& y, bool training, int threads, Rng* rng) override;
+  void do_backward(const Mat<T>& x, const Mat<T>& dy, Mat<T>* dx, int threads) override;
+  void do_import_params(const LayerState& s) override;
   void build_effective();
   // Small grids on layers of 8+ outputs: the layer as one GEMM over a dense per-sample expansion of
   // D = G+k+1 entries per input (k+2 of them non-zero), on the dense-layer GEMM kernels.
