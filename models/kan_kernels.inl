@@ -498,10 +498,13 @@ static void dx_narrow(const T* eff, int in, int rows, const int* r0, const T* db
   }
 }
 
+// Out of line: inlined into the narrow entry point, GCC 12 laid out the out = 1 parameter-gradient
+// loop 13 % slower (measured; the same instructions otherwise).
 template <typename T, int OUT>
-static void backward_narrow_k(const T* eff, int in, int rows, int k1, const int* r0, const T* basis, const T* dbasis,
-                              const T* silu, const T* dsilu, const T* dy, T* de, T* dx, std::size_t b0,
-                              std::size_t b1) {
+__attribute__((noinline)) static void backward_narrow_k(const T* eff, int in, int rows, int k1, const int* r0,
+                                                        const T* basis, const T* dbasis, const T* silu,
+                                                        const T* dsilu, const T* dy, T* de, T* dx, std::size_t b0,
+                                                        std::size_t b1) {
   if (k1 == 4) {
     de_narrow_cubic<T, OUT>(in, rows, r0, basis, silu, dy, de, b0, b1);
     if (dx) dx_narrow<T, OUT, 4>(eff, in, rows, r0, dbasis, dsilu, dy, dx, b0, b1);
