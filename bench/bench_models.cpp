@@ -1,10 +1,11 @@
 // Model kernels: B-spline basis evaluation, KAN and dense layers forward/backward, and the full
 // training step (forward + BCE + backward + Adam) for KAN [22,64,1] and MLP [22,64,1].
-// Items are samples (basis: (sample, input) evaluations). Benchmarks measure, never assert. Compare with the PyTorch numbers in
-// ../shared/REFERENCES.md (KAN [22,64,1] G=5: 66k samples/s/core; MLP [22,64,1]: 2.97M).
+// Items are samples (basis: (sample, input) evaluations). Benchmarks measure, never assert. The
+// PyTorch side of these numbers is in docs/performance.md.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "framework/rng.hpp"
@@ -125,6 +126,45 @@ BENCHMARK_TEMPLATE(BM_KanLayerShape, true)
     ->Name("BM_KanBackward_shape")
     ->Args({22, 1, 0})->Args({22, 3, 0})->Args({3, 1, 1})->Args({22, 45, 0})->Args({22, 45, 1})->Args({45, 1, 1})
     ->Args({22, 64, 0})->Args({22, 64, 1})->Args({64, 1, 1});
+
+// The generic basis evaluation (SplineKnots::eval per (sample, input)) instead of the uniform-cubic
+// prepare kernel: non-uniform cubic knots (as after a grid update) or another spline order. G=5,
+// one thread, batch 1024. Arguments: in, out, spline order, uniform knots (1) or jittered ones (0).
+template <bool Backward>
+static void BM_KanLayerGeneric(benchmark::State& state) {
+  const int in = static_cast<int>(state.range(0)), out = static_cast<int>(state.range(1));
+  const int k = static_cast<int>(state.range(2)), G = 5;
+  const Eigen::Index batch = 1024;
+  auto knots = SplineKnots<float>::uniform(in, G, k, -1.0, 1.0);
+  if (state.range(3) == 0) {
+    std::vector<float> t = knots.all_knots();
+    const int nk = knots.n_knots();
+    for (int i = 0; i < in; ++i)
+      for (int j = 0; j < nk; ++j) t[static_cast<std::size_t>(i) * nk + j] += 0.2f * (2.0f / G) * std::sin(float(i + j));
+    knots = SplineKnots<float>::from_knots(in, G, k, std::move(t));
+  }
+  KanLayer<float> layer(in, out, knots);
+  std::vector<float> p(layer.n_params()), g(layer.n_params());
+  layer.bind(p.data(), g.data());
+  Rng rng(2);
+  layer.init(rng);
+  const MatF x = random_inputs(batch, in, 3);
+  const MatF dy = random_inputs(batch, out, 4);
+  MatF y, dx;
+  layer.forward(x, y, true, 1, nullptr);
+  for (auto _ : state) {
+    if (Backward) layer.backward(x, dy, &dx, 1);
+    else layer.forward(x, y, true, 1, nullptr);
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations() * batch);
+}
+BENCHMARK_TEMPLATE(BM_KanLayerGeneric, false)
+    ->Name("BM_KanForward_generic")
+    ->Args({22, 64, 3, 0})->Args({22, 1, 3, 0})->Args({22, 64, 2, 1})->Args({22, 1, 2, 1});
+BENCHMARK_TEMPLATE(BM_KanLayerGeneric, true)
+    ->Name("BM_KanBackward_generic")
+    ->Args({22, 64, 3, 0})->Args({22, 1, 3, 0})->Args({22, 64, 2, 1})->Args({22, 1, 2, 1});
 
 template <bool Kan, bool Backward>
 static void BM_Layer(benchmark::State& state) {

@@ -11,7 +11,8 @@ namespace kanscan {
 
 // Threads to use when the caller says 0 ("all"): omp_get_max_threads().
 int default_threads();
-// Clamp a requested count into [1, default_threads()] (0 means default_threads()).
+// 0 (or a negative count) means default_threads(); any positive count is used as given, also
+// above the number of cores (oversubscription is the caller's choice, and tests rely on it).
 int resolve_threads(int requested);
 
 // Fixed-size blocks: the partition depends only on n and block, never on the thread count,

@@ -1,9 +1,9 @@
 #pragma once
 // Dense-layer kernels (GEMM with register tiles, activations), one copy per instruction set like
 // the KAN kernels: dense_kernels_generic.cpp (baseline), dense_kernels_avx2.cpp (-mavx2) and
-// dense_kernels_avx512.cpp (-mavx512f), picked at run time by DenseKernels<T>::get(). The copies give bitwise identical results: every
-// output element is summed in an order fixed by the shapes alone, with separate multiply and
-// add (no FMA contraction).
+// dense_kernels_avx512.cpp (-mavx512f), picked at run time by DenseKernels<T>::get(). The three
+// copies give bitwise identical results: every output element is summed in an order fixed by the
+// shapes alone, with separate multiply and add (no FMA contraction).
 #include <cstddef>
 
 #include "models/activation.hpp"

@@ -1,11 +1,12 @@
 // Dense-layer kernels, included into one namespace per instruction set (dense_kernels_generic.cpp,
-// dense_kernels_avx2.cpp). Self-contained on purpose: no calls to inline functions of other
-// headers (only builtins), so no AVX2 instance can leak into generic code through the linker.
+// dense_kernels_avx2.cpp, dense_kernels_avx512.cpp). Self-contained on purpose: no calls to inline
+// functions of other headers (only builtins), so no AVX2 or AVX-512 instance can leak into
+// baseline code through the linker.
 // Vectors are GCC vector extensions of KANSCAN_VEC_BYTES (set by the including file: 64 for
 // AVX-512, 32 for AVX2, 16 for the SSE2 baseline, where wider ones would be split and spill). Lanes only ever
 // do element-wise multiply and add, and every sum has an order fixed by the shapes — the GEMM sums
 // each element sequentially, the dot products use 32 bytes of logical lanes in every copy — so
-// both copies give bitwise identical results.
+// all three copies give bitwise identical results.
 
 template <typename T>
 struct Simd {

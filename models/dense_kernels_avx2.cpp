@@ -1,5 +1,5 @@
 // AVX2 copy of the dense-layer kernels (compiled with -mavx2, see models/CMakeLists.txt). Without
-// the flag (non-x86 builds) it is a second baseline copy and never selected.
+// the flag (non-x86 builds) it is another baseline copy and never selected.
 #include <cstddef>
 
 #include "models/dense_kernels.hpp"

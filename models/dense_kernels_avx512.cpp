@@ -1,5 +1,5 @@
 // AVX-512 copy of the dense-layer kernels (compiled with -mavx512f, see models/CMakeLists.txt). Without
-// the flag (non-x86 builds) it is a second baseline copy and never selected.
+// the flag (non-x86 builds) it is another baseline copy and never selected.
 #include <cstddef>
 
 #include "models/dense_kernels.hpp"

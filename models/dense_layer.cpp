@@ -18,7 +18,7 @@ DenseLayer<T>::DenseLayer(int n_in, int n_out, Activation act, double leaky_slop
 }
 
 template <typename T>
-void DenseLayer<T>::init(Rng& rng) {
+void DenseLayer<T>::do_init(Rng& rng) {
   // torch.nn.Linear's default: Kaiming-uniform with a = sqrt(5), i.e. U(-1/sqrt(in), 1/sqrt(in)),
   // for the weight and the bias.
   const double bound = 1.0 / std::sqrt(static_cast<double>(in_));
@@ -44,8 +44,7 @@ void DenseLayer<T>::pack_transposed_weights() {
 // Parallel over fixed sample blocks; each output row is written by one thread from the same
 // operations in the same order whatever the thread count or instruction set.
 template <typename T>
-void DenseLayer<T>::forward(const Mat<T>& x, Mat<T>& y, bool training, int threads, Rng* rng) {
-  if (x.cols() != in_) throw InputError("dense layer: input has " + std::to_string(x.cols()) + " columns, expected " + std::to_string(in_));
+void DenseLayer<T>::do_forward(const Mat<T>& x, Mat<T>& y, bool training, int threads, Rng* rng) {
   const std::size_t n = static_cast<std::size_t>(x.rows());
   const auto& kern = DenseKernels<T>::get();
   const bool drop = training && dropout_ > 0.0 && rng != nullptr;
@@ -61,7 +60,6 @@ void DenseLayer<T>::forward(const Mat<T>& x, Mat<T>& y, bool training, int threa
   // values for the backward pass (with dropout y holds the masked ones).
   const bool direct = act_ == Activation::identity && !drop;
   const bool keep_act = act_ == Activation::tanh || act_ == Activation::sigmoid;
-  y.resize(x.rows(), out_);
   if (!direct) z_.resize(x.rows(), out_);
   if (keep_act) a_.resize(x.rows(), out_);
   const bool narrow = out_ < kNarrow;
@@ -88,7 +86,7 @@ void DenseLayer<T>::forward(const Mat<T>& x, Mat<T>& y, bool training, int threa
 
 // Per fixed sample block: local dW, db summed in block order afterwards; dx rows per block.
 template <typename T>
-void DenseLayer<T>::backward(const Mat<T>& x, const Mat<T>& dy, Mat<T>* dx, int threads) {
+void DenseLayer<T>::do_backward(const Mat<T>& x, const Mat<T>& dy, Mat<T>* dx, int threads) {
   const std::size_t n = static_cast<std::size_t>(x.rows());
   const auto& kern = DenseKernels<T>::get();
   const std::size_t nb = num_blocks(n, kSampleBlock);
@@ -98,10 +96,7 @@ void DenseLayer<T>::backward(const Mat<T>& x, const Mat<T>& dy, Mat<T>* dx, int 
   // A plain linear layer without dropout passes dy through as dz.
   const bool pass = act_ == Activation::identity && mask_.empty();
   if (!pass) dz_.resize(n * out_);
-  if (dx) {
-    dx->resize(x.rows(), in_);
-    if (!narrow_in) pack_transposed_weights();
-  }
+  if (dx && !narrow_in) pack_transposed_weights();
   if (partial_.size() < nb) partial_.resize(nb);
   for_blocks(nb, threads, [&](std::size_t blk) {
     const BlockRange br = block_range(blk, n, kSampleBlock);
@@ -138,6 +133,10 @@ void DenseLayer<T>::backward(const Mat<T>& x, const Mat<T>& dy, Mat<T>* dx, int 
     }
   });
   T* g = this->g_;
+  if (nb == 0) {  // an empty batch: no block wrote a partial
+    std::fill_n(g, np, T(0));
+    return;
+  }
   std::copy(partial_[0].begin(), partial_[0].begin() + static_cast<std::ptrdiff_t>(np), g);
   for (std::size_t blk = 1; blk < nb; ++blk) {
     const T* pb = partial_[blk].data();
@@ -164,7 +163,7 @@ LayerState DenseLayer<T>::export_state() const {
 }
 
 template <typename T>
-void DenseLayer<T>::import_params(const LayerState& st) {
+void DenseLayer<T>::do_import_params(const LayerState& st) {
   const std::size_t in = in_, out = out_;
   const auto& w = st.tensors.at("weight").data;
   const auto& b = st.tensors.at("bias").data;

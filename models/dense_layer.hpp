@@ -15,15 +15,14 @@ class DenseLayer final : public Layer<T> {
   int n_in() const override { return in_; }
   int n_out() const override { return out_; }
   std::size_t n_params() const override { return static_cast<std::size_t>(in_) * out_ + out_; }
-  Activation activation() const { return act_; }
-
-  void init(Rng& rng) override;
-  void forward(const Mat<T>& x, Mat<T>& y, bool training, int threads, Rng* rng) override;
-  void backward(const Mat<T>& x, const Mat<T>& dy, Mat<T>* dx, int threads) override;
+  const char* kind_name() const override { return "dense layer"; }
   LayerState export_state() const override;
-  void import_params(const LayerState& s) override;
 
  private:
+  void do_init(Rng& rng) override;
+  void do_forward(const Mat<T>& x, Mat<T>& y, bool training, int threads, Rng* rng) override;
+  void do_backward(const Mat<T>& x, const Mat<T>& dy, Mat<T>* dx, int threads) override;
+  void do_import_params(const LayerState& s) override;
   // Parameter slice: W^T as [in, out] row-major (so x W^T is a plain row-major GEMM), then b [out].
   int in_, out_;
   Activation act_;

@@ -3,7 +3,7 @@
 namespace kanscan::models {
 
 Isa best_isa() {
-#if defined(KANSCAN_HAVE_AVX2_KERNELS) && (defined(__x86_64__) || defined(__i386__))
+#if defined(KANSCAN_HAVE_ISA_COPIES) && (defined(__x86_64__) || defined(__i386__))
   static const Isa isa = __builtin_cpu_supports("avx512f") ? Isa::avx512
                          : __builtin_cpu_supports("avx2")  ? Isa::avx2
                                                            : Isa::generic;

@@ -1,14 +1,14 @@
 #pragma once
 // KAN layer kernels over a range of samples [b0, b1), one copy per instruction set (baseline,
 // AVX2, AVX-512); the layer uses the widest the CPU has. Results are bitwise identical between
-// the copies.
+// the copies. Which of them runs for a layer is decided by kan_kernel_path (models/kan_path.hpp).
 // Every kernel is serial over its sample range and its summation order depends only on that
 // range; the layer calls them per fixed sample block (bitwise identical for any thread count).
-// eff and de are [in, rows, op] with op = kan_out_stride(out): narrow layers (out < 8) are stored
-// unpadded and handled by kernels specialised on out; wide layers are padded to a multiple of 8
-// with zero columns so that every output chunk is a full vector (no scalar tail passes). dy for
-// the backward kernel has stride op too (the caller pads it with zero columns). eff has
-// kKanEffTail readable values past its end.
+// eff and de are [in, rows, op] with op = kan_out_stride(out): narrow layers (out < kKanNarrowOut)
+// are stored unpadded and handled by kernels specialised on out; wide layers are padded to a
+// multiple of 8 with zero columns so that every output chunk is a full vector (no scalar tail
+// passes). dy for the wide backward kernel has stride op too (the caller pads it with zero
+// columns). eff has kKanEffTail readable values past its end.
 // Per (sample b, input i): r0, silu and dsilu at b*in + i. basis and dbasis are block-major: for
 // the block [b0, b1) (at most kSampleBlock samples), basis q of (b, i) is at
 // b0*in*(k+1) + q*(b1-b0)*in + (b-b0)*in + i, so producer and consumers must use the same blocks.
@@ -21,17 +21,33 @@
 namespace kanscan::models {
 
 #define KANSCAN_KAN_KERNEL_DECLS                                                                                   \
+  /* Narrow layers, 1 <= out < kKanNarrowOut (op = out): y rows [b0, b1) written per sample; serial, fixed       \
+     order per output, bitwise identical in every copy. */                                                        \
   template <typename T>                                                                                           \
-  void kan_forward_rows(const T* eff, int in, int rows, int out, int op, int k1, const int* r0, const T* basis,   \
-                        const T* silu, T* y, std::size_t b0, std::size_t b1);                                     \
+  void kan_forward_narrow_rows(const T* eff, int in, int rows, int out, int k1, const int* r0, const T* basis,     \
+                               const T* silu, T* y, std::size_t b0, std::size_t b1);                              \
+  /* Wide layers, out >= kKanNarrowOut, op a multiple of 8: as above, outputs in vector chunks. */                \
   template <typename T>                                                                                           \
-  void kan_backward_rows(const T* eff, int in, int rows, int out, int op, int k1, const int* r0, const T* basis,  \
-                         const T* dbasis, const T* silu, const T* dsilu, const T* dy, T* de, T* dx, std::size_t b0, \
-                         std::size_t b1);                                                                         \
+  void kan_forward_wide_rows(const T* eff, int in, int rows, int out, int op, int k1, const int* r0,              \
+                             const T* basis, const T* silu, T* y, std::size_t b0, std::size_t b1);                \
+  /* Narrow layers: de += this range's gradient of eff (sample order), dx rows written per sample when dx is     \
+     not null; serial, bitwise identical in every copy. */                                                        \
+  template <typename T>                                                                                           \
+  void kan_backward_narrow_rows(const T* eff, int in, int rows, int out, int k1, const int* r0, const T* basis,   \
+                                const T* dbasis, const T* silu, const T* dsilu, const T* dy, T* de, T* dx,        \
+                                std::size_t b0, std::size_t b1);                                                  \
+  /* Wide layers (dy with stride op): as above, inputs outer and samples inner. */                                \
+  template <typename T>                                                                                           \
+  void kan_backward_wide_rows(const T* eff, int in, int rows, int op, int k1, const int* r0, const T* basis,      \
+                              const T* dbasis, const T* silu, const T* dsilu, const T* dy, T* de, T* dx,          \
+                              std::size_t b0, std::size_t b1);                                                    \
+  /* k = 3 on uniform knots: r0, bases, SiLU (and derivatives) of the block [b0, b1), elementwise; bitwise       \
+     equal to SplineKnots::eval and in every copy. */                                                             \
   template <typename T>                                                                                           \
   void kan_prepare_rows_uniform_cubic(const T* x, int in, const T* t0_rep, const T* inv_h_rep, int n_knots,       \
                                       int* r0, T* basis, T* dbasis, T* silu, T* dsilu, std::size_t b0,            \
                                       std::size_t b1);                                                            \
+  /* SiLU (and derivative when dsilu is not null) of elements [e0, e1), elementwise, IEEE operations only. */     \
   template <typename T>                                                                                           \
   void kan_silu_rows(const T* x, T* silu, T* dsilu, std::size_t e0, std::size_t e1);
 
@@ -46,17 +62,22 @@ KANSCAN_KAN_KERNEL_DECLS
 }
 #undef KANSCAN_KAN_KERNEL_DECLS
 
+// Layers with fewer outputs take the narrow kernels, which are instantiated for out = 1 .. 7.
+constexpr int kKanNarrowOut = 8;
+
 // eff must be followed by this many readable values (zeros): narrow kernels read rows as vectors.
 constexpr int kKanEffTail = 8;
 
-// Row stride of eff/de (and of dy in backward) for a layer with out outputs.
-constexpr int kan_out_stride(int out) { return out < 8 ? out : (out + 7) / 8 * 8; }
+// Row stride of eff/de (and of dy in the wide backward) for a layer with out outputs.
+constexpr int kan_out_stride(int out) { return out < kKanNarrowOut ? out : (out + 7) / 8 * 8; }
 
 // The kernels of one instruction set (get(): best_isa()).
 template <typename T>
 struct KanKernels {
-  decltype(&generic::kan_forward_rows<T>) forward_rows;
-  decltype(&generic::kan_backward_rows<T>) backward_rows;
+  decltype(&generic::kan_forward_narrow_rows<T>) forward_narrow_rows;
+  decltype(&generic::kan_forward_wide_rows<T>) forward_wide_rows;
+  decltype(&generic::kan_backward_narrow_rows<T>) backward_narrow_rows;
+  decltype(&generic::kan_backward_wide_rows<T>) backward_wide_rows;
   decltype(&generic::kan_prepare_rows_uniform_cubic<T>) prepare_rows_uniform_cubic;
   decltype(&generic::kan_silu_rows<T>) silu_rows;
   static const KanKernels& get();

@@ -11,9 +11,10 @@ namespace kanscan::models::generic {
 #undef KANSCAN_KAN_VEC_BYTES
 
 namespace kanscan::models {
-#define KANSCAN_KAN_COPY(ns)                                                                                \
-  KanKernels<T> {                                                                                           \
-    ns::kan_forward_rows<T>, ns::kan_backward_rows<T>, ns::kan_prepare_rows_uniform_cubic<T>, ns::kan_silu_rows<T> \
+#define KANSCAN_KAN_COPY(ns)                                                                                    \
+  KanKernels<T> {                                                                                               \
+    ns::kan_forward_narrow_rows<T>, ns::kan_forward_wide_rows<T>, ns::kan_backward_narrow_rows<T>,              \
+        ns::kan_backward_wide_rows<T>, ns::kan_prepare_rows_uniform_cubic<T>, ns::kan_silu_rows<T>              \
   }
 
 template <typename T>

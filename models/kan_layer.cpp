@@ -7,7 +7,6 @@
 
 #include "framework/error.hpp"
 #include "framework/parallel.hpp"
-#include "models/activation.hpp"
 #include "models/dense_kernels.hpp"
 #include "models/kan_kernels.hpp"
 
@@ -33,6 +32,12 @@ KanLayer<T>::KanLayer(int n_in, int n_out, SplineKnots<T> knots, KanInit init)
     : in_(n_in), out_(n_out), knots_(std::move(knots)), init_(init) {
   if (n_in < 1 || n_out < 1) throw InputError("KAN layer: in and out must be >= 1");
   if (knots_.n_in() != n_in) throw InputError("KAN layer: grid has " + std::to_string(knots_.n_in()) + " inputs, layer " + std::to_string(n_in));
+  path_ = kan_kernel_path(shape());
+}
+
+template <typename T>
+KanShape KanLayer<T>::shape() const {
+  return {in_, out_, knots_.grid_size(), knots_.order(), knots_.all_uniform()};
 }
 
 template <typename T>
@@ -41,7 +46,7 @@ std::size_t KanLayer<T>::n_params() const {
 }
 
 template <typename T>
-void KanLayer<T>::init(Rng& rng) {
+void KanLayer<T>::do_init(Rng& rng) {
   T* wb = this->p_ + wb_offset();
   T* s = this->p_ + s_offset();
   T* c = this->p_ + c_offset();
@@ -76,7 +81,7 @@ void KanLayer<T>::init(Rng& rng) {
 
 template <typename T>
 void KanLayer<T>::build_effective() {
-  const int R = rows(), k = knots_.order(), nb = knots_.n_basis(), op = kan_out_stride(out_);
+  const int R = rows(), k = knots_.order(), nb = knots_.n_basis(), op = path_.out_stride;
   const std::size_t esize = static_cast<std::size_t>(in_) * R * op + kKanEffTail;
   // Padding rows, columns and the tail are never written below: zero them only when the shape changes.
   if (eff_.size() != esize) eff_.assign(esize, T(0));
@@ -101,7 +106,7 @@ void KanLayer<T>::prepare_block(const Mat<T>& x, std::size_t b0, std::size_t b1,
   const int k1 = knots_.order() + 1;
   T* dbasis = derivs ? dbasis_.data() : nullptr;
   T* dsilu = derivs ? dsilu_.data() : nullptr;
-  if (knots_.order() == 3 && knots_.all_uniform()) {
+  if (path_.basis == KanBasis::uniform_cubic) {
     KanKernels<T>::get().prepare_rows_uniform_cubic(
         x.data(), in_, t0_rep_.data(), inv_h_rep_.data(), knots_.n_knots(), r0_.data(), basis_.data(), dbasis,
         silu_.data(), dsilu, b0, b1);
@@ -126,14 +131,10 @@ void KanLayer<T>::prepare_block(const Mat<T>& x, std::size_t b0, std::size_t b1,
   }
 }
 
-// Parallel over fixed sample blocks; each sample's outputs written by one thread: deterministic.
+// Sizes the per-(sample, input) caches for n samples; derivatives only for a training forward.
 template <typename T>
-void KanLayer<T>::forward(const Mat<T>& x, Mat<T>& y, bool training, int threads, Rng* /*rng*/) {
-  if (x.cols() != in_) throw InputError("KAN layer: input has " + std::to_string(x.cols()) + " columns, expected " + std::to_string(in_));
-  if (!use_gemm()) build_effective();
-  const std::size_t n = static_cast<std::size_t>(x.rows());
-  const int k1 = knots_.order() + 1, R = rows();
-  y.resize(x.rows(), out_);
+void KanLayer<T>::resize_caches(std::size_t n, bool training) {
+  const int k1 = knots_.order() + 1;
   r0_.resize(n * in_);
   basis_.resize(n * in_ * k1);
   silu_.resize(n * in_);
@@ -142,66 +143,89 @@ void KanLayer<T>::forward(const Mat<T>& x, Mat<T>& y, bool training, int threads
     dsilu_.resize(n * in_);
   }
   derivs_cached_ = training;
-  // Per-input knot tables repeated for each sample of a block, so the prepare kernel runs over a
-  // block's (sample, input) elements in one flat loop.
+}
+
+// Per-input knot tables repeated for each sample of a block, so the uniform-cubic prepare kernel
+// runs over a block's (sample, input) elements in one flat loop. Rebuilt when the knots changed.
+template <typename T>
+void KanLayer<T>::refresh_knot_tables() {
   const std::size_t rep = kSampleBlock * static_cast<std::size_t>(in_);
-  if (t0_rep_.size() != rep || !std::equal(knots_.first_knots(), knots_.first_knots() + in_, t0_rep_.begin()) ||
-      !std::equal(knots_.inv_spacings(), knots_.inv_spacings() + in_, inv_h_rep_.begin())) {
-    t0_rep_.resize(rep);
-    inv_h_rep_.resize(rep);
-    for (std::size_t e = 0; e < rep; ++e) {
-      t0_rep_[e] = knots_.first_knots()[e % in_];
-      inv_h_rep_[e] = knots_.inv_spacings()[e % in_];
-    }
-  }
-  const std::size_t nb = num_blocks(n, kSampleBlock);
-  if (use_gemm()) {
-    build_compact();
-    const std::size_t kd = static_cast<std::size_t>(in_) * dense_width();
-    // A training forward keeps the expansion for the backward pass up to expansion_keep_limit_ values
-    // (ordinary mini-batches); beyond that (full-batch L-BFGS) and in inference each block is
-    // expanded into a per-thread scratch and backward expands it again: the same values, so the
-    // same bits, at the cost of one more expansion pass.
-    const bool keep = training && n * kd <= expansion_keep_limit_;
-    if (keep) expanded_.resize(n * kd);
-    expanded_valid_ = keep;
-    const auto& dense = DenseKernels<T>::get();
-    for_blocks(nb, threads, [&](std::size_t blk) {
-      const BlockRange br = block_range(blk, n, kSampleBlock);
-      const int rows_b = static_cast<int>(br.end - br.begin);
-      prepare_block(x, br.begin, br.end, training);
-      thread_local std::vector<T> scratch;
-      if (!keep) scratch.resize(rows_b * kd);
-      T* a = keep ? expanded_.data() + br.begin * kd : scratch.data();
-      expand_block(br.begin, br.end, a);
-      T* yb = y.data() + br.begin * out_;
-      std::fill_n(yb, static_cast<std::size_t>(rows_b) * out_, T(0));
-      dense.gemm_acc(rows_b, out_, static_cast<int>(kd), a, static_cast<std::ptrdiff_t>(kd), 1, ec_.data(), out_, yb,
-                     out_);
-    });
+  if (t0_rep_.size() == rep && std::equal(knots_.first_knots(), knots_.first_knots() + in_, t0_rep_.begin()) &&
+      std::equal(knots_.inv_spacings(), knots_.inv_spacings() + in_, inv_h_rep_.begin()))
     return;
+  t0_rep_.resize(rep);
+  inv_h_rep_.resize(rep);
+  for (std::size_t e = 0; e < rep; ++e) {
+    t0_rep_[e] = knots_.first_knots()[e % in_];
+    inv_h_rep_[e] = knots_.inv_spacings()[e % in_];
   }
-  for_blocks(nb, threads, [&](std::size_t blk) {
+}
+
+// Parallel over fixed sample blocks; each sample's outputs written by one thread: deterministic.
+template <typename T>
+void KanLayer<T>::do_forward(const Mat<T>& x, Mat<T>& y, bool training, int threads, Rng* /*rng*/) {
+  resize_caches(static_cast<std::size_t>(x.rows()), training);
+  refresh_knot_tables();
+  if (path_.path == KanPath::gemm)
+    forward_gemm(x, y, training, threads);
+  else
+    forward_local(x, y, training, threads);
+}
+
+// Narrow and wide paths: the local-support kernels over the effective coefficients.
+template <typename T>
+void KanLayer<T>::forward_local(const Mat<T>& x, Mat<T>& y, bool training, int threads) {
+  build_effective();
+  const std::size_t n = static_cast<std::size_t>(x.rows());
+  const int k1 = knots_.order() + 1, R = rows();
+  const auto& kern = KanKernels<T>::get();
+  for_blocks(num_blocks(n, kSampleBlock), threads, [&](std::size_t blk) {
     const BlockRange br = block_range(blk, n, kSampleBlock);
     prepare_block(x, br.begin, br.end, training);
-    KanKernels<T>::get().forward_rows(
-        eff_.data(), in_, R, out_, kan_out_stride(out_), k1, r0_.data(), basis_.data(), silu_.data(), y.data(),
-        br.begin, br.end);
+    if (path_.path == KanPath::narrow)
+      kern.forward_narrow_rows(eff_.data(), in_, R, out_, k1, r0_.data(), basis_.data(), silu_.data(), y.data(),
+                               br.begin, br.end);
+    else
+      kern.forward_wide_rows(eff_.data(), in_, R, out_, path_.out_stride, k1, r0_.data(), basis_.data(),
+                             silu_.data(), y.data(), br.begin, br.end);
   });
 }
 
-// Per fixed sample block: local gradient of the effective coefficients, blocks summed in block
-// order afterwards; input gradients written per sample. Bitwise identical for any thread count.
+// Gemm path: y = expansion * Ec per block, on the dense GEMM kernel.
 template <typename T>
-void KanLayer<T>::backward(const Mat<T>& x, const Mat<T>& dy, Mat<T>* dx, int threads) {
+void KanLayer<T>::forward_gemm(const Mat<T>& x, Mat<T>& y, bool training, int threads) {
+  build_compact();
   const std::size_t n = static_cast<std::size_t>(x.rows());
-  const int k1 = knots_.order() + 1, R = rows(), op = kan_out_stride(out_);
-  const std::size_t esize = static_cast<std::size_t>(in_) * R * op;
+  const std::size_t kd = static_cast<std::size_t>(in_) * path_.dense_width;
+  const bool keep = kan_keeps_expansion(path_, in_, n, training, expansion_keep_limit_);
+  if (keep) expanded_.resize(n * kd);
+  expanded_valid_ = keep;
+  const auto& dense = DenseKernels<T>::get();
+  for_blocks(num_blocks(n, kSampleBlock), threads, [&](std::size_t blk) {
+    const BlockRange br = block_range(blk, n, kSampleBlock);
+    const int rows_b = static_cast<int>(br.end - br.begin);
+    prepare_block(x, br.begin, br.end, training);
+    thread_local std::vector<T> scratch;
+    if (!keep) scratch.resize(rows_b * kd);
+    T* a = keep ? expanded_.data() + br.begin * kd : scratch.data();
+    expand_block(br.begin, br.end, a);
+    T* yb = y.data() + br.begin * out_;
+    std::fill_n(yb, static_cast<std::size_t>(rows_b) * out_, T(0));
+    dense.gemm_acc(rows_b, out_, static_cast<int>(kd), a, static_cast<std::ptrdiff_t>(kd), 1, ec_.data(), out_, yb,
+                   out_);
+  });
+}
+
+// Per fixed sample block: local gradient of the coefficients, blocks summed in block order
+// afterwards; input gradients written per sample. Bitwise identical for any thread count.
+template <typename T>
+void KanLayer<T>::do_backward(const Mat<T>& x, const Mat<T>& dy, Mat<T>* dx, int threads) {
+  const std::size_t n = static_cast<std::size_t>(x.rows());
   const std::size_t nb = num_blocks(n, kSampleBlock);
   if (partial_.size() < std::max<std::size_t>(nb, 1)) partial_.resize(std::max<std::size_t>(nb, 1));
-  if (dx) dx->resize(x.rows(), in_);
   if (dx && !derivs_cached_) {
     // The last forward was an inference one: the derivative caches are rebuilt from x.
+    const int k1 = knots_.order() + 1;
     dbasis_.resize(n * in_ * k1);
     dsilu_.resize(n * in_);
     for_blocks(nb, threads, [&](std::size_t blk) {
@@ -210,13 +234,22 @@ void KanLayer<T>::backward(const Mat<T>& x, const Mat<T>& dy, Mat<T>* dx, int th
     });
     derivs_cached_ = true;
   }
-  if (use_gemm()) {
+  if (path_.path == KanPath::gemm)
     backward_gemm(dy, dx, threads);
-    return;
-  }
-  // Wide layers read dy with the padded stride; the padding columns stay zero.
-  const bool pad = op != out_;
+  else
+    backward_local(dy, dx, threads);
+}
+
+// Narrow and wide paths. Wide layers read dy with the padded stride; the padding columns stay zero.
+template <typename T>
+void KanLayer<T>::backward_local(const Mat<T>& dy, Mat<T>* dx, int threads) {
+  const std::size_t n = static_cast<std::size_t>(dy.rows());
+  const int k1 = knots_.order() + 1, R = rows(), op = path_.out_stride;
+  const std::size_t esize = static_cast<std::size_t>(in_) * R * op;
+  const std::size_t nb = num_blocks(n, kSampleBlock);
+  const bool pad = path_.pad_dy;
   if (pad && dy_pad_.size() != n * op) dy_pad_.assign(n * op, T(0));
+  const auto& kern = KanKernels<T>::get();
   for_blocks(nb, threads, [&](std::size_t blk) {
     const BlockRange br = block_range(blk, n, kSampleBlock);
     if (pad)
@@ -224,9 +257,13 @@ void KanLayer<T>::backward(const Mat<T>& x, const Mat<T>& dy, Mat<T>* dx, int th
         std::copy_n(dy.data() + b * out_, out_, dy_pad_.data() + b * op);
     std::vector<T>& de = partial_[blk];
     de.assign(esize, T(0));
-    KanKernels<T>::get().backward_rows(
-        eff_.data(), in_, R, out_, op, k1, r0_.data(), basis_.data(), dbasis_.data(), silu_.data(), dsilu_.data(),
-        pad ? dy_pad_.data() : dy.data(), de.data(), dx ? dx->data() : nullptr, br.begin, br.end);
+    T* dxp = dx ? dx->data() : nullptr;
+    if (path_.path == KanPath::narrow)
+      kern.backward_narrow_rows(eff_.data(), in_, R, out_, k1, r0_.data(), basis_.data(), dbasis_.data(),
+                                silu_.data(), dsilu_.data(), dy.data(), de.data(), dxp, br.begin, br.end);
+    else
+      kern.backward_wide_rows(eff_.data(), in_, R, op, k1, r0_.data(), basis_.data(), dbasis_.data(), silu_.data(),
+                              dsilu_.data(), pad ? dy_pad_.data() : dy.data(), de.data(), dxp, br.begin, br.end);
   });
   // Rows k .. G+2k-1 of each input's [R, op] block hold the spline bases, row R-1 the SiLU one.
   param_grads_from_partials(esize, nb, static_cast<std::size_t>(R) * op, knots_.order(), R - 1, op);
@@ -268,20 +305,9 @@ void KanLayer<T>::param_grads_from_partials(std::size_t esize, std::size_t n_blo
   }
 }
 
-// The dense expansion does G+k+1 multiply-adds per input where the local kernels do k+2, but
-// runs on the register-tiled GEMM at several times their rate (the local kernels gather their
-// rows at data-dependent offsets); worth it while D <= 3 (k+2), i.e. G <= 10 for cubic splines,
-// on layers of 8 or more outputs (narrower ones keep their specialised kernels: the GEMM path was
-// 1.3-1.5x slower on [22,64,1]'s output layer). A choice by shape only, so results stay a function
-// of the configuration.
-template <typename T>
-bool KanLayer<T>::use_gemm() const {
-  return out_ >= 8 && dense_width() <= 3 * (knots_.order() + 2);
-}
-
 template <typename T>
 void KanLayer<T>::build_compact() {
-  const int D = dense_width(), nb = knots_.n_basis();
+  const int D = path_.dense_width, nb = knots_.n_basis();
   ec_.resize(static_cast<std::size_t>(in_) * D * out_);
   const T* wb = this->p_ + wb_offset();
   const T* s = this->p_ + s_offset();
@@ -301,7 +327,7 @@ void KanLayer<T>::build_compact() {
 // active ones), entry i*D + G+k holds SiLU(x_bi).
 template <typename T>
 void KanLayer<T>::expand_block(std::size_t b0, std::size_t b1, T* a) {
-  const int D = dense_width(), k = knots_.order(), k1 = k + 1, nb = knots_.n_basis();
+  const int D = path_.dense_width, k = knots_.order(), k1 = k + 1, nb = knots_.n_basis();
   const std::size_t kd = static_cast<std::size_t>(in_) * D, plane = (b1 - b0) * in_;
   std::fill_n(a, (b1 - b0) * kd, T(0));
   const T* bn = basis_.data() + b0 * in_ * k1;
@@ -326,7 +352,7 @@ void KanLayer<T>::expand_block(std::size_t b0, std::size_t b1, T* a) {
 template <typename T>
 void KanLayer<T>::backward_gemm(const Mat<T>& dy, Mat<T>* dx, int threads) {
   const std::size_t n = static_cast<std::size_t>(dy.rows());
-  const int D = dense_width(), k = knots_.order(), k1 = k + 1, nbas = knots_.n_basis();
+  const int D = path_.dense_width, k = knots_.order(), k1 = k + 1, nbas = knots_.n_basis();
   const int kd = in_ * D;
   const std::size_t esize = static_cast<std::size_t>(kd) * out_;
   const std::size_t nb = num_blocks(n, kSampleBlock);
@@ -412,7 +438,7 @@ LayerState KanLayer<T>::export_state() const {
 }
 
 template <typename T>
-void KanLayer<T>::import_params(const LayerState& st) {
+void KanLayer<T>::do_import_params(const LayerState& st) {
   const int nb = knots_.n_basis();
   const std::size_t in = in_, out = out_;
   const auto& wb = st.tensors.at("base_weight").data;
@@ -451,8 +477,12 @@ Mat<double> KanLayer<T>::spline_values(const Mat<T>& x, int i) const {
 
 template <typename T>
 double KanLayer<T>::update_grid(const Mat<T>& x, double grid_eps, double margin) {
+  if (x.cols() != in_)
+    throw_layer_contract(true, kind_name(), in_, out_, "update_grid",
+                         "x is " + shape_text(x.rows(), x.cols()) + ", expected " + shape_text(x.rows(), in_));
   const Eigen::Index n = x.rows();
   if (n < 1) return 0.0;
+  this->forget_forward();  // new knots: the caches of the last forward no longer match
   const int G = knots_.grid_size(), k = knots_.order(), nk = knots_.n_knots(), nb = knots_.n_basis();
   std::vector<Mat<double>> targets;
   for (int i = 0; i < in_; ++i) targets.push_back(spline_values(x, i));
@@ -477,6 +507,7 @@ double KanLayer<T>::update_grid(const Mat<T>& x, double grid_eps, double margin)
     for (int j = 0; j < k; ++j) t[k + G + 1 + j] = static_cast<T>(g[G] + (j + 1) * step);
   }
   knots_ = SplineKnots<T>::from_knots(in_, G, k, std::move(knots));
+  path_ = kan_kernel_path(shape());  // adapted knots are no longer uniform
   // Refit C so that S * sum_m C B'_m reproduces the old spline outputs at the samples.
   T* s = this->p_ + s_offset();
   T* c = this->p_ + c_offset();

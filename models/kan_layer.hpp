@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "models/bspline.hpp"
+#include "models/kan_path.hpp"
 #include "models/layer.hpp"
 
 namespace kanscan::models {
@@ -23,15 +24,12 @@ class KanLayer final : public Layer<T> {
   int n_in() const override { return in_; }
   int n_out() const override { return out_; }
   std::size_t n_params() const override;
-  int grid_size() const { return knots_.grid_size(); }
-  int order() const { return knots_.order(); }
+  const char* kind_name() const override { return "KAN layer"; }
   const SplineKnots<T>& knots() const { return knots_; }
-
-  void init(Rng& rng) override;
-  void forward(const Mat<T>& x, Mat<T>& y, bool training, int threads, Rng* rng) override;
-  void backward(const Mat<T>& x, const Mat<T>& dy, Mat<T>* dx, int threads) override;
+  KanShape shape() const;
+  // The kernels this layer runs (kan_kernel_path of its shape; a grid update may change the basis).
+  const KanKernelPath& kernel_path() const { return path_; }
   LayerState export_state() const override;
-  void import_params(const LayerState& s) override;
 
   // Grid update from data x [N, in] (efficient-kan/pykan): per input, knots at the sample
   // percentiles mixed with a uniform grid over the sample range (grid_eps = weight of the uniform
@@ -44,9 +42,9 @@ class KanLayer final : public Layer<T> {
   // current spline at k+2 points per new interval. Exact when the new knots contain the old.
   LayerState extended_state(int new_grid) const;
 
-  // Values of the small-grid GEMM path's expansion a training forward keeps for backward
-  // (default 4M, 16 MB in float); larger batches expand each block again in backward, with the
-  // same bits. Settable so that tests can compare both ways.
+  // Values of the gemm path's expansion a training forward keeps for backward (default
+  // kKanExpansionKeepLimit); larger batches expand each block again in backward, with the same
+  // bits (kan_keeps_expansion). Settable so that tests can compare both ways.
   void set_expansion_keep_limit(std::size_t values) { expansion_keep_limit_ = values; }
 
   // Layout of the parameter slice: [Wb: in x out][S: in x out][C: in x (G+k) x out], output
@@ -56,17 +54,25 @@ class KanLayer final : public Layer<T> {
   std::size_t c_offset() const { return 2 * static_cast<std::size_t>(in_) * out_; }
 
  private:
+  void do_init(Rng& rng) override;
+  void do_forward(const Mat<T>& x, Mat<T>& y, bool training, int threads, Rng* rng) override;
+  void do_backward(const Mat<T>& x, const Mat<T>& dy, Mat<T>* dx, int threads) override;
+  void do_import_params(const LayerState& s) override;
+  void resize_caches(std::size_t n, bool training);
+  void refresh_knot_tables();
+  void prepare_block(const Mat<T>& x, std::size_t b0, std::size_t b1, bool derivs);
+  // Narrow and wide paths: the local-support kernels over eff_.
   void build_effective();
-  // Small grids on layers of 8+ outputs: the layer as one GEMM over a dense per-sample expansion of
-  // D = G+k+1 entries per input (k+2 of them non-zero), on the dense-layer GEMM kernels.
-  bool use_gemm() const;
-  int dense_width() const { return knots_.n_basis() + 1; }
+  void forward_local(const Mat<T>& x, Mat<T>& y, bool training, int threads);
+  void backward_local(const Mat<T>& dy, Mat<T>* dx, int threads);
+  // Gemm path: the layer as one GEMM over a dense per-sample expansion of D = G+k+1 entries per
+  // input (k+2 of them non-zero), on the dense-layer GEMM kernels.
   void build_compact();
   void expand_block(std::size_t b0, std::size_t b1, T* a);
+  void forward_gemm(const Mat<T>& x, Mat<T>& y, bool training, int threads);
   void backward_gemm(const Mat<T>& dy, Mat<T>* dx, int threads);
   void param_grads_from_partials(std::size_t esize, std::size_t n_blocks, std::size_t per_input, int first_row,
                                  int wb_row, int ld);
-  void prepare_block(const Mat<T>& x, std::size_t b0, std::size_t b1, bool derivs);
   // Spline outputs (S * sum C B) of input i for samples x[:, i]: [N, out], in double.
   Mat<double> spline_values(const Mat<T>& x, int i) const;
   int rows() const { return knots_.grid_size() + 3 * knots_.order() + 1; }
@@ -74,6 +80,7 @@ class KanLayer final : public Layer<T> {
   int in_, out_;
   SplineKnots<T> knots_;
   KanInit init_;
+  KanKernelPath path_;
   // Effective coefficients [in, R, op], R = G+3k+1, op = kan_out_stride(out) (zero padding
   // columns, then a zero tail): rows k..G+2k-1 hold S*C for the G+k bases, the k rows on each
   // side are zero padding (so the k+1 active rows never need a bounds test) and row R-1 holds Wb
@@ -92,7 +99,7 @@ class KanLayer final : public Layer<T> {
   // expansion of the last training forward [N, in*D] (zero but for the active bases and SiLU).
   std::vector<T> ec_, ect_, expanded_;
   bool expanded_valid_ = false;
-  std::size_t expansion_keep_limit_ = std::size_t(4) << 20;
+  std::size_t expansion_keep_limit_ = kKanExpansionKeepLimit;
 };
 
 }  // namespace kanscan::models

@@ -1,5 +1,6 @@
 #include "models/model.hpp"
 
+#include <stdexcept>
 #include <string>
 
 #include "framework/error.hpp"
@@ -144,6 +145,7 @@ const Mat<T>& Model<T>::forward(const Mat<T>& x, bool training, int threads, Rng
 
 template <typename T>
 void Model<T>::backward(const Mat<T>& dout, int threads, Mat<T>* dx) {
+  if (input_ == nullptr) throw std::logic_error("model: backward before any forward");
   const Mat<T>* d = &dout;
   for (std::size_t l = layers_.size(); l-- > 0;) {
     const Mat<T>& in = l == 0 ? *input_ : acts_[l - 1];

@@ -26,7 +26,6 @@ class Model {
   Vec<T>& params() { return params_; }
   const Vec<T>& params() const { return params_; }
   Vec<T>& grads() { return grads_; }
-  std::size_t n_layers() const { return layers_.size(); }
   Layer<T>& layer(std::size_t l) { return *layers_[l]; }
   int n_in() const { return layers_.front()->n_in(); }
   int n_out() const { return layers_.back()->n_out(); }

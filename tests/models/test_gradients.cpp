@@ -101,12 +101,16 @@ TEST(Gradients, KanLayerParamsAndInputs) {
 
 TEST(Gradients, KanLayerWideOutputUsesVectorChunks) {
   Rng rng(12);
-  KanLayer<double> layer(2, 45, SplineKnots<double>::uniform(2, 4, 3, -1.0, 1.0));
-  check_layer(layer, kan_inputs(2, 4, 3, rng, true), rng, true);
+  // 45 outputs (padded to 48): G = 4 runs on the gemm path, G = 12 on the wide kernels.
+  for (int G : {4, 12}) {
+    KanLayer<double> layer(2, 45, SplineKnots<double>::uniform(2, G, 3, -1.0, 1.0));
+    EXPECT_EQ(layer.kernel_path().path, G == 4 ? KanPath::gemm : KanPath::wide);
+    check_layer(layer, kan_inputs(2, G, 3, rng, true), rng, true);
+  }
 }
 
 TEST(Gradients, KanLayerCubicFusedBackward) {
-  // out a multiple of 8 with k = 3: G <= 10 runs as a GEMM over the dense expansion, G = 12 on
+  // out a multiple of 8 with k = 3: G <= 11 runs as a GEMM over the dense expansion, G = 12 on
   // the fused local-support kernels (inputs outside the grid fall back to the generic one).
   Rng rng(14);
   for (int G : {1, 5, 12}) {

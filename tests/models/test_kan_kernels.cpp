@@ -13,6 +13,7 @@
 #include "models/bspline.hpp"
 #include "models/kan_kernels.hpp"
 #include "models/kan_layer.hpp"
+#include "models/kan_path.hpp"
 #include "models/layer.hpp"
 
 using namespace kanscan;
@@ -63,22 +64,35 @@ void check_copies_agree(int out) {
     dx[c].resize(n * in);
     const auto& kern = KanKernels<T>::of(isas[c]);
     auto prep = kern.prepare_rows_uniform_cubic;
-    auto fwd = kern.forward_rows;
-    auto bwd = kern.backward_rows;
+    // The local-support kernels a layer of this width runs (narrow, or wide as for G >= 12).
+    const bool narrow = kan_kernel_path({in, out, G, k, true}).path == KanPath::narrow;
+    auto fwd = [&](std::size_t b0, std::size_t b1) {
+      if (narrow)
+        kern.forward_narrow_rows(eff.data(), in, rows, out, k1, r0[c].data(), bs[c].data(), silu[c].data(),
+                                 y[c].data(), b0, b1);
+      else
+        kern.forward_wide_rows(eff.data(), in, rows, out, op, k1, r0[c].data(), bs[c].data(), silu[c].data(),
+                               y[c].data(), b0, b1);
+    };
+    auto bwd = [&](const T* dbasis, const T* dsil, T* de_out, T* dx_out, std::size_t b0, std::size_t b1) {
+      if (narrow)
+        kern.backward_narrow_rows(eff.data(), in, rows, out, k1, r0[c].data(), bs[c].data(), dbasis, silu[c].data(),
+                                  dsil, dy.data(), de_out, dx_out, b0, b1);
+      else
+        kern.backward_wide_rows(eff.data(), in, rows, op, k1, r0[c].data(), bs[c].data(), dbasis, silu[c].data(),
+                                dsil, dy.data(), de_out, dx_out, b0, b1);
+    };
     for (std::size_t b0 = 0; b0 < n; b0 += kSampleBlock) {
       const std::size_t b1 = std::min(n, b0 + kSampleBlock);
       prep(x.data(), in, t0_rep.data(), ih_rep.data(), knots.n_knots(), r0[c].data(), bs[c].data(), dbs[c].data(),
            silu[c].data(), dsilu[c].data(), b0, b1);
-      fwd(eff.data(), in, rows, out, op, k1, r0[c].data(), bs[c].data(), silu[c].data(), y[c].data(), b0, b1);
-      bwd(eff.data(), in, rows, out, op, k1, r0[c].data(), bs[c].data(), dbs[c].data(), silu[c].data(),
-          dsilu[c].data(), dy.data(), de[c].data(), dx[c].data(), b0, b1);
+      fwd(b0, b1);
+      bwd(dbs[c].data(), dsilu[c].data(), de[c].data(), dx[c].data(), b0, b1);
       // Without input gradients (first layer): no derivative caches, the same parameter gradients.
-      bwd(eff.data(), in, rows, out, op, k1, r0[c].data(), bs[c].data(), nullptr, silu[c].data(), nullptr, dy.data(),
-          de_nodx[c].data(), nullptr, b0, b1);
+      bwd(nullptr, nullptr, de_nodx[c].data(), nullptr, b0, b1);
     }
   }
-  EXPECT_EQ(de[0], de_nodx[0]);
-  EXPECT_EQ(de[1], de_nodx[1]);
+  for (int c = 0; c < nc; ++c) EXPECT_EQ(de[c], de_nodx[c]) << isa_name(isas[c]);
   // The batched cubic kernel equals the per-point evaluation; SiLU and its derivative are accurate.
   T nq[4], dq[4];
   for (std::size_t b = 0; b < n; ++b)
@@ -146,7 +160,7 @@ void check_copies_agree(int out) {
 }
 
 // SiLU kernel on extreme and special inputs: accurate against std::exp, saturates without
-// overflow, propagates NaN, and both copies agree bit for bit.
+// overflow, propagates NaN, and every copy agrees bit for bit.
 template <typename T>
 void check_silu() {
   std::vector<T> x = {T(0), T(-0.0), T(1e-30), T(-1e-30), T(0.5), T(-0.5), T(3), T(-3), T(20), T(-20), T(80),
@@ -203,9 +217,9 @@ struct LayerRun {
 };
 
 template <typename T>
-LayerRun<T> run_layer(int in, int out, int threads, bool training_forward, bool want_dx,
-                      std::size_t keep_limit = std::size_t(4) << 20) {
-  KanLayer<T> layer(in, out, SplineKnots<T>::uniform(in, 5, 3, -1.0, 1.0));
+LayerRun<T> run_layer(int in, int out, int G, int threads, bool training_forward, bool want_dx,
+                      std::size_t keep_limit = kKanExpansionKeepLimit) {
+  KanLayer<T> layer(in, out, SplineKnots<T>::uniform(in, G, 3, -1.0, 1.0));
   layer.set_expansion_keep_limit(keep_limit);
   std::vector<T> p(layer.n_params()), g(layer.n_params());
   layer.bind(p.data(), g.data());
@@ -222,32 +236,34 @@ LayerRun<T> run_layer(int in, int out, int threads, bool training_forward, bool 
   return r;
 }
 
+// Every path of kan_kernel_path: narrow (out 1, 3), gemm (out 45, 64 at G = 5), wide (G = 20).
 template <typename T>
 void check_layer_paths() {
-  for (int out : {1, 3, 45, 64}) {
-    SCOPED_TRACE("out = " + std::to_string(out));
-    const LayerRun<T> ref = run_layer<T>(6, out, 1, true, true);
-    // Any thread count: the same bits.
-    for (int threads : {2, 3}) {
-      const LayerRun<T> t = run_layer<T>(6, out, threads, true, true);
-      EXPECT_TRUE(t.y == ref.y);
-      EXPECT_TRUE(t.dx == ref.dx);
-      EXPECT_EQ(t.grad, ref.grad);
+  for (int G : {5, 20})
+    for (int out : {1, 3, 45, 64}) {
+      SCOPED_TRACE("out = " + std::to_string(out) + ", G = " + std::to_string(G));
+      const LayerRun<T> ref = run_layer<T>(6, out, G, 1, true, true);
+      // Any thread count: the same bits.
+      for (int threads : {2, 3}) {
+        const LayerRun<T> t = run_layer<T>(6, out, G, threads, true, true);
+        EXPECT_TRUE(t.y == ref.y);
+        EXPECT_TRUE(t.dx == ref.dx);
+        EXPECT_EQ(t.grad, ref.grad);
+      }
+      // Backward after an inference forward rebuilds the derivative caches: the same bits.
+      const LayerRun<T> inf = run_layer<T>(6, out, G, 2, false, true);
+      EXPECT_TRUE(inf.y == ref.y);
+      EXPECT_TRUE(inf.dx == ref.dx);
+      EXPECT_EQ(inf.grad, ref.grad);
+      // Gemm path with the expansion not kept (as for full-batch L-BFGS): the same bits.
+      const LayerRun<T> nokeep = run_layer<T>(6, out, G, 2, true, true, 0);
+      EXPECT_TRUE(nokeep.y == ref.y);
+      EXPECT_TRUE(nokeep.dx == ref.dx);
+      EXPECT_EQ(nokeep.grad, ref.grad);
+      // Without input gradients: the same parameter gradient.
+      const LayerRun<T> nodx = run_layer<T>(6, out, G, 2, true, false);
+      EXPECT_EQ(nodx.grad, ref.grad);
     }
-    // Backward after an inference forward rebuilds the derivative caches: the same bits.
-    const LayerRun<T> inf = run_layer<T>(6, out, 2, false, true);
-    EXPECT_TRUE(inf.y == ref.y);
-    EXPECT_TRUE(inf.dx == ref.dx);
-    EXPECT_EQ(inf.grad, ref.grad);
-    // Small-grid GEMM path with the expansion not kept (as for full-batch L-BFGS): the same bits.
-    const LayerRun<T> nokeep = run_layer<T>(6, out, 2, true, true, 0);
-    EXPECT_TRUE(nokeep.y == ref.y);
-    EXPECT_TRUE(nokeep.dx == ref.dx);
-    EXPECT_EQ(nokeep.grad, ref.grad);
-    // Without input gradients: the same parameter gradient.
-    const LayerRun<T> nodx = run_layer<T>(6, out, 2, true, false);
-    EXPECT_EQ(nodx.grad, ref.grad);
-  }
 }
 
 }  // namespace
