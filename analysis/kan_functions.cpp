@@ -87,7 +87,8 @@ KanShape kan_shape(const LayerState& l) {
   const std::size_t nb = static_cast<std::size_t>(s.grid_size + s.spline_order);
   if (spline.shape != std::vector<std::size_t>{s.out, s.in, nb} || scaler.shape != base.shape ||
       grid.shape != std::vector<std::size_t>{s.in, nb + s.spline_order + 1})
-    throw InputError("KAN layer: tensor shapes do not match grid_size/spline_order (SPEC.md model/ layout)");
+    throw InputError(
+        "KAN layer: tensor shapes do not match grid_size/spline_order (model/ layout: docs/models.md, Checkpoint layout)");
   return s;
 }
 

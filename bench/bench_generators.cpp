@@ -1,5 +1,5 @@
-// Built-in generators: tried events per second on one core (the GENERATORS.md target is
-// >= 2e5), per sub-sample, and the whole run_generator pipeline (selection, merge) per thread
+// Built-in generators: tried events per second on one core (the target of docs/generators.md
+// is >= 2e5), per sub-sample, and the whole run_generator pipeline (selection, merge) per thread
 // count. Run: build/bench/bench_generators --benchmark_filter=Tried
 #include <benchmark/benchmark.h>
 

@@ -25,7 +25,8 @@ gradients; bench/torch_diagnose.py measures what each step is worth):
 * ``impl="fast-autograd"``: the same layer with autograd through the recursion, as efficient-kan.
 * ``impl="efficient-kan"``: ``EfficientKANLayer``, the op sequence of efficient-kan's
   ``b_splines``/``forward`` ([batch, in, basis] layout, two comparisons per knot, divisions in the
-  recursion, autograd). Under the conditions of REFERENCES.md it reproduces that file's figures.
+  recursion, autograd). Under the conditions of the reference measurement (docs/performance.md,
+  "Reference PyTorch figures") it reproduces those figures.
 """
 import functools
 import math

@@ -15,7 +15,9 @@ adding one change to the one before, so that the gain of each change can be read
 
 and side runs of rung 4 with one setting changed (5: OPENBLAS_CORETYPE from the environment, 6:
 flushing denormals, 7: glibc malloc as shipped), and 8: rung 1 with the environment's
-OPENBLAS_CORETYPE, the conditions under which REFERENCES.md's PyTorch figures are reproduced. Rungs 3-4 only change KAN layers; MLPs stop at rung 2.
+OPENBLAS_CORETYPE, the conditions under which the reference PyTorch figures (efficient-kan and
+MLPs under Debian's PyTorch 1.13 + OpenBLAS on a 2-core AMD EPYC machine; docs/performance.md,
+"Reference PyTorch figures") are reproduced. Rungs 3-4 only change KAN layers; MLPs stop at rung 2.
 Each cell: median wall-clock samples/s over --repeats blocks, CPU-time samples/s, page faults per
 step. `--profile` prints torch.profiler's top operators of the training step for one model and
 rung, to see what the time is spent on. Nothing here asserts a time; the machine may be shared, so
@@ -43,14 +45,16 @@ SIDE = [
     ("rung 4, OPENBLAS_CORETYPE kept", dict(kan_impl="fast", malloc="tuned", adam_foreach=True, keep_coretype=True)),
     ("rung 4, flush denormals", dict(kan_impl="fast", malloc="tuned", adam_foreach=True, flush_denormal=True)),
     ("rung 4, glibc default", dict(kan_impl="fast", malloc="default", adam_foreach=True)),
-    # The conditions that reproduce REFERENCES.md: efficient-kan as published, the environment's
-    # OPENBLAS_CORETYPE (Haswell kernels), an allocator that does not page-fault every step.
+    # The conditions that reproduce the reference figures (docs/performance.md): efficient-kan as
+    # published, the environment's OPENBLAS_CORETYPE (Haswell kernels), an allocator that does not
+    # page-fault every step.
     ("rung 1, OPENBLAS_CORETYPE kept", dict(kan_impl="efficient-kan", malloc="tuned", adam_foreach=False,
                                             keep_coretype=True)),
 ]
 DEFAULT_MODELS = ["kan/22-1/G5", "kan/22-3-1/G5", "kan/22-45-1/G5", "kan/22-64-1/G5", "kan/22-40-40-1/G5",
                   "mlp/22-64-1", "mlp/22-100-100-1"]
-# REFERENCES.md, "Measured on this kind of machine": PyTorch 1.13 + OpenBLAS, efficient-kan, 1 thread.
+# The reference (train, infer) samples/s of docs/performance.md, "Reference PyTorch figures":
+# efficient-kan and MLPs under Debian's PyTorch 1.13 + OpenBLAS, 2-core AMD EPYC, 1 thread, batch 1024.
 REFERENCE = {
     "kan/22-1/G5": (465_800, 547_799), "kan/22-3-1/G5": (321_033, 438_188),
     "kan/22-45-1/G5": (86_828, 163_148), "kan/22-64-1/G5": (66_260, 132_590),
@@ -177,7 +181,7 @@ def main():
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average {load():.2f} at start; "
           f"a minor page fault costs {page_fault_cost():.1f} us of CPU here\n")
     print("| model | # | configuration | train samples/s | (CPU time) | faults/step | infer samples/s "
-          "| (CPU time) | REFERENCES train / infer |")
+          "| (CPU time) | reference train / infer |")
     print("|---|---|---|---|---|---|---|---|---|")
     for name in models:
         kind, widths, grid = names[name]

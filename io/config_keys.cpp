@@ -194,7 +194,7 @@ void add_data_keys(std::vector<KeyDecl>& t) {
   t.push_back(scan_key(S::data, "weights", KeyType::string, "CSV: the event-weight column (optional).",
                        [](ScanConfig& s, const Value& v) { s.data.weight_column = std::get<std::string>(v); }));
   t.push_back(scan_key(S::data, "knobs", KeyType::number_map,
-                       "Generator knobs by name (GENERATORS.md), e.g. `{m_phi: 400}`; checked by the generator.",
+                       "Generator knobs by name (docs/data.md, Knobs), e.g. `{m_phi: 400}`; checked by the generator.",
                        [](ScanConfig& s, const Value& v) { s.data.knobs = std::get<std::map<std::string, double>>(v); }));
 
 }

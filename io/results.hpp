@@ -1,7 +1,8 @@
 #pragma once
 // ResultStore: the single writer of a scan's results (rank 0 only).
 //
-// Crash safety (REFERENCES.md "HDF5 facts"): HDF5 does not survive a writer killed mid-write, so
+// Crash safety: an HDF5 1.10 file is not crash-safe; a writer killed mid-write can leave it
+// unreadable (only SWMR mode, single writer appending to pre-created datasets, avoids that). So
 //  1. every finished trial is first appended to the checksummed journal `<out>.journal` (fsync);
 //  2. then written into a working HDF5 file `<out>.work` that is flushed;
 //  3. the file users see, `<out>`, is only ever replaced by rename(2) of a complete copy

@@ -18,7 +18,8 @@ struct Context {
   bool collective_exit = false;
 };
 
-// Exit codes (SPEC.md): 0 success, 2 bad usage/input, 1 anything else.
+// Exit codes (docs/building.md "Files, errors and exit codes"): 0 success, 2 bad usage/input,
+// 1 anything else. Scripts and batch systems rely on these values: never renumber them.
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitBadInput = 2;

@@ -1,5 +1,6 @@
 // `kanscan generate TASK --events N --seed S --out FILE.h5 [--set knob=value ...]`: writes a
-// dataset from a built-in generator (GENERATORS.md) in the SPEC.md data-file layout.
+// dataset from a built-in generator (docs/generators.md) in the data-file layout of docs/data.md
+// "Data files", so that `data: path:` reads it like any user file.
 #include <fmt/format.h>
 
 #include <charconv>
@@ -84,7 +85,7 @@ int run_generate(Context& ctx, const GenerateOptions& o) {
 
 void add_generate_command(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<GenerateOptions>();
-  auto* cmd = app.add_subcommand("generate", "Write a dataset from a built-in event generator (GENERATORS.md)");
+  auto* cmd = app.add_subcommand("generate", "Write a dataset from a built-in event generator (docs/generators.md)");
   std::string which = "Generator:";
   for (const auto& g : io::gen::generators()) which += "\n  " + g.name + "  " + g.summary;
   cmd->add_option("task", o->task, which)

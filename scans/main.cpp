@@ -1,5 +1,6 @@
 // kanscan entry point: owns MPI init/finalize (through World), catches everything, and maps
-// errors to the exit codes of SPEC.md (LightGBM src/main.cpp style).
+// errors to the exit codes of docs/building.md "Files, errors and exit codes" (LightGBM
+// src/main.cpp style).
 #include <exception>
 #include <iostream>
 

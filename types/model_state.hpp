@@ -1,6 +1,7 @@
 #pragma once
 // A trained model as plain named tensors: what models/ exports and imports, and what io/
-// writes under /trial/<id>/model/ (layout: ../shared/SPEC.md "Results file").
+// writes under /trial/<id>/model/ (layout: docs/scan-format.md "Results file"; the tensors of each
+// layer kind: docs/models.md "Checkpoint layout").
 #include <cstdint>
 #include <map>
 #include <string>

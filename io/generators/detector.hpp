@@ -1,5 +1,5 @@
 #pragma once
-// CMS-like detector model of GENERATORS.md §1.4: hard FSR, pile-up jets, ΔR < 0.4 parton
+// CMS-like detector model of docs/generators.md §1.4: hard FSR, pile-up jets, ΔR < 0.4 parton
 // merging, jet response/resolution, b-tagging, e/γ/μ efficiency, resolution and isolation,
 // overlap removal and MET. Pure function of (particles, rng): no global state.
 #include <vector>

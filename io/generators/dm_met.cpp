@@ -1,4 +1,4 @@
-// T3 (GENERATORS.md §2): t-channel single top + invisible scalar mediator φ via an off-shell
+// T3 (docs/generators.md §2 T3): t-channel single top + invisible scalar mediator φ via an off-shell
 // top t* -> t φ; regression of the lab momenta of the neutrino and of φ.
 #include <cmath>
 

@@ -1,5 +1,5 @@
 #pragma once
-// Built-in event generators (GENERATORS.md): tth_thq (T1), qcd_singletop (T2), dm_met (T3).
+// Built-in event generators (docs/generators.md): tth_thq (T1), qcd_singletop (T2), dm_met (T3).
 //
 // Determinism contract: tried event j of sub-sample s (one per class, or a fixed background
 // mixture) uses its own stream Rng(stream_seed(seed, j*S + s)), S = number of sub-samples, and
@@ -27,7 +27,7 @@ struct KnobSpec {
 };
 using Knobs = std::map<std::string, double>;
 
-// The detector knobs every generator shares (GENERATORS.md §1.4), and the config they set.
+// The detector knobs every generator shares (docs/generators.md §1.4), and the config they set.
 std::vector<KnobSpec> detector_knob_specs();
 DetectorConfig detector_config(const Knobs& knobs);
 

@@ -1,5 +1,5 @@
 #pragma once
-// Four-vectors and decay kinematics of GENERATORS.md §1.2. Metric (+,-,-,-), GeV.
+// Four-vectors and decay kinematics of docs/generators.md §1.2. Metric (+,-,-,-), GeV.
 // Header-only and allocation-free: the generators call these millions of times per second.
 #include <algorithm>
 #include <cmath>

@@ -1,5 +1,5 @@
 #pragma once
-// Shared production pieces of GENERATORS.md §1.3 (recoil-balanced heavy systems, ISR,
+// Shared production pieces of docs/generators.md §1.3 (recoil-balanced heavy systems, ISR,
 // t-channel spectator, 4FS b̄) and the exact LO V-A top decay of §1.2.
 #include <cmath>
 

@@ -1,4 +1,4 @@
-// T2 (GENERATORS.md §2): QCD multijet with a non-prompt muon (label 1) vs W+jets / tt̄ /
+// T2 (docs/generators.md §2 T2): QCD multijet with a non-prompt muon (label 1) vs W+jets / tt̄ /
 // t-channel single top (label 0) in the single-top μ+jets selection.
 #include <algorithm>
 #include <cmath>

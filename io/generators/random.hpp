@@ -1,5 +1,5 @@
 #pragma once
-// Random variates of GENERATORS.md §1.1 on top of kanscan::Rng (xoshiro256**). Every algorithm
+// Random variates of docs/generators.md §1.1 on top of kanscan::Rng (xoshiro256**). Every algorithm
 // is written out here so that streams are identical on every compiler and standard library.
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-// T1 (GENERATORS.md §2): tH (tHq + tHW, label 1) vs ttH (label 0), H -> γγ, >= 1 lepton.
+// T1 (docs/generators.md §2 T1): tH (tHq + tHW, label 1) vs ttH (label 0), H -> γγ, >= 1 lepton.
 #include <cmath>
 
 #include "io/generators/production.hpp"

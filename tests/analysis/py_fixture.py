@@ -1,6 +1,7 @@
-"""Writes a small results file and data file with h5py, in the SPEC.md layout, the way a
-Python tool would (fixed-length byte strings in /trials). Used by test_python_reader.py and
-handy for trying the plots by hand:  python3 py_fixture.py OUTDIR"""
+"""Writes a small results file and data file with h5py, in the layouts of docs/scan-format.md
+("Results file") and docs/data.md ("Data files"), the way a Python tool would (fixed-length byte
+strings in /trials). Used by test_python_reader.py and handy for trying the plots by hand:
+python3 py_fixture.py OUTDIR"""
 import json
 import sys
 from pathlib import Path

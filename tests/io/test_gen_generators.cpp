@@ -122,7 +122,7 @@ TEST(Generators, PhysicsSanity) {
   }
   EXPECT_GT(fwd[1] / n[1], fwd[0] / n[0]);
   EXPECT_GT(nj[0] / n[0], nj[1] / n[1]);
-  // T3: target scales as in GENERATORS.md (ν p_T ~ 50 GeV, φ p_z ~ 700 GeV spreads).
+  // T3: target scales as in docs/generators.md §2 T3 (ν p_T ~ 50 GeV, φ p_z ~ 700 GeV spreads).
   const auto t3 = run("dm_met", 4000, 2, 2).data;
   Eigen::VectorXf sd = ((t3.targets.rowwise() - t3.targets.colwise().mean()).array().square().colwise().sum() /
                         static_cast<float>(t3.targets.rows()))

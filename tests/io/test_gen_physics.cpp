@@ -1,4 +1,4 @@
-// Physics building blocks of the generators (GENERATORS.md §1): variates, four-vectors,
+// Physics building blocks of the generators (docs/generators.md §1): variates, four-vectors,
 // boosts, decays, W-mass-constraint neutrino, detector efficiency curves.
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Validates the built-in generators against GENERATORS.md with a gradient-boosted tree.
+"""Validates the built-in generators against docs/generators.md with a gradient-boosted tree.
 
 Runs `kanscan generate` for each task, trains scikit-learn's HistGradientBoosting model
 (Debian python3-sklearn) and checks the expected bands of issue 5:
