@@ -15,14 +15,6 @@ const Tensor& tensor(const LayerState& l, const char* name) {
   return it->second;
 }
 
-std::int64_t int_attr(const LayerState& l, const char* name) {
-  const auto it = l.attrs.find(name);
-  if (it == l.attrs.end()) throw InputError(std::string("KAN layer: missing attribute ") + name);
-  if (auto* i = std::get_if<std::int64_t>(&it->second)) return *i;
-  if (auto* d = std::get_if<double>(&it->second)) return static_cast<std::int64_t>(*d);
-  throw InputError(std::string("KAN layer: attribute ") + name + " is not a number");
-}
-
 double silu(double x) { return x / (1.0 + std::exp(-x)); }
 
 // A validated KAN layer's tensors, so that evaluating many edges does no map lookups.
@@ -73,10 +65,10 @@ std::vector<double> bspline_basis(std::span<const double> knots, int order, doub
 }
 
 KanShape kan_shape(const LayerState& l) {
-  if (l.kind != "kan") throw InputError("expected a KAN layer, got kind = " + l.kind);
+  if (l.kind != LayerKind::kan) throw InputError("expected a KAN layer, got kind = " + to_string(l.kind));
   KanShape s;
-  s.grid_size = static_cast<int>(int_attr(l, "grid_size"));
-  s.spline_order = static_cast<int>(int_attr(l, "spline_order"));
+  s.grid_size = l.grid_size;
+  s.spline_order = l.spline_order;
   const Tensor& base = tensor(l, "base_weight");
   const Tensor& spline = tensor(l, "spline_weight");
   const Tensor& scaler = tensor(l, "spline_scaler");
@@ -98,7 +90,7 @@ double kan_edge(const LayerState& l, std::size_t out, std::size_t in, double x) 
   return edge(view_of(l, s), out, in, x);
 }
 
-bool is_kan(const ModelState& m) { return !m.layers.empty() && m.layers.front().kind == "kan"; }
+bool is_kan(const ModelState& m) { return !m.layers.empty() && m.layers.front().kind == LayerKind::kan; }
 
 std::vector<double> kan_feature_importance(const ModelState& m, std::span<const float> samples,
                                            std::size_t n_features, bool centered) {

@@ -172,6 +172,7 @@ class Group {
   void set_attr(const std::string& name, double value);
   void set_attr(const std::string& name, std::int64_t value);
   bool has_attr(const std::string& name) const;
+  void remove_attr(const std::string& name);  // nothing when absent
   std::string attr_string(const std::string& name) const;
   double attr_double(const std::string& name) const;
   std::int64_t attr_int(const std::string& name) const;

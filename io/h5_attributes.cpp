@@ -60,6 +60,10 @@ bool Group::has_attr(const std::string& name) const {
   return check_tri(H5Aexists(id(), name.c_str()), Op::read, where(), "cannot look up attribute " + name);
 }
 
+void Group::remove_attr(const std::string& name) {
+  if (has_attr(name)) check(H5Adelete(id(), name.c_str()), Op::write, where(), "cannot delete attribute " + name);
+}
+
 std::string Group::attr_string(const std::string& name) const {
   const Handle attr = open_attr(*this, id(), name);
   const std::string what = "cannot read attribute " + name;

@@ -14,6 +14,7 @@
 
 #include "framework/bytes.hpp"
 #include "framework/error.hpp"
+#include "io/model_file.hpp"
 
 namespace kanscan::io {
 namespace {
@@ -51,23 +52,25 @@ void put_outcome(Writer& w, const TrialOutcome& o) {
   w.vec(preds);
   w.vec(o.test_index);
   const ModelState& m = o.model;
-  w.str(m.task);
-  w.str(m.output);
+  // A trial without a model (failed) records empty names, as journals always have.
+  w.str(m.layers.empty() ? std::string() : to_string(m.task));
+  w.str(m.layers.empty() ? std::string() : to_string(m.output));
   w.vec(m.input_mean);
   w.vec(m.input_std);
   w.vec(m.target_mean);
   w.vec(m.target_std);
   w.pod<std::uint64_t>(m.layers.size());
   for (const auto& l : m.layers) {
-    w.str(l.kind);
+    w.str(to_string(l.kind));
     w.pod<std::uint64_t>(l.tensors.size());
     for (const auto& [name, t] : l.tensors) {
       w.str(name);
       w.vec(t.shape);
       w.vec(t.data);
     }
-    w.pod<std::uint64_t>(l.attrs.size());
-    for (const auto& [name, a] : l.attrs) {
+    const auto attrs = layer_attributes(l);
+    w.pod<std::uint64_t>(attrs.size());
+    for (const auto& [name, a] : attrs) {
       w.str(name);
       w.pod<std::uint8_t>(static_cast<std::uint8_t>(a.index()));
       if (auto* i = std::get_if<std::int64_t>(&a)) w.pod(*i);
@@ -106,8 +109,7 @@ TrialOutcome get_outcome(Reader& r) {
   if (!preds.empty()) std::memcpy(o.test_predictions.data(), preds.data(), preds.size() * sizeof(float));
   o.test_index = r.vec<std::int64_t>();
   ModelState& m = o.model;
-  m.task = r.str();
-  m.output = r.str();
+  const std::string task = r.str(), output = r.str();
   m.input_mean = r.vec<double>();
   m.input_std = r.vec<double>();
   m.target_mean = r.vec<double>();
@@ -116,7 +118,9 @@ TrialOutcome get_outcome(Reader& r) {
   if (nl > 1000000) throw InputError("journal record: corrupt layer count");
   for (std::uint64_t i = 0; i < nl; ++i) {
     LayerState l;
-    l.kind = r.str();
+    const auto kind = parse_name<LayerKind>(r.str());
+    if (!kind) throw InputError("journal record: unknown layer kind");
+    l.kind = *kind;
     const auto nt = r.pod<std::uint64_t>();
     for (std::uint64_t t = 0; t < nt; ++t) {
       std::string name = r.str();
@@ -128,12 +132,26 @@ TrialOutcome get_outcome(Reader& r) {
     const auto na = r.pod<std::uint64_t>();
     for (std::uint64_t a = 0; a < na; ++a) {
       std::string name = r.str();
-      const auto kind = r.pod<std::uint8_t>();
-      if (kind == 0) l.attrs[name] = r.pod<std::int64_t>();
-      else if (kind == 1) l.attrs[name] = r.pod<double>();
-      else l.attrs[name] = r.str();
+      const auto type = r.pod<std::uint8_t>();
+      LayerAttribute value;
+      if (type == 0) value = r.pod<std::int64_t>();
+      else if (type == 1) value = r.pod<double>();
+      else value = r.str();
+      set_layer_attribute(l, name, value, "journal record");
     }
     m.layers.push_back(std::move(l));
+  }
+  if (!task.empty()) {
+    const auto t = parse_name<Task>(task);
+    if (!t) throw InputError("journal record: unknown task '" + task + "'");
+    m.task = *t;
+  }
+  if (!output.empty()) {
+    const auto k = parse_name<OutputKind>(output);
+    if (!k) throw InputError("journal record: unknown model output '" + output + "'");
+    m.output = *k;
+  } else {
+    m.output = default_output(m);
   }
   return o;
 }

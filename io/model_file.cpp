@@ -1,12 +1,76 @@
 #include "io/model_file.hpp"
 
-#include <variant>
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "framework/error.hpp"
 
 namespace kanscan::io {
+namespace {
+
+template <typename E>
+E parse_or_fail(const std::string& name, const std::string& where, const char* attribute) {
+  const auto value = parse_name<E>(name);
+  if (!value) {
+    std::string all;
+    for (const auto& n : names_of<E>()) all += (all.empty() ? "" : " | ") + n;
+    throw InputError(Location{where, -1, -1, attribute},
+                     fmt::format("unknown {} '{}', expected one of {}", Vocabulary<E>::what, name, all));
+  }
+  return *value;
+}
+
+std::int64_t integer_of(const LayerAttribute& v, const std::string& where, const std::string& name) {
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
+  if (const auto* d = std::get_if<double>(&v); d && std::isfinite(*d) && *d == std::floor(*d) && std::abs(*d) < 1e9)
+    return static_cast<std::int64_t>(*d);
+  throw InputError(Location{where, -1, -1, name}, "expected an integer attribute");
+}
+
+// Outputs of the last layer, from its weight tensor (0 when unknown).
+std::size_t last_outputs(const ModelState& m) {
+  if (m.layers.empty()) return 0;
+  const LayerState& l = m.layers.back();
+  const auto it = l.tensors.find(l.kind == LayerKind::kan ? "base_weight" : "weight");
+  return it == l.tensors.end() || it->second.shape.empty() ? 0 : it->second.shape[0];
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, LayerAttribute>> layer_attributes(const LayerState& layer) {
+  if (layer.kind == LayerKind::kan)
+    return {{"grid_size", std::int64_t{layer.grid_size}}, {"spline_order", std::int64_t{layer.spline_order}}};
+  std::vector<std::pair<std::string, LayerAttribute>> out{{"activation", to_string(layer.activation)}};
+  if (layer.activation == Activation::leaky_relu) out.emplace_back("leaky_slope", layer.leaky_slope);
+  return out;
+}
+
+void set_layer_attribute(LayerState& layer, const std::string& name, const LayerAttribute& value,
+                         const std::string& where) {
+  if (name == "grid_size") {
+    layer.grid_size = static_cast<int>(integer_of(value, where, name));
+  } else if (name == "spline_order") {
+    layer.spline_order = static_cast<int>(integer_of(value, where, name));
+  } else if (name == "activation") {
+    const auto* s = std::get_if<std::string>(&value);
+    if (!s) throw InputError(Location{where, -1, -1, name}, "expected a string attribute");
+    layer.activation = parse_or_fail<Activation>(*s, where, "activation");
+  } else if (name == "leaky_slope") {
+    if (const auto* d = std::get_if<double>(&value)) layer.leaky_slope = *d;
+    else if (const auto* i = std::get_if<std::int64_t>(&value)) layer.leaky_slope = static_cast<double>(*i);
+    else throw InputError(Location{where, -1, -1, name}, "expected a number attribute");
+  }
+}
+
+OutputKind default_output(const ModelState& model) {
+  if (model.task == Task::regression) return OutputKind::identity;
+  return last_outputs(model) > 1 ? OutputKind::softmax : OutputKind::sigmoid;
+}
 
 void write_model(h5::Group& group, const ModelState& model) {
-  group.set_attr("task", model.task);
-  group.set_attr("output", model.output);
+  group.set_attr("task", to_string(model.task));
+  group.set_attr("output", to_string(model.output));
   group.set_attr("n_layers", static_cast<std::int64_t>(model.layers.size()));
   group.write("input_mean", model.input_mean);
   group.write("input_std", model.input_std);
@@ -17,8 +81,8 @@ void write_model(h5::Group& group, const ModelState& model) {
   for (std::size_t l = 0; l < model.layers.size(); ++l) {
     const LayerState& layer = model.layers[l];
     h5::Group g = group.create_group("layer_" + std::to_string(l));
-    g.set_attr("kind", layer.kind);
-    for (const auto& [key, value] : layer.attrs) {
+    g.set_attr("kind", to_string(layer.kind));
+    for (const auto& [key, value] : layer_attributes(layer)) {
       if (auto* i = std::get_if<std::int64_t>(&value)) g.set_attr(key, *i);
       else if (auto* d = std::get_if<double>(&value)) g.set_attr(key, *d);
       else g.set_attr(key, std::get<std::string>(value));
@@ -29,28 +93,34 @@ void write_model(h5::Group& group, const ModelState& model) {
 
 ModelState read_model(const h5::Group& group) {
   ModelState m;
-  m.task = group.has_attr("task") ? group.attr_string("task") : "";
-  m.output = group.has_attr("output") ? group.attr_string("output") : "";
   m.input_mean = group.read_double("input_mean").data;
   m.input_std = group.read_double("input_std").data;
   if (group.is_dataset("target_mean")) {
     m.target_mean = group.read_double("target_mean").data;
     m.target_std = group.read_double("target_std").data;
   }
+  // Files without the attribute: a model with target scalers is a regression model.
+  m.task = group.has_attr("task") ? parse_or_fail<Task>(group.attr_string("task"), group.where(), "task")
+           : m.target_mean.empty() ? Task::classification
+                                   : Task::regression;
   for (std::size_t l = 0;; ++l) {
     const std::string name = "layer_" + std::to_string(l);
     if (!group.exists(name)) break;
     const h5::Group g = group.open_group(name);
     LayerState layer;
-    layer.kind = g.attr_string("kind");
+    layer.kind = parse_or_fail<LayerKind>(g.attr_string("kind"), g.where(), "kind");
     for (const auto& a : g.attributes()) {
       if (a.name == "kind") continue;
+      LayerAttribute value;
       switch (a.type) {
-        case h5::TypeClass::integer: layer.attrs[a.name] = g.attr_int(a.name); break;
-        case h5::TypeClass::floating: layer.attrs[a.name] = g.attr_double(a.name); break;
-        default: layer.attrs[a.name] = g.attr_string(a.name); break;
+        case h5::TypeClass::integer: value = g.attr_int(a.name); break;
+        case h5::TypeClass::floating: value = g.attr_double(a.name); break;
+        default: value = g.attr_string(a.name); break;
       }
+      set_layer_attribute(layer, a.name, value, g.where());
     }
+    if (layer.kind == LayerKind::kan && (!g.has_attr("grid_size") || !g.has_attr("spline_order")))
+      throw InputError(Location{g.where(), -1, -1, ""}, "a kan layer needs the attributes grid_size and spline_order");
     for (const auto& child : g.children()) {
       if (!g.is_dataset(child)) continue;
       auto arr = g.read_double(child);
@@ -58,6 +128,8 @@ ModelState read_model(const h5::Group& group) {
     }
     m.layers.push_back(std::move(layer));
   }
+  m.output = group.has_attr("output") ? parse_or_fail<OutputKind>(group.attr_string("output"), group.where(), "output")
+                                      : default_output(m);
   return m;
 }
 

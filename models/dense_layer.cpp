@@ -147,9 +147,9 @@ void DenseLayer<T>::do_backward(const Mat<T>& x, const Mat<T>& dy, Mat<T>* dx, i
 template <typename T>
 LayerState DenseLayer<T>::export_state() const {
   LayerState st;
-  st.kind = "linear";
-  st.attrs["activation"] = to_string(act_);
-  if (act_ == Activation::leaky_relu) st.attrs["leaky_slope"] = static_cast<double>(slope_);
+  st.kind = LayerKind::linear;
+  st.activation = act_;
+  st.leaky_slope = static_cast<double>(slope_);
   const std::size_t in = in_, out = out_;
   Tensor w{{out, in}, std::vector<double>(out * in)};
   Tensor b{{out}, std::vector<double>(out)};

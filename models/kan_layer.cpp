@@ -410,10 +410,10 @@ void KanLayer<T>::backward_gemm(const Mat<T>& dy, Mat<T>* dx, int threads) {
 template <typename T>
 LayerState KanLayer<T>::export_state() const {
   LayerState st;
-  st.kind = "kan";
+  st.kind = LayerKind::kan;
   const int G = knots_.grid_size(), k = knots_.order(), nb = knots_.n_basis(), nk = knots_.n_knots();
-  st.attrs["grid_size"] = static_cast<std::int64_t>(G);
-  st.attrs["spline_order"] = static_cast<std::int64_t>(k);
+  st.grid_size = G;
+  st.spline_order = k;
   const std::size_t in = in_, out = out_;
   Tensor grid{{in, static_cast<std::size_t>(nk)}, {}};
   for (const T v : knots_.all_knots()) grid.data.push_back(static_cast<double>(v));
@@ -574,7 +574,7 @@ LayerState KanLayer<T>::extended_state(int new_grid) const {
                                              (s + 0.5) / per * static_cast<double>(tn[k + p + 1] - tn[k + p]));
   }
   LayerState st = export_state();
-  st.attrs["grid_size"] = static_cast<std::int64_t>(new_grid);
+  st.grid_size = new_grid;
   Tensor grid{{static_cast<std::size_t>(in_), static_cast<std::size_t>(nk2)}, {}};
   for (const T v : knots) grid.data.push_back(static_cast<double>(v));
   st.tensors["grid"] = std::move(grid);

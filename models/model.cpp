@@ -12,7 +12,7 @@ namespace {
 const Tensor& tensor(const LayerState& s, const std::string& name, std::size_t l) {
   auto it = s.tensors.find(name);
   if (it == s.tensors.end())
-    throw InputError("model layer_" + std::to_string(l) + " (" + s.kind + "): missing dataset '" + name + "'");
+    throw InputError("model layer_" + std::to_string(l) + " (" + to_string(s.kind) + "): missing dataset '" + name + "'");
   if (it->second.data.size() != it->second.numel())
     throw InputError("model layer_" + std::to_string(l) + ": dataset '" + name + "' size does not match its shape");
   return it->second;
@@ -26,14 +26,6 @@ void expect_shape(const Tensor& t, std::vector<std::size_t> shape, const std::st
     throw InputError("model layer_" + std::to_string(l) + ": dataset '" + name + "' has shape [" + got +
                      "], expected [" + want + "]");
   }
-}
-
-std::int64_t int_attr(const LayerState& s, const std::string& name, std::size_t l) {
-  auto it = s.attrs.find(name);
-  if (it == s.attrs.end()) throw InputError("model layer_" + std::to_string(l) + ": missing attribute '" + name + "'");
-  if (auto* i = std::get_if<std::int64_t>(&it->second)) return *i;
-  if (auto* d = std::get_if<double>(&it->second)) return static_cast<std::int64_t>(*d);
-  throw InputError("model layer_" + std::to_string(l) + ": attribute '" + name + "' must be an integer");
 }
 
 }  // namespace
@@ -66,8 +58,8 @@ std::unique_ptr<Model<T>> Model<T>::from_layers(const std::vector<LayerState>& s
   std::unique_ptr<Model> m(new Model());
   for (std::size_t l = 0; l < states.size(); ++l) {
     const LayerState& s = states[l];
-    if (s.kind == "kan") {
-      const auto G = int_attr(s, "grid_size", l), k = int_attr(s, "spline_order", l);
+    if (s.kind == LayerKind::kan) {
+      const std::int64_t G = s.grid_size, k = s.spline_order;
       if (G < 1 || k < 1 || k > kMaxSplineOrder)
         throw InputError("model layer_" + std::to_string(l) + ": bad grid_size/spline_order " + std::to_string(G) + "/" +
                          std::to_string(k));
@@ -83,25 +75,13 @@ std::unique_ptr<Model<T>> Model<T>::from_layers(const std::vector<LayerState>& s
       m->layers_.push_back(std::make_unique<KanLayer<T>>(
           static_cast<int>(in), static_cast<int>(out),
           SplineKnots<T>::from_knots(static_cast<int>(in), static_cast<int>(G), static_cast<int>(k), std::move(knots))));
-    } else if (s.kind == "linear") {
+    } else {
       const Tensor& w = tensor(s, "weight", l);
       if (w.shape.size() != 2 || w.shape[0] < 1 || w.shape[1] < 1)
         throw InputError("model layer_" + std::to_string(l) + ": weight must be [out, in]");
       expect_shape(tensor(s, "bias", l), {w.shape[0]}, "bias", l);
-      auto it = s.attrs.find("activation");
-      const std::string act = it == s.attrs.end() ? "identity"
-                              : std::holds_alternative<std::string>(it->second) ? std::get<std::string>(it->second)
-                                                                                : "?";
-      double slope = 0.01;
-      if (auto sl = s.attrs.find("leaky_slope"); sl != s.attrs.end()) {
-        if (auto* d = std::get_if<double>(&sl->second)) slope = *d;
-      }
-      const auto activation = parse_name<Activation>(act);
-      if (!activation) throw InputError("model layer_" + std::to_string(l) + ": unknown activation '" + act + "'");
       m->layers_.push_back(std::make_unique<DenseLayer<T>>(static_cast<int>(w.shape[1]), static_cast<int>(w.shape[0]),
-                                                           *activation, slope, 0.0));
-    } else {
-      throw InputError("model layer_" + std::to_string(l) + ": unknown kind '" + s.kind + "' (expected kan or linear)");
+                                                           s.activation, s.leaky_slope, 0.0));
     }
     if (l > 0 && m->layers_[l]->n_in() != m->layers_[l - 1]->n_out())
       throw InputError("model layer_" + std::to_string(l) + ": takes " + std::to_string(m->layers_[l]->n_in()) +

@@ -498,8 +498,8 @@ void TrialRun::evaluate(Model<float>& model, TrialOutcome& out) const {
   out.test_index = data_.test.index;
 
   ModelState& ms = out.model;
-  ms.task = to_string(cfg_.task);
-  ms.output = to_string(output_);
+  ms.task = cfg_.task;
+  ms.output = output_;
   ms.input_mean = xs_.mean;
   ms.input_std = xs_.std;
   if (cfg_.task == Task::regression) {
@@ -552,15 +552,7 @@ RowMatrixXf predict(const ModelState& state, const RowMatrixXf& features, int th
     throw InputError("model: target_mean/target_std must have one entry per output");
   const MatF x = apply_standardizer(features, state.input_mean, state.input_std);
   MatF z = infer(*model, x, std::max(1, threads));
-  OutputKind output = state.task == "regression" ? OutputKind::identity
-                      : model->n_out() == 1        ? OutputKind::sigmoid
-                                                   : OutputKind::softmax;
-  if (!state.output.empty()) {
-    const auto named = parse_name<OutputKind>(state.output);
-    if (!named) throw InputError("model output: expected sigmoid, softmax, clip or identity; got '" + state.output + "'");
-    output = *named;
-  }
-  transform_outputs(z, output, state.target_mean, state.target_std);
+  transform_outputs(z, state.output, state.target_mean, state.target_std);
   return z;
 }
 

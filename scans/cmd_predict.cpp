@@ -73,8 +73,8 @@ int run_predict(Context& ctx, const PredictArgs& a) {
       root.set_attr("trial_id", id);
       root.set_attr("results_file", std::filesystem::absolute(a.file).string());
       root.set_attr("data_file", std::filesystem::absolute(a.data).string());
-      root.set_attr("task", model.task);
-      root.set_attr("units", std::string(model.task == "regression" ? "physical (test_predictions units)"
+      root.set_attr("task", to_string(model.task));
+      root.set_attr("units", std::string(model.task == Task::regression ? "physical (test_predictions units)"
                                                                     : "probabilities"));
     }
     f.close();

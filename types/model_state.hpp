@@ -1,12 +1,13 @@
 #pragma once
-// A trained model as plain named tensors: what models/ exports and imports, and what io/
-// writes under /trial/<id>/model/ (layout: docs/scan-format.md "Results file"; the tensors of each
-// layer kind: docs/models.md "Checkpoint layout").
+// A trained model as plain named tensors and typed settings: what models/ exports and imports,
+// and what io/ writes under /trial/<id>/model/ (io/model_file.cpp; layout: docs/scan-format.md
+// "Results file"; the tensors of each layer kind: docs/models.md "Checkpoint layout").
 #include <cstdint>
 #include <map>
 #include <string>
-#include <variant>
 #include <vector>
+
+#include "types/vocabulary.hpp"
 
 namespace kanscan {
 
@@ -20,21 +21,21 @@ struct Tensor {
   }
 };
 
-using Attribute = std::variant<std::int64_t, double, std::string>;
-
 struct LayerState {
-  // "kan": tensors grid [in, G+2k+1], base_weight [out, in], spline_weight [out, in, G+k],
-  //        spline_scaler [out, in]; attrs grid_size, spline_order (int64).
-  // "linear": tensors weight [out, in], bias [out]; attr activation (string) applied after,
-  //        plus leaky_slope (double) for leaky_relu.
-  std::string kind;
+  // kan: tensors grid [in, G+2k+1], base_weight [out, in], spline_weight [out, in, G+k],
+  //      spline_scaler [out, in].
+  // linear: tensors weight [out, in], bias [out]; `activation` applied after.
+  LayerKind kind = LayerKind::linear;
   std::map<std::string, Tensor> tensors;
-  std::map<std::string, Attribute> attrs;
+  int grid_size = 0;     // kan
+  int spline_order = 0;  // kan
+  Activation activation = Activation::identity;  // linear
+  double leaky_slope = 0.01;                     // linear with leaky_relu
 };
 
 struct ModelState {
-  std::string task;        // "classification" | "regression"
-  std::string output;      // "sigmoid" | "softmax" | "identity": how logits become predictions
+  Task task = Task::classification;
+  OutputKind output = OutputKind::sigmoid;  // how the last layer's outputs become predictions
   std::vector<double> input_mean, input_std;    // [F]
   std::vector<double> target_mean, target_std;  // [T], regression only
   std::vector<LayerState> layers;               // layer_0, layer_1, ...

@@ -60,14 +60,14 @@ struct FixtureOptions {
 inline ModelState fixture_kan(std::size_t f, double scale = 1.0) {
   const int g = 5, k = 3;
   ModelState m;
-  m.task = "classification";
-  m.output = "sigmoid";
+  m.task = Task::classification;
+  m.output = OutputKind::sigmoid;
   m.input_mean.assign(f, 0.0);
   m.input_std.assign(f, 1.0);
   LayerState l;
-  l.kind = "kan";
-  l.attrs["grid_size"] = std::int64_t{g};
-  l.attrs["spline_order"] = std::int64_t{k};
+  l.kind = LayerKind::kan;
+  l.grid_size = g;
+  l.spline_order = k;
   Tensor grid{{f, std::size_t(g + 2 * k + 1)}, {}};
   for (std::size_t i = 0; i < f; ++i)
     for (int j = -k; j <= g + k; ++j) grid.data.push_back(-1.0 + 2.0 * j / g);

@@ -78,7 +78,7 @@ TEST(KanFunctions, MalformedLayersAreInputErrors) {
   auto m = kanscan::test::fixture_kan(2);
   m.layers[0].tensors["spline_weight"].shape = {1, 2, 7};
   EXPECT_THROW(a::kan_shape(m.layers[0]), kanscan::InputError);
-  m.layers[0].kind = "linear";
+  m.layers[0].kind = kanscan::LayerKind::linear;
   EXPECT_THROW(a::kan_feature_importance(m), kanscan::InputError);
 }
 

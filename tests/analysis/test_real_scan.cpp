@@ -1,5 +1,5 @@
 // A small real scan without the scan engine: generated tth_thq events, real trainings through
-// models::run_trial, a results file in the SPEC layout, then analyze and `kanscan predict`.
+// models::run_trial, a results file in the layout of docs/scan-format.md, then analyze and `kanscan predict`.
 // Set KANSCAN_KEEP_REAL_SCAN=DIR to keep the results, data and analysis for inspection.
 #include <gtest/gtest.h>
 

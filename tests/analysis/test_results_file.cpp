@@ -91,7 +91,7 @@ TEST(ResultsFile, ReadsAStoredModel) {
   ASSERT_TRUE(f.has_model("aaa"));
   const auto m = f.read_model("aaa");
   ASSERT_EQ(m.layers.size(), 1u);
-  EXPECT_EQ(m.layers[0].kind, "kan");
+  EXPECT_EQ(m.layers[0].kind, kanscan::LayerKind::kan);
   EXPECT_EQ(m.layers[0].tensors.at("spline_weight").shape, (std::vector<std::size_t>{1, 3, 8}));
 }
 

@@ -100,33 +100,68 @@ TEST(H5, ModelStateRoundTrip) {
   test::TempDir dir;
   const std::string path = (dir / "m.h5").string();
   ModelState m;
-  m.task = "classification";
-  m.output = "sigmoid";
+  m.task = Task::regression;
+  m.output = OutputKind::identity;
   m.input_mean = {0.5, 1.5};
   m.input_std = {1, 2};
+  m.target_mean = {3};
+  m.target_std = {4};
+  LayerState k;
+  k.kind = LayerKind::kan;
+  k.grid_size = 5;
+  k.spline_order = 3;
+  k.tensors["base_weight"] = Tensor{{2, 2}, {1, 2, 3, 4}};
+  m.layers.push_back(k);
   LayerState l;
-  l.kind = "linear";
+  l.kind = LayerKind::linear;
+  l.activation = Activation::leaky_relu;
+  l.leaky_slope = 0.2;
   l.tensors["weight"] = Tensor{{1, 2}, {0.25, -0.5}};
   l.tensors["bias"] = Tensor{{1}, {0.125}};
-  l.attrs["activation"] = std::string("identity");
-  l.attrs["grid_size"] = std::int64_t{5};
-  l.attrs["scale"] = 0.75;
   m.layers.push_back(l);
   {
     h5::File f(path, h5::File::Mode::create_truncate);
     h5::Group g = f.root().create_group("model");
     io::write_model(g, m);
   }
+  {
+    h5::File f(path, h5::File::Mode::read_only);
+    const ModelState r = io::read_model(f.root().open_group("model"));
+    EXPECT_EQ(r.task, Task::regression);
+    EXPECT_EQ(r.output, OutputKind::identity);
+    ASSERT_EQ(r.layers.size(), 2u);
+    EXPECT_EQ(r.layers[0].kind, LayerKind::kan);
+    EXPECT_EQ(r.layers[0].grid_size, 5);
+    EXPECT_EQ(r.layers[0].spline_order, 3);
+    EXPECT_EQ(r.layers[1].kind, LayerKind::linear);
+    EXPECT_EQ(r.layers[1].activation, Activation::leaky_relu);
+    EXPECT_EQ(r.layers[1].leaky_slope, 0.2);
+    EXPECT_EQ(r.layers[1].tensors.at("weight").data, l.tensors["weight"].data);
+    // The names in the file are the vocabulary's.
+    const h5::Group g = f.root().open_group("model");
+    EXPECT_EQ(g.attr_string("task"), "regression");
+    EXPECT_EQ(g.open_group("layer_1").attr_string("activation"), "leaky_relu");
+    EXPECT_EQ(g.open_group("layer_0").attr_int("grid_size"), 5);
+  }
+  // A file without task/output attributes gets the defaults; an unknown kind is refused.
+  {
+    h5::File f(path, h5::File::Mode::read_write);
+    h5::Group g = f.root().open_group("model");
+    g.remove_attr("output");
+    g.remove_attr("task");
+  }
+  {
+    h5::File f(path, h5::File::Mode::read_only);
+    const ModelState r = io::read_model(f.root().open_group("model"));
+    EXPECT_EQ(r.task, Task::regression);  // it has target scalers
+    EXPECT_EQ(r.output, OutputKind::identity);
+  }
+  {
+    h5::File f(path, h5::File::Mode::read_write);
+    f.root().open_group("model").open_group("layer_1").set_attr("kind", std::string("conv"));
+  }
   h5::File f(path, h5::File::Mode::read_only);
-  const ModelState r = io::read_model(f.root().open_group("model"));
-  EXPECT_EQ(r.output, "sigmoid");
-  ASSERT_EQ(r.layers.size(), 1u);
-  EXPECT_EQ(r.layers[0].kind, "linear");
-  EXPECT_EQ(r.layers[0].tensors.at("weight").data, l.tensors["weight"].data);
-  EXPECT_EQ(std::get<std::string>(r.layers[0].attrs.at("activation")), "identity");
-  EXPECT_EQ(std::get<std::int64_t>(r.layers[0].attrs.at("grid_size")), 5);
-  EXPECT_EQ(std::get<double>(r.layers[0].attrs.at("scale")), 0.75);
-  EXPECT_EQ(r.layers[0].attrs.size(), 3u);  // `kind` is not an attribute of the layer state
+  EXPECT_THROW(io::read_model(f.root().open_group("model")), InputError);
 }
 
 TEST(H5, BadFilesAreInputErrorsNamingTheFile) {

@@ -56,16 +56,22 @@ Finished make_record(int i, bool ok = true) {
     o.test_predictions.resize(3, 1);
     o.test_predictions << 0.1f, 0.2f, 0.3f;
     o.test_index = {7, 8, 9};
-    o.model.task = "classification";
-    o.model.output = "sigmoid";
+    o.model.task = Task::classification;
+    o.model.output = OutputKind::sigmoid;
     o.model.input_mean = {0.5, -0.25};
     o.model.input_std = {1.0, 2.0};
     LayerState l;
-    l.kind = "kan";
+    l.kind = LayerKind::kan;
     l.tensors["base_weight"] = Tensor{{1, 2}, {0.1 * i, -0.3}};
-    l.attrs["grid_size"] = std::int64_t{5};
-    l.attrs["scale"] = 0.5;
-    l.attrs["note"] = std::string("x");
+    l.grid_size = 5;
+    l.spline_order = 3;
+    o.model.layers.push_back(l);
+    LayerState d;
+    d.kind = LayerKind::linear;
+    d.tensors["weight"] = Tensor{{1, 1}, {2.0}};
+    d.activation = Activation::leaky_relu;
+    d.leaky_slope = 0.125;
+    l = d;
     o.model.layers.push_back(l);
   }
   return r;
@@ -113,7 +119,11 @@ TEST(Journal, RecordRoundTripIsBitExact) {
   const TrialRecord back = deserialize_record(bytes);
   EXPECT_EQ(serialize(back), bytes);
   EXPECT_EQ(back.outcome.history.train_loss[1], r.outcome.history.train_loss[1]);
-  EXPECT_EQ(std::get<std::string>(back.outcome.model.layers[0].attrs.at("note")), "x");
+  ASSERT_EQ(back.outcome.model.layers.size(), 2u);
+  EXPECT_EQ(back.outcome.model.layers[0].kind, LayerKind::kan);
+  EXPECT_EQ(back.outcome.model.layers[0].grid_size, 5);
+  EXPECT_EQ(back.outcome.model.layers[1].activation, Activation::leaky_relu);
+  EXPECT_EQ(back.outcome.model.layers[1].leaky_slope, 0.125);
   EXPECT_THROW(deserialize_record(bytes.substr(0, bytes.size() - 3)), InputError);
 }
 

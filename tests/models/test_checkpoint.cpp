@@ -1,4 +1,4 @@
-// Checkpoint: ModelState -> HDF5 (SPEC layout) -> ModelState round trip, and the PyTorch snippet of
+// Checkpoint: ModelState -> HDF5 (the model/ layout of docs/scan-format.md) -> ModelState round trip, and the PyTorch snippet of
 // docs/models.md (examples/python/load_checkpoint.py) reproducing kanscan's predictions.
 #include <gtest/gtest.h>
 

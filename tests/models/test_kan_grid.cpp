@@ -115,7 +115,7 @@ TEST(KanGrid, TrialWithGridUpdatesAndExtension) {
   const TrialOutcome o = run_trial(c, data);
   ASSERT_TRUE(o.ok) << o.error;
   EXPECT_EQ(o.n_params, count_parameters(c.model, 3, 1));
-  EXPECT_EQ(std::get<std::int64_t>(o.model.layers[0].attrs.at("grid_size")), 6);
+  EXPECT_EQ(o.model.layers[0].grid_size, 6);
   EXPECT_GT(o.metrics.at("test_auc"), 0.8);
   // Extension configured after the last epoch: still performed, so the count holds.
   c.model.grid_extend_epoch = 50;

@@ -82,7 +82,7 @@ TEST(TrialRunner, MulticlassAndMseClassifier) {
   c.train.loss = Loss::mse;
   o = models::run_trial(c, data);
   ASSERT_TRUE(o.ok) << o.error;
-  EXPECT_EQ(o.model.output, "clip");
+  EXPECT_EQ(o.model.output, OutputKind::clip);
   EXPECT_GE(o.test_predictions.minCoeff(), 0.0f);
   EXPECT_LE(o.test_predictions.maxCoeff(), 1.0f);
   EXPECT_GT(o.metrics.at("test_auc"), 0.8);

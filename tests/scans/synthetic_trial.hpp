@@ -112,18 +112,18 @@ inline TrialOutcome synthetic_trial(const TrialConfig& cfg, const DataSplit& dat
     o.metrics["test_rmse"] = rng.uniform();
     for (const auto& t : data.test.target_names) o.metrics["test_mae_" + t] = rng.uniform();
   }
-  o.model.task = data.task == Task::regression ? "regression" : "classification";
-  o.model.output = data.task == Task::regression ? "identity" : "sigmoid";
+  o.model.task = data.task;
+  o.model.output = data.task == Task::regression ? OutputKind::identity : OutputKind::sigmoid;
   o.model.input_mean.assign(data.train.n_features(), 0.0);
   o.model.input_std.assign(data.train.n_features(), 1.0);
   LayerState l;
-  l.kind = "linear";
+  l.kind = LayerKind::linear;
   Tensor w;
   w.shape = {static_cast<std::size_t>(cols), data.train.n_features()};
   for (std::size_t i = 0; i < w.numel(); ++i) w.data.push_back(rng.normal());
   l.tensors["weight"] = w;
   l.tensors["bias"] = Tensor{{static_cast<std::size_t>(cols)}, std::vector<double>(static_cast<std::size_t>(cols), 0.0)};
-  l.attrs["activation"] = std::string("identity");
+  l.activation = Activation::identity;
   o.model.layers.push_back(l);
   return o;
 }
