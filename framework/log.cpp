@@ -12,7 +12,6 @@ std::atomic<int> g_size{1};
 std::mutex g_mutex;
 }  // namespace
 
-void set_level(Level l) { g_level = l; }
 Level level() { return g_level; }
 void set_rank(int rank, int size) {
   g_rank = rank;

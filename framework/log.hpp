@@ -9,7 +9,6 @@ namespace kanscan::log {
 
 enum class Level { debug = 0, info = 1, warn = 2, error = 3, quiet = 4 };
 
-void set_level(Level level);
 Level level();
 void set_rank(int rank, int size);
 void write(Level level, const std::string& line);

@@ -1,8 +1,7 @@
 #pragma once
-// Scalar activations of dense layers and the SiLU branch of KAN layers, with derivatives.
+// The scalar sigmoid and SiLU (the KAN base branch) with its derivative. The dense layers' activations
+// live in models/dense_kernels.inl; tests/models/reference_activation.hpp is their serial reference.
 #include <cmath>
-
-#include "types/vocabulary.hpp"
 
 namespace kanscan::models {
 
@@ -22,33 +21,6 @@ template <typename T>
 inline T silu_grad(T x) {
   const T s = sigmoid(x);
   return s * (T(1) + x * (T(1) - s));
-}
-
-template <typename T>
-inline T activate(Activation a, T z, T slope) {
-  switch (a) {
-    case Activation::identity: return z;
-    case Activation::relu: return z > T(0) ? z : T(0);
-    case Activation::leaky_relu: return z > T(0) ? z : slope * z;
-    case Activation::silu: return silu(z);
-    case Activation::tanh: return std::tanh(z);
-    case Activation::sigmoid: return sigmoid(z);
-  }
-  return z;
-}
-
-// d act / dz given the pre-activation z and the activation value y = act(z).
-template <typename T>
-inline T activate_grad(Activation a, T z, T y, T slope) {
-  switch (a) {
-    case Activation::identity: return T(1);
-    case Activation::relu: return z > T(0) ? T(1) : T(0);
-    case Activation::leaky_relu: return z > T(0) ? T(1) : slope;
-    case Activation::silu: return silu_grad(z);
-    case Activation::tanh: return T(1) - y * y;
-    case Activation::sigmoid: return y * (T(1) - y);
-  }
-  return T(1);
 }
 
 }  // namespace kanscan::models

@@ -7,6 +7,7 @@
 #include <cstddef>
 
 #include "models/activation.hpp"
+#include "types/vocabulary.hpp"
 #include "models/isa.hpp"
 
 namespace kanscan::models {

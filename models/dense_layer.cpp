@@ -59,7 +59,7 @@ void DenseLayer<T>::do_forward(const Mat<T>& x, Mat<T>& y, bool training, int th
   // The pre-activation goes straight into y for a plain linear layer; tanh and sigmoid keep their
   // values for the backward pass (with dropout y holds the masked ones).
   const bool direct = act_ == Activation::identity && !drop;
-  const bool keep_act = act_ == Activation::tanh || act_ == Activation::sigmoid;
+  const bool keep_act = activation_grad_from_output(act_);
   if (!direct) z_.resize(x.rows(), out_);
   if (keep_act) a_.resize(x.rows(), out_);
   const bool narrow = out_ < kNarrow;

@@ -179,7 +179,7 @@ class TrialRun {
   Standardizer xs_, ys_;
   double weight_scale_ = 1.0;
   OutputKind output_ = OutputKind::sigmoid;
-  std::string metric_name_;
+  Monitor metric_ = Monitor::val_auc;  // the validation metric the data allows
   BestEpoch best_;
   bool monitor_metric_ = false;
   // Per-trial random streams and the batch buffers, reused across epochs.
@@ -323,23 +323,23 @@ void TrialRun::configure(TrialOutcome& out) {
     if (loss_.kind == Loss::bce && n_classes_ > 2)
       throw InputError("loss bce needs two classes; the data has " + std::to_string(n_classes_) + " (use cross_entropy)");
     n_out_ = (loss_.kind == Loss::cross_entropy || n_classes_ > 2) ? n_classes_ : 1;
-    metric_name_ = n_out_ == 1 ? "val_auc" : "val_accuracy";
+    metric_ = n_out_ == 1 ? Monitor::val_auc : Monitor::val_accuracy;
   } else {
     if (!loss_serves(loss_.kind, Task::regression))
       throw InputError("regression needs loss mse, mae or huber, not " + to_string(tc.loss));
     n_out_ = static_cast<int>(tr.n_targets());
     if (n_out_ < 1) throw InputError("regression data has no targets");
     ys_ = fit_standardizer(tr.targets);
-    metric_name_ = "val_mae";
+    metric_ = Monitor::val_mae;
   }
   output_ = output_for(cfg_.task, loss_.kind);
-  out.history.val_metric_name = metric_name_;
+  out.history.val_metric_name = to_string(metric_);
   // The metric the data allows (binary: AUC, several classes: accuracy) is known only now.
-  if (tc.monitor != Monitor::val_loss && to_string(tc.monitor) != metric_name_)
-    throw InputError("train.early_stopping.monitor: expected val_loss or " + metric_name_ + " for this task, got '" +
+  if (tc.monitor != Monitor::val_loss && tc.monitor != metric_)
+    throw InputError("train.early_stopping.monitor: expected val_loss or " + to_string(metric_) + " for this task, got '" +
                      to_string(tc.monitor) + "'");
   monitor_metric_ = tc.monitor != Monitor::val_loss;
-  best_.maximize = monitor_metric_ && metric_name_ != "val_mae";
+  best_.maximize = monitor_metric_ && metric_ != Monitor::val_mae;
   best_.min_delta = tc.min_delta;
 
   xs_ = fit_standardizer(tr.features);

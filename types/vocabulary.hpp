@@ -141,6 +141,20 @@ constexpr OutputKind output_for(Task task, Loss loss) {
   return task == Task::regression ? OutputKind::identity : classification_output(loss);
 }
 
+// Whether an activation's derivative is written in terms of its output (tanh: 1 - y^2,
+// sigmoid: y (1 - y)): a dense layer then keeps its outputs for the backward pass.
+constexpr bool activation_grad_from_output(Activation a) {
+  switch (a) {
+    case Activation::tanh:
+    case Activation::sigmoid: return true;
+    case Activation::relu:
+    case Activation::leaky_relu:
+    case Activation::silu:
+    case Activation::identity: return false;
+  }
+  return false;
+}
+
 // Tasks whose validation set has the monitored quantity.
 constexpr bool monitor_serves(Monitor monitor, Task task) {
   switch (monitor) {

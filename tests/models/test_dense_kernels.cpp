@@ -9,6 +9,7 @@
 
 #include "framework/rng.hpp"
 #include "models/dense_kernels.hpp"
+#include "tests/models/reference_activation.hpp"
 
 using namespace kanscan;
 using namespace kanscan::models;

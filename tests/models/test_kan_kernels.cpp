@@ -27,32 +27,39 @@ std::size_t bidx(std::size_t n, int in, int k1, std::size_t b, int q, int i) {
   return b0 * in * k1 + static_cast<std::size_t>(q) * (b1 - b0) * in + (b - b0) * in + i;
 }
 
-// Every kernel path: narrow (out < 8, specialised per out), wide with and without padding columns;
-// two sample blocks (the second one short), as the layer calls them.
+// The inputs of one kernel check (a layer of `out` outputs) and what each copy computed.
 template <typename T>
-void check_copies_agree(int out) {
-  SCOPED_TRACE("out = " + std::to_string(out));
-  Rng rng(1);
-  const int in = 7, G = 5, k = 3, rows = G + 3 * k + 1, k1 = k + 1, op = kan_out_stride(out);
-  const std::size_t n = 300;
-  const auto knots = SplineKnots<T>::uniform(in, G, k, -1.0, 1.0);
-  std::vector<T> x(n * in), eff(static_cast<std::size_t>(in) * rows * op + kKanEffTail, T(0)), dy(n * op, T(0));
-  for (auto& v : x) v = static_cast<T>(rng.uniform(-2.5, 2.5));
-  // Padding columns of eff and dy are zero, as the layer keeps them.
-  for (std::size_t e = 0; e + kKanEffTail < eff.size(); ++e)
-    if (static_cast<int>(e % op) < out) eff[e] = static_cast<T>(rng.normal());
-  for (std::size_t e = 0; e < dy.size(); ++e)
-    if (static_cast<int>(e % op) < out) dy[e] = static_cast<T>(rng.normal());
-  std::vector<T> t0_rep(kSampleBlock * in), ih_rep(kSampleBlock * in);
-  for (std::size_t e = 0; e < t0_rep.size(); ++e) {
-    t0_rep[e] = knots.first_knots()[e % in];
-    ih_rep[e] = knots.inv_spacings()[e % in];
-  }
-  const auto isas = runnable_isas();
-  const int nc = static_cast<int>(isas.size());
+struct KernelCase {
+  static constexpr int in = 7, G = 5, k = 3, rows = G + 3 * k + 1, k1 = k + 1;
+  static constexpr std::size_t n = 300;
+  int out, op;
+  SplineKnots<T> knots = SplineKnots<T>::uniform(in, G, k, -1.0, 1.0);
+  std::vector<T> x, eff, dy, t0_rep, ih_rep;
+  // Per copy (at most three).
   std::vector<int> r0[3];
   std::vector<T> bs[3], dbs[3], silu[3], dsilu[3], y[3], de[3], dx[3], de_nodx[3];
-  for (int c = 0; c < nc; ++c) {
+
+  explicit KernelCase(int out_) : out(out_), op(kan_out_stride(out_)) {
+    Rng rng(1);
+    x.resize(n * in);
+    eff.assign(static_cast<std::size_t>(in) * rows * op + kKanEffTail, T(0));
+    dy.assign(n * op, T(0));
+    for (auto& v : x) v = static_cast<T>(rng.uniform(-2.5, 2.5));
+    // Padding columns of eff and dy are zero, as the layer keeps them.
+    for (std::size_t e = 0; e + kKanEffTail < eff.size(); ++e)
+      if (static_cast<int>(e % op) < out) eff[e] = static_cast<T>(rng.normal());
+    for (std::size_t e = 0; e < dy.size(); ++e)
+      if (static_cast<int>(e % op) < out) dy[e] = static_cast<T>(rng.normal());
+    t0_rep.resize(kSampleBlock * in);
+    ih_rep.resize(kSampleBlock * in);
+    for (std::size_t e = 0; e < t0_rep.size(); ++e) {
+      t0_rep[e] = knots.first_knots()[e % in];
+      ih_rep[e] = knots.inv_spacings()[e % in];
+    }
+  }
+
+  // Copy c's kernels over two sample blocks (the second one short), as the layer calls them.
+  void run(int c, Isa isa) {
     r0[c].resize(n * in);
     bs[c].resize(n * in * k1);
     dbs[c].resize(n * in * k1);
@@ -62,8 +69,7 @@ void check_copies_agree(int out) {
     de[c].assign(eff.size(), T(0));
     de_nodx[c].assign(eff.size(), T(0));
     dx[c].resize(n * in);
-    const auto& kern = KanKernels<T>::of(isas[c]);
-    auto prep = kern.prepare_rows_uniform_cubic;
+    const auto& kern = KanKernels<T>::of(isa);
     // The local-support kernels a layer of this width runs (narrow, or wide as for G >= 12).
     const bool narrow = kan_kernel_path({in, out, G, k, true}).path == KanPath::narrow;
     auto fwd = [&](std::size_t b0, std::size_t b1) {
@@ -84,70 +90,74 @@ void check_copies_agree(int out) {
     };
     for (std::size_t b0 = 0; b0 < n; b0 += kSampleBlock) {
       const std::size_t b1 = std::min(n, b0 + kSampleBlock);
-      prep(x.data(), in, t0_rep.data(), ih_rep.data(), knots.n_knots(), r0[c].data(), bs[c].data(), dbs[c].data(),
-           silu[c].data(), dsilu[c].data(), b0, b1);
+      kern.prepare_rows_uniform_cubic(x.data(), in, t0_rep.data(), ih_rep.data(), knots.n_knots(), r0[c].data(),
+                                      bs[c].data(), dbs[c].data(), silu[c].data(), dsilu[c].data(), b0, b1);
       fwd(b0, b1);
       bwd(dbs[c].data(), dsilu[c].data(), de[c].data(), dx[c].data(), b0, b1);
       // Without input gradients (first layer): no derivative caches, the same parameter gradients.
       bwd(nullptr, nullptr, de_nodx[c].data(), nullptr, b0, b1);
     }
   }
-  for (int c = 0; c < nc; ++c) EXPECT_EQ(de[c], de_nodx[c]) << isa_name(isas[c]);
+
   // The batched cubic kernel equals the per-point evaluation; SiLU and its derivative are accurate.
-  T nq[4], dq[4];
-  for (std::size_t b = 0; b < n; ++b)
-    for (int i = 0; i < in; ++i) {
-      const int r = knots.eval(i, x[b * in + i], nq, dq);
-      ASSERT_EQ(r, r0[0][b * in + i]);
-      for (int q = 0; q < 4; ++q) {
-        ASSERT_EQ(nq[q], bs[0][bidx(n, in, k1, b, q, i)]);
-        ASSERT_EQ(dq[q], dbs[0][bidx(n, in, k1, b, q, i)]);
+  void check_bases() const {
+    T nq[4], dq[4];
+    for (std::size_t b = 0; b < n; ++b)
+      for (int i = 0; i < in; ++i) {
+        const int r = knots.eval(i, x[b * in + i], nq, dq);
+        ASSERT_EQ(r, r0[0][b * in + i]);
+        for (int q = 0; q < 4; ++q) {
+          ASSERT_EQ(nq[q], bs[0][bidx(n, in, k1, b, q, i)]);
+          ASSERT_EQ(dq[q], dbs[0][bidx(n, in, k1, b, q, i)]);
+        }
+        const double v = static_cast<double>(x[b * in + i]), sg = 1.0 / (1.0 + std::exp(-v));
+        const double eps = std::is_same_v<T, float> ? 1e-6 : 1e-14;
+        ASSERT_NEAR(silu[0][b * in + i], v * sg, eps * (1.0 + std::abs(v)));
+        ASSERT_NEAR(dsilu[0][b * in + i], sg * (1.0 + v * (1.0 - sg)), eps * (1.0 + std::abs(v)));
       }
-      const double v = static_cast<double>(x[b * in + i]), sg = 1.0 / (1.0 + std::exp(-v));
-      const double eps = std::is_same_v<T, float> ? 1e-6 : 1e-14;
-      ASSERT_NEAR(silu[0][b * in + i], v * sg, eps * (1.0 + std::abs(v)));
-      ASSERT_NEAR(dsilu[0][b * in + i], sg * (1.0 + v * (1.0 - sg)), eps * (1.0 + std::abs(v)));
-    }
+  }
+
   // Forward and backward against a plain serial evaluation of the same sums (tolerance: the
   // kernels' summation order differs from this one).
-  const double tol = std::is_same_v<T, float> ? 1e-4 : 1e-11;
-  std::vector<double> de_ref(eff.size(), 0.0);
-  for (std::size_t b = 0; b < n; ++b) {
-    for (int j = 0; j < out; ++j) {
-      double yr = 0.0;
+  void check_against_serial() const {
+    const double tol = std::is_same_v<T, float> ? 1e-4 : 1e-11;
+    std::vector<double> de_ref(eff.size(), 0.0);
+    for (std::size_t b = 0; b < n; ++b) {
+      for (int j = 0; j < out; ++j) {
+        double yr = 0.0;
+        for (int i = 0; i < in; ++i) {
+          const std::size_t ei = static_cast<std::size_t>(i) * rows * op;
+          yr += static_cast<double>(silu[0][b * in + i]) * eff[ei + static_cast<std::size_t>(rows - 1) * op + j];
+          const int r = r0[0][b * in + i];
+          if (r >= 0)
+            for (int q = 0; q < k1; ++q)
+              yr += static_cast<double>(bs[0][bidx(n, in, k1, b, q, i)]) * eff[ei + static_cast<std::size_t>(r + q) * op + j];
+        }
+        ASSERT_NEAR(y[0][b * out + j], yr, tol * (1.0 + std::abs(yr))) << "b=" << b << " j=" << j;
+      }
       for (int i = 0; i < in; ++i) {
         const std::size_t ei = static_cast<std::size_t>(i) * rows * op;
-        yr += static_cast<double>(silu[0][b * in + i]) * eff[ei + static_cast<std::size_t>(rows - 1) * op + j];
         const int r = r0[0][b * in + i];
-        if (r >= 0)
-          for (int q = 0; q < k1; ++q)
-            yr += static_cast<double>(bs[0][bidx(n, in, k1, b, q, i)]) * eff[ei + static_cast<std::size_t>(r + q) * op + j];
+        double d = 0.0;
+        for (int j = 0; j < out; ++j) {
+          const double g = dy[b * op + j];
+          const std::size_t w = ei + static_cast<std::size_t>(rows - 1) * op + j;
+          d += static_cast<double>(dsilu[0][b * in + i]) * g * eff[w];
+          de_ref[w] += static_cast<double>(silu[0][b * in + i]) * g;
+          if (r >= 0)
+            for (int q = 0; q < k1; ++q) {
+              const std::size_t e = ei + static_cast<std::size_t>(r + q) * op + j;
+              d += static_cast<double>(dbs[0][bidx(n, in, k1, b, q, i)]) * g * eff[e];
+              de_ref[e] += static_cast<double>(bs[0][bidx(n, in, k1, b, q, i)]) * g;
+            }
+        }
+        ASSERT_NEAR(dx[0][b * in + i], d, tol * 10 * (1.0 + std::abs(d))) << "b=" << b << " i=" << i;
       }
-      ASSERT_NEAR(y[0][b * out + j], yr, tol * (1.0 + std::abs(yr))) << "b=" << b << " j=" << j;
     }
-    for (int i = 0; i < in; ++i) {
-      const std::size_t ei = static_cast<std::size_t>(i) * rows * op;
-      const int r = r0[0][b * in + i];
-      double d = 0.0;
-      for (int j = 0; j < out; ++j) {
-        const double g = dy[b * op + j];
-        const std::size_t w = ei + static_cast<std::size_t>(rows - 1) * op + j;
-        d += static_cast<double>(dsilu[0][b * in + i]) * g * eff[w];
-        de_ref[w] += static_cast<double>(silu[0][b * in + i]) * g;
-        if (r >= 0)
-          for (int q = 0; q < k1; ++q) {
-            const std::size_t e = ei + static_cast<std::size_t>(r + q) * op + j;
-            d += static_cast<double>(dbs[0][bidx(n, in, k1, b, q, i)]) * g * eff[e];
-            de_ref[e] += static_cast<double>(bs[0][bidx(n, in, k1, b, q, i)]) * g;
-          }
-      }
-      ASSERT_NEAR(dx[0][b * in + i], d, tol * 10 * (1.0 + std::abs(d))) << "b=" << b << " i=" << i;
-    }
+    for (std::size_t e = 0; e < eff.size(); ++e) ASSERT_NEAR(de[0][e], de_ref[e], tol * 10 * (1.0 + std::abs(de_ref[e])));
   }
-  for (std::size_t e = 0; e < eff.size(); ++e) ASSERT_NEAR(de[0][e], de_ref[e], tol * 10 * (1.0 + std::abs(de_ref[e])));
-  if (nc == 1) GTEST_SKIP() << "CPU without AVX2 (or copies not built): copies not compared";
-  for (int c = 1; c < nc; ++c) {
-    SCOPED_TRACE(isa_name(isas[c]));
+
+  void check_copy_equals_baseline(int c) const {
     EXPECT_EQ(r0[0], r0[c]);
     EXPECT_EQ(bs[0], bs[c]);
     EXPECT_EQ(dbs[0], dbs[c]);
@@ -156,6 +166,25 @@ void check_copies_agree(int out) {
     EXPECT_EQ(y[0], y[c]);
     EXPECT_EQ(de[0], de[c]);
     EXPECT_EQ(dx[0], dx[c]);
+  }
+};
+
+// Every kernel path: narrow (out < 8, specialised per out), wide with and without padding columns;
+// two sample blocks (the second one short), as the layer calls them.
+template <typename T>
+void check_copies_agree(int out) {
+  SCOPED_TRACE("out = " + std::to_string(out));
+  KernelCase<T> kc(out);
+  const auto isas = runnable_isas();
+  const int nc = static_cast<int>(isas.size());
+  for (int c = 0; c < nc; ++c) kc.run(c, isas[c]);
+  for (int c = 0; c < nc; ++c) EXPECT_EQ(kc.de[c], kc.de_nodx[c]) << isa_name(isas[c]);
+  kc.check_bases();
+  kc.check_against_serial();
+  if (nc == 1) GTEST_SKIP() << "CPU without AVX2 (or copies not built): copies not compared";
+  for (int c = 1; c < nc; ++c) {
+    SCOPED_TRACE(isa_name(isas[c]));
+    kc.check_copy_equals_baseline(c);
   }
 }
 
