@@ -725,6 +725,8 @@ std::string canonical_json(const TrialConfig& cfg0, const DataConfig& d) {
   for (const auto& k : key_table()) {
     if (!k.get || (k.section != Section::model && k.section != Section::train)) continue;
     if (!k.relevant(cfg)) continue;
+    static const TrialConfig defaults;
+    if (k.omit_default && k.get(cfg) == k.get(defaults)) continue;
     j[pointer(k.section == Section::model ? "model" : "train", k.path)] = to_json(k.get(cfg));
   }
   nlohmann::json data;

@@ -40,6 +40,9 @@ struct KeyDecl {
   std::vector<std::string> choices;       // KeyType::choice
   Applies applies = Applies::any;
   bool axis = false;         // may be a list inside a model block (Cartesian product)
+  // Keys added after the first release: left out of the canonical JSON while the trial uses the
+  // default, so that adding them does not change the ids of existing scans.
+  bool omit_default = false;
   std::string column;        // /trials column (train and model keys), "" = none
   std::string doc;
   // Train and model keys act on one trial's config.

@@ -24,7 +24,9 @@
 
 namespace kanscan::io {
 
-inline constexpr std::int64_t kSchemaVersion = 1;
+// 2: the additions of the second contract (validation metrics, test-sample errors, basis, pruned and
+// symbolic results, data fingerprints, ...); readers accept 1 and 2.
+inline constexpr std::int64_t kSchemaVersion = 2;
 
 struct StoreSchema {
   std::string scan_name;
