@@ -17,9 +17,21 @@ std::string format_location(const Location& where) {
   return out;
 }
 
+std::string printable(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '\0') out += "\\0";
+    else if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) out += fmt::format("\\x{:02x}", c);
+    else out += ch;
+  }
+  return out;
+}
+
 static std::string compose(const Location& where, const std::string& detail) {
   const std::string loc = format_location(where);
-  return loc.empty() ? detail : fmt::format("{}: {}", loc, detail);
+  return printable(loc.empty() ? detail : fmt::format("{}: {}", loc, detail));
 }
 
 InputError::InputError(const Location& where, const std::string& detail)

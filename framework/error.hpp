@@ -51,4 +51,8 @@ class NumericalError : public std::runtime_error {
 
 std::string format_location(const Location& where);
 
+// `text` with control characters other than newline and tab written as \0 or \xNN: a NUL byte
+// from a user's file would otherwise end the message where it is printed as a C string.
+std::string printable(const std::string& text);
+
 }  // namespace kanscan

@@ -9,6 +9,10 @@
 
 namespace kanscan {
 
+// The most threads a command or a scan may ask for (`--threads`, `threads_per_trial`): far
+// above any node's cores, far below what makes libgomp fail to create its team.
+inline constexpr int kMaxThreads = 1024;
+
 // Threads to use when the caller says 0 ("all"): omp_get_max_threads().
 int default_threads();
 // 0 (or a negative count) means default_threads(); any positive count is used as given, also

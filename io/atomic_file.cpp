@@ -9,6 +9,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include <fmt/format.h>
+
 #include "framework/error.hpp"
 
 namespace kanscan::io {
@@ -87,6 +89,41 @@ void write_file_atomic(const std::string& path, const std::function<void(const s
     remove_tmp();
     throw;
   }
+}
+
+void check_output_file(const std::string& path, const OutputRules& rules) {
+  auto refuse = [&](const std::string& what) { throw InputError(Location{path, -1, -1, rules.option}, what); };
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);
+  if (fs::is_directory(st)) refuse("is a directory; expected a file name");
+  if (fs::exists(st) && !fs::is_regular_file(st))
+    refuse("is not a regular file (a device, pipe or socket); kanscan writes only regular files");
+  for (const auto& in : rules.inputs) {
+    if (in.empty() || !fs::exists(st)) continue;
+    if (fs::equivalent(path, in, ec) && !ec) refuse("is an input of this command (" + in + "); choose another file name");
+  }
+  if (!fs::is_directory(fs::absolute(path).parent_path(), ec)) refuse("the output file's folder does not exist");
+  if (fs::exists(st) && !rules.force && !(rules.own_kind && rules.own_kind(path)))
+    refuse("exists and is not " + rules.kind + "; pass --force to replace it, or choose another file name");
+  check_writable_folder(folder_of(path), rules.option, path);
+}
+
+void check_writable_folder(const std::string& folder, const std::string& option, const std::string& file) {
+  const std::string probe = temp_name((fs::path(folder) / ".kanscan-write-test").string());
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0)
+    throw InputError(Location{file.empty() ? folder : file, -1, -1, option},
+                     fmt::format("cannot create files in the folder {}: {}", folder, std::strerror(errno)));
+  ::close(fd);
+  ::unlink(probe.c_str());
+}
+
+void require_folder(const std::string& path, const std::string& option) {
+  std::error_code ec;
+  if (fs::exists(path, ec) && !fs::is_directory(path, ec))
+    throw InputError(Location{path, -1, -1, option}, "is not a folder (a file of that name exists)");
+  fs::create_directories(path, ec);
+  if (ec) throw InputError(Location{path, -1, -1, option}, "cannot create this folder: " + ec.message());
 }
 
 void write_file_atomic(const std::string& path, const std::string& text) {

@@ -7,6 +7,7 @@
 // steps are IoError naming the file.
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace kanscan::io {
 
@@ -18,5 +19,28 @@ void write_file_atomic(const std::string& path, const std::function<void(const s
 // file becoming the final one): fsync `from`, rename it over `path`, fsync the folder.
 // On failure `from` is left where it is.
 void replace_file(const std::string& from, const std::string& path);
+
+// What a command may publish over: checked before it does any work.
+struct OutputRules {
+  std::string option = "--out";       // the argument that named the file, for messages
+  std::string kind;                    // what the command writes, e.g. "a `kanscan predict` output"
+  std::vector<std::string> inputs;     // files the command reads: never written over
+  bool force = false;                  // replace an existing file of another kind
+  // Whether an existing regular file is one the command wrote (it may then be replaced).
+  std::function<bool(const std::string& path)> own_kind;
+};
+// InputError (exit 2) for a directory, a device or any other file that is not a regular file
+// (with or without force), a path that is one of the inputs (also through a link or a second
+// name), a folder that does not exist, and an existing file that is not of the command's own
+// kind unless rules.force.
+void check_output_file(const std::string& path, const OutputRules& rules);
+
+// InputError (exit 2) naming `file` (else the folder) and `option` unless a file can be created in `folder` (tried with an
+// empty temporary file, removed at once): a folder that is read-only or that is no place for
+// files (/proc) is a bad argument, found before any work is done.
+void check_writable_folder(const std::string& folder, const std::string& option, const std::string& file = "");
+// The folder `path` (with `option` naming it): created when missing; InputError when it is a
+// file or cannot be created.
+void require_folder(const std::string& path, const std::string& option);
 
 }  // namespace kanscan::io

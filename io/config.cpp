@@ -2,6 +2,7 @@
 // "file:line:col: key.path: expected ..., got ..." from the node's Mark and the key table.
 #include "io/config.hpp"
 
+#include "framework/log.hpp"
 #include "io/generators/registry.hpp"
 
 #include <fmt/format.h>
@@ -109,7 +110,7 @@ std::string expected_list_elem(const KeyDecl& k) {
 }
 
 // Parses one (non-list) value of `key` from node n.
-Value parse_value(const Ctx& c, const KeyDecl& k, const YAML::Node& n, const std::string& path) {
+Value parse_typed_value(const Ctx& c, const KeyDecl& k, const YAML::Node& n, const std::string& path) {
   auto expect = [&](const std::string& what) -> std::string {
     return fmt::format("expected {}, got {}", what, got(n));
   };
@@ -149,6 +150,7 @@ Value parse_value(const Ctx& c, const KeyDecl& k, const YAML::Node& n, const std
     case KeyType::string: {
       const std::string s = scalar("a string");
       if (s.empty()) fail(c, n, path, "expected a non-empty string, got an empty one");
+      if (s.find('\0') != std::string::npos) fail(c, n, path, "the string contains a NUL byte");
       if (!std::isinf(k.hi) && static_cast<double>(s.size()) > k.hi)
         fail(c, n, path, fmt::format("expected at most {} characters, got {}", k.hi, s.size()));
       return s;
@@ -217,6 +219,18 @@ Value parse_value(const Ctx& c, const KeyDecl& k, const YAML::Node& n, const std
     }
   }
   fail(c, n, path, "internal: unhandled key type");
+}
+
+// A key that was removed: its default is accepted with a warning (trial ids unchanged), any
+// other value is refused with the reason (KeyDecl::removed).
+Value parse_value(const Ctx& c, const KeyDecl& k, const YAML::Node& n, const std::string& path) {
+  const Value v = parse_typed_value(c, k, n, path);
+  if (!k.removed.empty()) {
+    if (!(k.get && k.get(TrialConfig{}) == v)) fail(c, n, path, "this key was removed: " + k.removed);
+    log::warn("{}: this key has no effect (it was removed; delete the line): {}", format_location(loc(c, n, path)),
+              k.removed);
+  }
+  return v;
 }
 
 using KeyFn = std::function<void(const KeyDecl&, const YAML::Node& value, const YAML::Node& key_node,

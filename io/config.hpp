@@ -43,6 +43,9 @@ struct KeyDecl {
   // Keys added after the first release: left out of the canonical JSON while the trial uses the
   // default, so that adding them does not change the ids of existing scans.
   bool omit_default = false;
+  // A key that no longer does anything, kept so that the trial ids of scans that never set it do
+  // not move: the reason. Its default is accepted with a warning, any other value refused.
+  std::string removed;
   std::string column;        // /trials column (train and model keys), "" = none
   std::string doc;
   // Train and model keys act on one trial's config.

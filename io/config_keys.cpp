@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "framework/parallel.hpp"
 #include "io/config.hpp"
 #include "io/generators/registry.hpp"
 
@@ -131,7 +132,7 @@ void add_top_keys(std::vector<KeyDecl>& t) {
   t.push_back(scan_key(S::top, "threads_per_trial", KeyType::integer,
                        "OpenMP threads of each trial (0 = all cores of the rank). `kanscan run --threads` overrides.",
                        [](ScanConfig& s, const Value& v) { s.threads_per_trial = static_cast<int>(std::get<std::int64_t>(v)); },
-                       0, 1024));
+                       0, kMaxThreads));
   t.back().default_text = "1";
   t.push_back(scan_key(S::top, "output", KeyType::string,
                        "Results file, relative to the YAML file's folder. `kanscan run --out` overrides. "
@@ -225,9 +226,23 @@ void add_train_keys(std::vector<KeyDecl>& t) {
                        [](TrialConfig& c) -> double& { return c.train.min_delta; }, 0, kInf));
   t.push_back(bool_key(tr("use_weights", "use_weights", "Weight the loss by the event weights when the data has them."),
                        [](TrialConfig& c) -> bool& { return c.train.use_weights; }));
-  t.push_back(bool_key(tr("clip_predictions", "clip_predictions",
-                          "Classification trained with a regression loss: clip outputs to (0, 1)."),
-                       [](TrialConfig& c) -> bool& { return c.train.clip_predictions; }));
+  {
+    // Removed: it never changed a trial (a classifier trained with a regression loss always clips
+    // its predictions), so true and false trained identically under different ids. Its `false`
+    // stays in the canonical JSON of every trial, which keeps the ids of scans that never set it.
+    KeyDecl k = base(tr("clip_predictions", "clip_predictions",
+                        "Removed (no effect): a classifier trained with mse, mae or huber always has its predictions "
+                        "clipped to [0, 1]. Only `false` is accepted, with a warning; the /trials column is always 0."),
+                     KeyType::boolean);
+    k.axis = false;
+    k.removed = "a classifier trained with mse, mae or huber always has its predictions clipped to [0, 1], whatever "
+                "clip_predictions says (true and false trained identically under different trial ids). Delete this "
+                "line; a results file written with `true` can still be analysed and predicted from, but not resumed "
+                "(its trial ids include the key)";
+    k.set = [](TrialConfig&, const Value&) {};
+    k.get = [](const TrialConfig&) { return Value(false); };
+    t.push_back(k);
+  }
 
 }
 

@@ -131,7 +131,41 @@ Dataset generate_cached(const DataConfig& cfg, Task task, const std::string& cac
   }
 }
 
+template <typename T>
+void hash_array(XXH3_state_t* st, const T* data, std::size_t n) {
+  const std::uint64_t count = n;
+  XXH3_64bits_update(st, &count, sizeof(count));
+  if (n) XXH3_64bits_update(st, data, n * sizeof(T));
+}
+
+void hash_names(XXH3_state_t* st, const std::vector<std::string>& names) {
+  const std::uint64_t count = names.size();
+  XXH3_64bits_update(st, &count, sizeof(count));
+  for (const auto& s : names) hash_array(st, s.data(), s.size());
+}
+
 }  // namespace
+
+std::string data_fingerprint(const Dataset& d) {
+  XXH3_state_t* st = XXH3_createState();
+  if (!st) throw std::bad_alloc();
+  XXH3_64bits_reset(st);
+  const char tag[] = "kanscan-data-fingerprint-1";
+  XXH3_64bits_update(st, tag, sizeof(tag));
+  const std::uint64_t shape[3] = {d.size(), d.n_features(), d.n_targets()};
+  XXH3_64bits_update(st, shape, sizeof(shape));
+  hash_names(st, d.feature_names);
+  hash_array(st, d.features.data(), static_cast<std::size_t>(d.features.size()));
+  const std::int64_t classes = d.n_classes;
+  XXH3_64bits_update(st, &classes, sizeof(classes));
+  hash_array(st, d.labels.data(), d.labels.size());
+  hash_names(st, d.target_names);
+  hash_array(st, d.targets.data(), static_cast<std::size_t>(d.targets.size()));
+  hash_array(st, d.weights.data(), d.weights.size());
+  const std::uint64_t h = XXH3_64bits_digest(st);
+  XXH3_freeState(st);
+  return fmt::format("xxh3:{:016x}", h);
+}
 
 DataSplit load_data(const DataConfig& cfg, Task task, const std::string& cache_dir) {
   if (!cfg.generator.empty() && !cfg.path.empty())
@@ -155,7 +189,9 @@ DataSplit load_data(const DataConfig& cfg, Task task, const std::string& cache_d
                      fmt::format("expected data.generator ({}) or data.path (HDF5 or CSV file)",
                                  fmt::join(gen::generator_names(), ", ")));
   }
-  return split_dataset(all, task, cfg);
+  DataSplit split = split_dataset(all, task, cfg);
+  split.fingerprint = data_fingerprint(all);
+  return split;
 }
 
 }  // namespace kanscan::io

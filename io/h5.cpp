@@ -6,11 +6,19 @@
 #include <stdexcept>
 
 #include "framework/error.hpp"
+#include "framework/memory.hpp"
 #include "io/h5_internal.hpp"
 
 namespace kanscan::h5 {
 
 // ---------- checks ----------
+
+namespace {
+// Before any other HDF5 call (a static initialiser of the one file that owns the library): no
+// clean-up at exit, which would close files that failed to close once more and crash in HDF5
+// (File::abandon). Every file kanscan writes is closed, checked, by its writer.
+const bool kNoAtexitCleanup = H5dont_atexit() >= 0;
+}  // namespace
 
 void fail(Op op, const std::string& where, const std::string& what) {
   if (op == Op::read) throw InputError(Location{where, -1, -1, ""}, what);
@@ -47,6 +55,34 @@ std::size_t check_size(std::size_t size, Op op, const std::string& where, const 
 int check_count(int count, Op op, const std::string& where, const std::string& what) {
   if (count < 0) fail(op, where, what);
   return count;
+}
+
+namespace {
+std::string shape_text(const std::vector<std::size_t>& shape) {
+  std::string s;
+  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return "[" + s + "]";
+}
+}  // namespace
+
+std::uint64_t element_count(const std::string& where, const std::vector<std::size_t>& shape) {
+  std::uint64_t n = 1;
+  for (auto d : shape)
+    if (__builtin_mul_overflow(n, static_cast<std::uint64_t>(d), &n))
+      fail(Op::read, where, "declares the shape " + shape_text(shape) + ", more elements than 64 bits can count");
+  return n;
+}
+
+void check_fits(const std::string& where, std::uint64_t count, std::size_t elem_size,
+                const std::vector<std::size_t>& shape) {
+  const auto bytes = checked_product(count, elem_size);
+  const std::uint64_t have = available_memory_bytes();
+  if (bytes && *bytes <= have) return;
+  const std::string declared = shape.empty() ? std::to_string(count) + " values" : "the shape " + shape_text(shape);
+  fail(Op::read, where,
+       "declares " + declared + ": " + (bytes ? format_bytes(static_cast<double>(*bytes)) : std::string("more than 2^64 bytes")) +
+           " to read into memory, but only " + format_bytes(static_cast<double>(have)) +
+           " are available (a damaged file, or one too large for this machine)");
 }
 
 Handle string_type(std::size_t fixed_size, H5T_cset_t cset, H5T_str_t pad, Op op, const std::string& where) {
@@ -88,6 +124,7 @@ std::vector<std::string> read_string_data(hid_t ftype, hid_t space, std::size_t 
   const H5T_cset_t cset = H5Tget_cset(ftype);
   if (cset < 0) fail(Op::read, where, "cannot read the strings' character set");
   if (check_tri(H5Tis_variable_str(ftype), Op::read, where, "cannot read the string type")) {
+    check_fits(where, n, sizeof(char*) + sizeof(std::string));
     std::vector<char*> ptrs(n, nullptr);
     const Handle mtype = string_type(0, cset, H5T_STR_NULLTERM, Op::read, where);
     check(read(mtype.id(), ptrs.data()), Op::read, where, "cannot read strings (corrupt or truncated)");
@@ -96,6 +133,7 @@ std::vector<std::string> read_string_data(hid_t ftype, hid_t space, std::size_t 
     return out;
   }
   const std::size_t len = check_size(H5Tget_size(ftype), Op::read, where, "cannot read the string length");
+  check_fits(where, n, len + sizeof(std::string));
   std::vector<char> buf(n * len);
   // Null-padded in memory: a string that uses every byte (as h5py/numpy write them) keeps its
   // last character; a null-terminated memory type would drop it in the conversion.
@@ -196,14 +234,18 @@ void File::flush() {
   check(H5Fflush(h_.id(), H5F_SCOPE_GLOBAL), Op::write, path_, "cannot flush HDF5 file (disk full?)");
 }
 
+void File::abandon() noexcept { (void)h_.release(); }
+
 void File::close() {
   if (!h_) return;
+  (void)kNoAtexitCleanup;
   if (writable_) flush();
   // HDF5 would defer the close to the last open object, where its errors go unseen.
   const ssize_t open = H5Fget_obj_count(
       h_.id(), H5F_OBJ_DATASET | H5F_OBJ_GROUP | H5F_OBJ_DATATYPE | H5F_OBJ_ATTR | H5F_OBJ_LOCAL);
   if (open < 0) fail(Op::write, path_, "cannot close HDF5 file");
   if (open > 0) throw std::logic_error(path_ + ": HDF5 file closed while " + std::to_string(open) + " objects are open");
+  // A failed close leaves the identifier to HDF5 (File::abandon): never close it again.
   check(H5Fclose(h_.release()), Op::write, path_, "cannot close HDF5 file (it may be incomplete)");
 }
 
@@ -305,8 +347,8 @@ Array<T> read_numeric(const Group& g, hid_t loc, const std::string& name, hid_t 
   const TypeClass cls = g.type_class(name);
   if (cls != TypeClass::integer && cls != TypeClass::floating)
     fail(Op::read, w, "expected a numeric dataset (integer or float), got another type");
-  std::size_t n = 1;
-  for (auto s : out.shape) n *= s;
+  const std::uint64_t n = element_count(w, out.shape);
+  check_fits(w, n, sizeof(T), out.shape);
   out.data.resize(n);
   if (n > 0)
     check(H5Dread(dset.id(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data.data()), Op::read, w,

@@ -102,6 +102,8 @@ class Table {
   std::size_t rows() const { return rows_; }
   void append(const Row& row) { append(std::vector<Row>{row}); }
   void append(const std::vector<Row>& rows);
+  // Gives up the table of a file that could not be written (see File::abandon).
+  void abandon() noexcept;
 
  private:
   friend class Group;
@@ -171,11 +173,15 @@ class Group {
   void set_attr(const std::string& name, const std::string& value, std::size_t fixed_size);
   void set_attr(const std::string& name, double value);
   void set_attr(const std::string& name, std::int64_t value);
+  // A 1-D attribute of variable-length UTF-8 strings (h5py reads a numpy array of str).
+  void set_attr_strings(const std::string& name, const std::vector<std::string>& values);
   bool has_attr(const std::string& name) const;
   void remove_attr(const std::string& name);  // nothing when absent
   std::string attr_string(const std::string& name) const;
   double attr_double(const std::string& name) const;
   std::int64_t attr_int(const std::string& name) const;
+  // A string attribute of any length (a scalar gives one value).
+  std::vector<std::string> attr_strings(const std::string& name) const;
   std::vector<AttributeInfo> attributes() const;  // by name
 
   // Compound tables: an empty extendible table with these columns (chunks of chunk_rows),
@@ -207,6 +213,12 @@ class File {
   // Flushes and closes; IoError when the file could not be completed. Groups still open keep
   // the file open until they close, but everything written so far is on disk.
   void close();
+  // Gives up a file whose writing failed (a full disk) without asking HDF5 to close it: a close
+  // that fails leaves HDF5 holding a half-destroyed file, which it would touch again (and crash
+  // in) when the library shuts down. The file's identifier is left to the process's exit
+  // (HDF5's atexit clean-up is switched off: every writer closes its files itself) and the file
+  // on disk is garbage to be removed by the caller.
+  void abandon() noexcept;
   const std::string& path() const { return path_; }
 
  private:

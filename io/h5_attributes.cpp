@@ -56,6 +56,34 @@ void Group::set_attr(const std::string& name, std::int64_t value) {
   write_attr(*this, id(), name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value);
 }
 
+void Group::set_attr_strings(const std::string& name, const std::vector<std::string>& values) {
+  delete_attr_if_exists(*this, id(), name);
+  const std::string what = "cannot write attribute " + name;
+  const Handle type = string_type(0, H5T_CSET_UTF8, H5T_STR_NULLTERM, Op::write, where());
+  const hsize_t dims[1] = {values.size()};
+  const Handle space = own(H5Screate_simple(1, dims, nullptr), Op::write, where(), what);
+  const Handle attr = own(H5Acreate2(id(), name.c_str(), type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT), Op::write,
+                          where(), what);
+  std::vector<const char*> ptrs;
+  for (const auto& v : values) ptrs.push_back(v.c_str());
+  if (!values.empty()) check(H5Awrite(attr.id(), type.id(), ptrs.data()), Op::write, where(), what);
+}
+
+std::vector<std::string> Group::attr_strings(const std::string& name) const {
+  if (!has_attr(name)) fail(Op::read, where(), "missing attribute " + name);
+  const std::string what = "cannot read attribute " + name;
+  const Handle attr = own(H5Aopen(id(), name.c_str(), H5P_DEFAULT), Op::read, where(), what);
+  const Handle ftype = own(H5Aget_type(attr.id()), Op::read, where(), what);
+  if (H5Tget_class(ftype.id()) != H5T_STRING) fail(Op::read, where(), "attribute " + name + " is not a string");
+  const Handle space = own(H5Aget_space(attr.id()), Op::read, where(), what);
+  const hssize_t n = H5Sget_simple_extent_npoints(space.id());
+  if (n < 0) fail(Op::read, where(), what);
+  // Attributes are small metadata: a count beyond this is a damaged or hostile file.
+  if (n > (1 << 20)) fail(Op::read, where(), "attribute " + name + " declares " + std::to_string(n) + " strings");
+  return read_string_data(ftype.id(), space.id(), static_cast<std::size_t>(n), where() + " attribute " + name,
+                          [&](hid_t mtype, void* buf) { return H5Aread(attr.id(), mtype, buf); });
+}
+
 bool Group::has_attr(const std::string& name) const {
   return check_tri(H5Aexists(id(), name.c_str()), Op::read, where(), "cannot look up attribute " + name);
 }

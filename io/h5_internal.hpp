@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "io/h5.hpp"
 
@@ -29,6 +30,14 @@ bool check_tri(htri_t value, Op op, const std::string& where, const std::string&
 // A size or count (HDF5 returns 0 or a negative number on failure).
 std::size_t check_size(std::size_t size, Op op, const std::string& where, const std::string& what);
 int check_count(int count, Op op, const std::string& where, const std::string& what);
+
+// Refuses (InputError naming `where`) to allocate `count` elements of `elem_size` bytes when the
+// product overflows or exceeds the memory this process can get: a damaged or hostile file may
+// declare any shape. `shape` (may be empty) is only for the message.
+void check_fits(const std::string& where, std::uint64_t count, std::size_t elem_size,
+                const std::vector<std::size_t>& shape = {});
+// The element count of a shape, refusing one that overflows 64 bits.
+std::uint64_t element_count(const std::string& where, const std::vector<std::size_t>& shape);
 
 // A string type: fixed_size 0 = variable length.
 Handle string_type(std::size_t fixed_size, H5T_cset_t cset, H5T_str_t pad, Op op, const std::string& where);

@@ -89,6 +89,11 @@ Table::Table(Handle dataset, Handle mem_type, std::vector<Column> columns, std::
       row_size_(row_size),
       where_(std::move(where)) {}
 
+void Table::abandon() noexcept {
+  (void)dataset_.release();
+  (void)mem_type_.release();
+}
+
 Table Group::create_table(const std::string& name, const std::vector<Column>& columns, std::size_t chunk_rows) {
   const std::string w = where(name);
   std::vector<std::size_t> offsets;
@@ -232,6 +237,8 @@ TableContents Group::read_table(const std::string& name) const {
   TableContents t;
   t.rows = dims[0];
   const int members = check_count(H5Tget_nmembers(ftype.id()), Op::read, w, "cannot read the table's fields");
+  // Every field becomes a column of doubles or strings in memory.
+  check_fits(w, t.rows, static_cast<std::size_t>(std::max(members, 1)) * sizeof(std::string), {t.rows});
   for (int m = 0; m < members; ++m) {
     char* raw_name = H5Tget_member_name(ftype.id(), static_cast<unsigned>(m));
     if (!raw_name) fail(Op::read, w, "cannot read the name of field " + std::to_string(m));

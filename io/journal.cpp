@@ -27,6 +27,23 @@ constexpr std::uint64_t kMaxRecord = 1ULL << 36;  // 64 GiB: anything larger is 
 using Writer = ByteWriter;
 using Reader = ByteReader;
 
+// Parts added to the record after the first journals: tagged sections at its end, which a
+// record of an older journal simply does not have.
+enum Section : std::uint8_t { kModelNames = 'N' };
+
+void put_strings(Writer& w, const std::vector<std::string>& v) {
+  w.pod<std::uint64_t>(v.size());
+  for (const auto& s : v) w.str(s);
+}
+
+std::vector<std::string> get_strings(Reader& r) {
+  const auto n = r.pod<std::uint64_t>();
+  if (n > (1u << 24)) throw InputError("journal record: corrupt name count");
+  std::vector<std::string> v;
+  for (std::uint64_t i = 0; i < n; ++i) v.push_back(r.str());
+  return v;
+}
+
 void put_outcome(Writer& w, const TrialOutcome& o) {
   w.pod<std::uint8_t>(o.ok);
   w.pod<std::uint8_t>(o.cancelled);
@@ -77,6 +94,11 @@ void put_outcome(Writer& w, const TrialOutcome& o) {
       else if (auto* d = std::get_if<double>(&a)) w.pod(*d);
       else w.str(std::get<std::string>(a));
     }
+  }
+  if (!m.feature_names.empty() || !m.target_names.empty()) {
+    w.pod<std::uint8_t>(kModelNames);
+    put_strings(w, m.feature_names);
+    put_strings(w, m.target_names);
   }
 }
 
@@ -152,6 +174,12 @@ TrialOutcome get_outcome(Reader& r) {
     m.output = *k;
   } else {
     m.output = default_output(m);
+  }
+  while (!r.done()) {
+    const auto section = r.pod<std::uint8_t>();
+    if (section != kModelNames) throw InputError("journal record: unknown section " + std::to_string(section));
+    m.feature_names = get_strings(r);
+    m.target_names = get_strings(r);
   }
   return o;
 }
@@ -272,17 +300,24 @@ Journal::Journal(const std::string& path, const Visitor& visit) : path_(path) {
     fd_ = -1;
     throw;
   }
-  if (good == 0) {
-    // New (or torn before its magic was complete): start over with the magic.
-    if (::ftruncate(fd_, 0) != 0) throw IoError(Location{path, -1, -1, ""}, "cannot truncate the journal");
-    ::lseek(fd_, 0, SEEK_SET);
-    write_all(fd_, kFileMagic, sizeof(kFileMagic), path);
-    ::fsync(fd_);
-  } else if (torn_bytes_ > 0) {
-    // Cut the torn tail so new records follow the last good one.
-    if (::ftruncate(fd_, static_cast<off_t>(good)) != 0)
-      throw IoError(Location{path, -1, -1, ""}, "cannot truncate the journal");
-    ::fsync(fd_);
+  try {
+    if (good == 0) {
+      // New (or torn before its magic was complete): start over with the magic.
+      if (::ftruncate(fd_, 0) != 0) throw IoError(Location{path, -1, -1, ""}, "cannot truncate the journal");
+      ::lseek(fd_, 0, SEEK_SET);
+      write_all(fd_, kFileMagic, sizeof(kFileMagic), path);
+      if (::fsync(fd_) != 0)
+        throw IoError(Location{path, -1, -1, ""}, std::string("cannot sync the journal to disk: ") + std::strerror(errno));
+    } else if (torn_bytes_ > 0) {
+      // Cut the torn tail so new records follow the last good one.
+      if (::ftruncate(fd_, static_cast<off_t>(good)) != 0)
+        throw IoError(Location{path, -1, -1, ""}, "cannot truncate the journal");
+      ::fsync(fd_);
+    }
+  } catch (...) {
+    ::close(fd_);
+    fd_ = -1;
+    throw;
   }
   ::lseek(fd_, 0, SEEK_END);
 }
@@ -292,6 +327,8 @@ Journal::~Journal() {
 }
 
 void Journal::append(JournalRecordType type, const std::string& payload) {
+  if (broken_)
+    throw IoError(Location{path_, -1, -1, ""}, "the journal could not be repaired after a failed write; nothing more is recorded");
   std::string buf(kFrame, '\0');
   const std::uint32_t m = kRecordMagic, t = static_cast<std::uint32_t>(type);
   const std::uint64_t len = payload.size(), sum = checksum(type, payload);
@@ -300,9 +337,17 @@ void Journal::append(JournalRecordType type, const std::string& payload) {
   std::memcpy(buf.data() + 8, &len, 8);
   std::memcpy(buf.data() + 16, &sum, 8);
   buf += payload;
-  write_all(fd_, buf.data(), buf.size(), path_);
-  if (::fsync(fd_) != 0)
-    throw IoError(Location{path_, -1, -1, ""}, std::string("cannot sync the journal to disk: ") + std::strerror(errno));
+  const off_t end = ::lseek(fd_, 0, SEEK_END);
+  try {
+    write_all(fd_, buf.data(), buf.size(), path_);
+    if (::fsync(fd_) != 0)
+      throw IoError(Location{path_, -1, -1, ""}, std::string("cannot sync the journal to disk: ") + std::strerror(errno));
+  } catch (const IoError&) {
+    // Cut the partial record, so that a later record (after space is freed) is not hidden
+    // behind a torn one; if even that fails, the next open cuts it, and nothing more is appended.
+    if (end < 0 || ::ftruncate(fd_, end) != 0 || ::lseek(fd_, end, SEEK_SET) != end) broken_ = true;
+    throw;
+  }
   ++records_;
 }
 

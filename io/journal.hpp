@@ -43,7 +43,8 @@ class Journal {
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
 
-  // Writes one record and fsyncs it: when append returns, the record survives a crash.
+  // Writes one record and fsyncs it: when append returns, the record survives a crash. A failed
+  // write (IoError) is cut off again, so the journal ends with its last complete record.
   void append(JournalRecordType type, const std::string& payload);
   std::uint64_t torn_bytes() const { return torn_bytes_; }
   std::size_t records() const { return records_; }
@@ -57,6 +58,7 @@ class Journal {
   int fd_ = -1;
   std::uint64_t torn_bytes_ = 0;
   std::size_t records_ = 0;
+  bool broken_ = false;  // a failed write could not be cut off again
 };
 
 }  // namespace kanscan::io

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <limits>
 
 #include "framework/error.hpp"
 
@@ -36,7 +37,70 @@ std::size_t last_outputs(const ModelState& m) {
   return it == l.tensors.end() || it->second.shape.empty() ? 0 : it->second.shape[0];
 }
 
+// Inputs and outputs of a layer from its weight tensor ({0, 0} when it has none of the right rank).
+std::pair<std::size_t, std::size_t> layer_io(const LayerState& l) {
+  const auto it = l.tensors.find(l.kind == LayerKind::kan ? "base_weight" : "weight");
+  if (it == l.tensors.end() || it->second.shape.size() != 2) return {0, 0};
+  return {it->second.shape[1], it->second.shape[0]};
+}
+
+[[noreturn]] void damaged(const std::string& where, const std::string& what) {
+  throw InputError(Location{where, -1, -1, ""}, "damaged model: " + what);
+}
+
+// Numbers a float model can hold: finite, and within float range (a larger double would turn
+// into inf when the model is built).
+void check_values(const std::vector<double>& v, const std::string& where, const std::string& name, bool positive) {
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const double x = v[i];
+    if (!std::isfinite(x) || std::abs(x) > static_cast<double>(std::numeric_limits<float>::max()))
+      damaged(where, fmt::format("{}[{}] = {} (expected a finite number)", name, i, x));
+    if (positive && !(x > 0)) damaged(where, fmt::format("{}[{}] = {} (expected a positive number)", name, i, x));
+  }
+}
+
 }  // namespace
+
+void check_model(const ModelState& m, const std::string& where, std::int64_t declared_layers) {
+  if (m.layers.empty()) damaged(where, "no layer_0 group");
+  if (declared_layers >= 0 && static_cast<std::size_t>(declared_layers) != m.layers.size())
+    damaged(where, fmt::format("n_layers says {}, but layer_0 .. layer_{} are present (a layer deleted?)", declared_layers,
+                               m.layers.size() - 1));
+  if (m.input_mean.empty() || m.input_mean.size() != m.input_std.size())
+    damaged(where, fmt::format("input_mean has {} entries, input_std {} (expected one per feature)", m.input_mean.size(),
+                               m.input_std.size()));
+  check_values(m.input_mean, where, "input_mean", false);
+  check_values(m.input_std, where, "input_std", true);
+  if (m.target_mean.size() != m.target_std.size())
+    damaged(where, fmt::format("target_mean has {} entries, target_std {}", m.target_mean.size(), m.target_std.size()));
+  check_values(m.target_mean, where, "target_mean", false);
+  check_values(m.target_std, where, "target_std", true);
+  if (!m.feature_names.empty() && m.feature_names.size() != m.input_mean.size())
+    damaged(where, fmt::format("{} feature_names for {} inputs", m.feature_names.size(), m.input_mean.size()));
+  std::size_t width = m.input_mean.size();
+  for (std::size_t l = 0; l < m.layers.size(); ++l) {
+    const std::string lw = fmt::format("{}/layer_{}", where, l);
+    for (const auto& [name, t] : m.layers[l].tensors) {
+      if (t.numel() != t.data.size()) damaged(lw, fmt::format("{} holds {} values for the shape of {}", name, t.data.size(), t.numel()));
+      check_values(t.data, lw, name, false);
+    }
+    const auto [in, out] = layer_io(m.layers[l]);
+    if (in == 0 || out == 0) damaged(lw, fmt::format("no {} tensor [out, in]", m.layers[l].kind == LayerKind::kan ? "base_weight" : "weight"));
+    if (in != width)
+      damaged(lw, fmt::format("takes {} inputs, but {} gives {}", in, l == 0 ? "input_mean" : fmt::format("layer_{}", l - 1), width));
+    width = out;
+  }
+  const bool ok_output = m.task == Task::regression ? m.output == OutputKind::identity && (m.target_mean.empty() || m.target_mean.size() == width)
+                         : m.output == OutputKind::sigmoid ? width == 1
+                         : m.output == OutputKind::softmax ? width >= 2
+                                                           : m.output == OutputKind::clip;
+  if (!ok_output)
+    damaged(where, fmt::format("a {} model with output '{}' cannot have {} outputs (layer_{} gives {}{})", to_string(m.task),
+                               to_string(m.output), width, m.layers.size() - 1, width,
+                               m.task == Task::regression ? fmt::format(", target_mean has {}", m.target_mean.size()) : ""));
+  if (!m.target_names.empty() && m.target_names.size() != width)
+    damaged(where, fmt::format("{} target_names for {} outputs", m.target_names.size(), width));
+}
 
 std::vector<std::pair<std::string, LayerAttribute>> layer_attributes(const LayerState& layer) {
   if (layer.kind == LayerKind::kan)
@@ -74,6 +138,9 @@ void write_model(h5::Group& group, const ModelState& model) {
   group.set_attr("n_layers", static_cast<std::int64_t>(model.layers.size()));
   group.write("input_mean", model.input_mean);
   group.write("input_std", model.input_std);
+  // Attributes rather than datasets: the model's arrays stay what they were.
+  if (!model.feature_names.empty()) group.set_attr_strings("feature_names", model.feature_names);
+  if (!model.target_names.empty()) group.set_attr_strings("target_names", model.target_names);
   if (!model.target_mean.empty()) {
     group.write("target_mean", model.target_mean);
     group.write("target_std", model.target_std);
@@ -99,6 +166,8 @@ ModelState read_model(const h5::Group& group) {
     m.target_mean = group.read_double("target_mean").data;
     m.target_std = group.read_double("target_std").data;
   }
+  if (group.has_attr("feature_names")) m.feature_names = group.attr_strings("feature_names");
+  if (group.has_attr("target_names")) m.target_names = group.attr_strings("target_names");
   // Files without the attribute: a model with target scalers is a regression model.
   m.task = group.has_attr("task") ? parse_or_fail<Task>(group.attr_string("task"), group.where(), "task")
            : m.target_mean.empty() ? Task::classification
@@ -130,6 +199,13 @@ ModelState read_model(const h5::Group& group) {
   }
   m.output = group.has_attr("output") ? parse_or_fail<OutputKind>(group.attr_string("output"), group.where(), "output")
                                       : default_output(m);
+  std::int64_t declared = group.has_attr("n_layers") ? group.attr_int("n_layers") : -1;
+  // A layer_<k> past the first gap: a layer in the middle was deleted.
+  for (const auto& child : group.children())
+    if (child.rfind("layer_", 0) == 0 && child.size() > 6 && child.size() <= 15 &&
+        child.find_first_not_of("0123456789", 6) == std::string::npos && std::stoull(child.substr(6)) > m.layers.size())
+      damaged(group.where(), fmt::format("{} exists, but layer_{} is missing", child, m.layers.size()));
+  check_model(m, group.where(), declared);
   return m;
 }
 

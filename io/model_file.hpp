@@ -14,8 +14,15 @@
 namespace kanscan::io {
 
 void write_model(h5::Group& group, const ModelState& model);
-// InputError naming the file and group when a part is missing, unreadable or of an unknown kind.
+// InputError naming the file and group when a part is missing, unreadable or of an unknown kind,
+// or when the model fails check_model.
 ModelState read_model(const h5::Group& group);
+// InputError ("damaged model: ...", naming `where`) unless the model can be applied as stored:
+// declared_layers (the n_layers attribute, -1 = none) layers, each with its weight tensor,
+// chained input to output from input_mean's width; every number finite and within float range,
+// input_std and target_std positive; the output kind fits the task and the last layer's width;
+// the names, when recorded, one per column.
+void check_model(const ModelState& model, const std::string& where, std::int64_t declared_layers = -1);
 
 // A layer's settings as the attributes of its group, sorted by name (kind excluded): kan layers
 // grid_size and spline_order (int64); linear layers activation (string) and, for leaky_relu,

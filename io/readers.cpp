@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "framework/error.hpp"
+#include "framework/memory.hpp"
 #include "framework/rng.hpp"
 #include "io/h5.hpp"
 
@@ -212,6 +213,21 @@ void check_rows(const std::string& path, const std::string& name, const std::vec
                    allow_2d ? ", 1-D or 2-D" : ", 1-D"));
 }
 
+// A dataset of [n, cols] floats must fit in memory twice (the file's array and the dataset built
+// from it) before anything is allocated; the column count must fit a layer's width.
+void check_declared_size(const std::string& path, const std::string& name, std::size_t n, std::size_t cols) {
+  if (cols > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+    fail(path, name, fmt::format("declares {} columns; at most {} are supported", cols, std::numeric_limits<int>::max()));
+  const auto bytes = checked_product(n, cols, 2 * sizeof(float));
+  const std::uint64_t have = available_memory_bytes();
+  if (bytes && *bytes <= have) return;
+  fail(path, name,
+       fmt::format("declares the shape [{}, {}]: {} to read into memory, but only {} are available (a damaged file, "
+                   "or one too large for this machine)",
+                   n, cols, bytes ? format_bytes(static_cast<double>(*bytes)) : std::string("more than 2^64 bytes"),
+                   format_bytes(static_cast<double>(have))));
+}
+
 // The checked shape [N, F] of /features.
 std::pair<std::size_t, std::size_t> features_shape(const h5::Group& root, const std::string& path) {
   require_dataset(root, "features", "float [N, F]");
@@ -220,6 +236,7 @@ std::pair<std::size_t, std::size_t> features_shape(const h5::Group& root, const 
   if (fshape.size() != 2) fail(path, "/features", fmt::format("wrong shape: expected 2-D [N, F], got {}-D", fshape.size()));
   const std::size_t n = fshape[0], nf = fshape[1];
   if (n == 0 || nf == 0) fail(path, "/features", fmt::format("empty: shape [{}, {}], expected N >= 1 events and F >= 1 features", n, nf));
+  check_declared_size(path, "/features", n, nf);
   return {n, nf};
 }
 
@@ -258,6 +275,7 @@ void read_targets_part(const h5::Group& root, const std::string& path, Dataset& 
   check_rows(path, "targets", shape, d.size(), true);
   const std::size_t nt = shape.size() == 2 ? shape[1] : 1;
   if (nt == 0) fail(path, "/targets", "empty: expected T >= 1 targets");
+  check_declared_size(path, "/targets", d.size(), nt);
   d.target_names = read_names(root, "target_names", nt, "t");
   auto arr = root.read_float("targets");
   check_finite(arr.data, nt, path, "/targets", d.target_names);
@@ -411,8 +429,20 @@ Dataset read_csv_data(const std::string& path, Task task, const DataConfig& cfg)
 
 namespace {
 
+// A data file is a regular file: a device such as /dev/zero named data.csv would be read
+// forever, a directory or a pipe cannot be read twice.
+void require_regular_file(const std::string& path) {
+  std::error_code ec;
+  const auto st = std::filesystem::status(path, ec);
+  if (!std::filesystem::exists(st)) fail(path, "data.path", "file does not exist");
+  if (std::filesystem::is_directory(st)) fail(path, "data.path", "is a directory; expected an HDF5 (.h5) or CSV (.csv) data file");
+  if (!std::filesystem::is_regular_file(st))
+    fail(path, "data.path", "is not a regular file (a device, pipe or socket); expected an HDF5 (.h5) or CSV (.csv) data file");
+}
+
 // true: HDF5, false: CSV, by extension (else sniffed); InputError for neither.
 bool is_hdf5_data(const std::string& path) {
+  require_regular_file(path);
   const std::string ext = lower_ext(path);
   if (ext == ".csv" || ext == ".txt") return false;
   if (ext == ".h5" || ext == ".hdf5" || ext == ".he5" || ext == ".hdf") return true;
@@ -476,16 +506,91 @@ void validate_split(const DataConfig& cfg) {
                                         cfg.test, cfg.train + cfg.val + cfg.test));
 }
 
-DataSplit split_dataset(const Dataset& all, Task task, const DataConfig& cfg) {
+SplitSizes split_sizes(std::int64_t n, const DataConfig& cfg) {
   validate_split(cfg);
   const Location where{cfg.source_file, -1, -1, "data.split"};
+  SplitSizes z;
+  z.train = std::min(static_cast<std::int64_t>(std::llround(cfg.train * static_cast<double>(n))), n);
+  z.val = std::min(static_cast<std::int64_t>(std::llround(cfg.val * static_cast<double>(n))), n - z.train);
+  z.test = n - z.train - z.val;
+  // An empty split is not a result: an empty test set gives test_loss 0, which ranks as best.
+  auto refuse = [&](const char* part, double fraction) {
+    throw InputError(where, fmt::format("the {} split is empty ({} events x {} fraction {} rounds to 0 events); use "
+                                        "more events or a larger fraction",
+                                        part, n, part, fraction));
+  };
+  if (z.train < 1) refuse("training", cfg.train);
+  if (z.val < 1 && cfg.val > 0) refuse("validation", cfg.val);
+  if (z.test < 1) refuse("test", cfg.test);
+  return z;
+}
+
+namespace {
+
+std::string data_name(const DataConfig& cfg) {
+  return !cfg.path.empty() ? cfg.path : !cfg.generator.empty() ? "generator " + cfg.generator : std::string("the data");
+}
+
+// Every class in every split: a class missing from the training split cannot be learnt, one
+// missing from the validation or test split leaves its AUC undefined. A stray label (one event
+// of class 2 in binary data) is caught here, before every trial fails on it.
+void check_classes(const DataSplit& s, const DataConfig& cfg) {
+  const Location where{cfg.source_file, -1, -1, "data.split"};
+  const int classes = std::max(s.train.n_classes, 2);
+  std::vector<std::int64_t> total(static_cast<std::size_t>(classes), 0);
+  const std::pair<const char*, const Dataset*> parts[] = {{"training", &s.train}, {"validation", &s.val}, {"test", &s.test}};
+  for (const auto& [name, d] : parts)
+    for (auto l : d->labels)
+      if (l >= 0 && l < classes) ++total[static_cast<std::size_t>(l)];
+  for (const auto& [name, d] : parts) {
+    if (d->size() == 0) continue;
+    std::vector<std::int64_t> count(static_cast<std::size_t>(classes), 0);
+    for (auto l : d->labels)
+      if (l >= 0 && l < classes) ++count[static_cast<std::size_t>(l)];
+    for (int c = 0; c < classes; ++c) {
+      if (count[static_cast<std::size_t>(c)] > 0) continue;
+      std::string counts;
+      for (int k = 0; k < classes; ++k) counts += fmt::format("{}class {}: {}", k ? ", " : "", k, total[static_cast<std::size_t>(k)]);
+      throw InputError(where,
+                       fmt::format("the {} split of {} ({} events) holds no event of class {} (events per class in {}: "
+                                   "{}); every class needs events in the training, validation and test splits (a "
+                                   "stray label? a class too rare for this split?)",
+                                   name, data_name(cfg), d->size(), c, data_name(cfg), counts));
+    }
+  }
+}
+
+// Weights that sum to zero make every weighted loss 0 and every weighted metric undefined.
+void check_weights(const DataSplit& s, const DataConfig& cfg) {
+  const Location where{cfg.source_file, -1, -1, "data.split"};
+  const std::pair<const char*, const Dataset*> parts[] = {{"training", &s.train}, {"validation", &s.val}, {"test", &s.test}};
+  for (const auto& [name, d] : parts) {
+    if (d->weights.empty() || d->size() == 0) continue;
+    const int classes = s.task == Task::classification ? std::max(s.train.n_classes, 2) : 1;
+    std::vector<double> sum(static_cast<std::size_t>(classes), 0.0);
+    for (std::size_t i = 0; i < d->size(); ++i)
+      sum[s.task == Task::classification ? static_cast<std::size_t>(d->labels[i]) : 0] += d->weights[i];
+    for (int c = 0; c < classes; ++c) {
+      if (sum[static_cast<std::size_t>(c)] > 0) continue;
+      throw InputError(where, fmt::format("the event weights of the {} split of {}{} sum to {} (expected a positive "
+                                          "total: weighted losses and metrics are undefined otherwise)",
+                                          name, data_name(cfg),
+                                          classes > 1 ? fmt::format(", class {},", c) : std::string(),
+                                          sum[static_cast<std::size_t>(c)]));
+    }
+  }
+}
+
+}  // namespace
+
+void check_split(const DataSplit& split, const DataConfig& cfg) {
+  if (split.task == Task::classification) check_classes(split, cfg);
+  check_weights(split, cfg);
+}
+
+DataSplit split_dataset(const Dataset& all, Task task, const DataConfig& cfg) {
   const auto n = static_cast<std::int64_t>(all.size());
-  auto n_train = static_cast<std::int64_t>(std::llround(cfg.train * static_cast<double>(n)));
-  auto n_val = static_cast<std::int64_t>(std::llround(cfg.val * static_cast<double>(n)));
-  n_train = std::min(n_train, n);
-  n_val = std::min(n_val, n - n_train);
-  if (n_train < 1)
-    throw InputError(where, fmt::format("the training split is empty ({} events x train fraction {})", n, cfg.train));
+  const SplitSizes z = split_sizes(n, cfg);
   std::vector<std::int64_t> perm(static_cast<std::size_t>(n));
   for (std::int64_t i = 0; i < n; ++i) perm[static_cast<std::size_t>(i)] = i;
   // Own stream for the split so that it is independent of the generator's event streams.
@@ -496,9 +601,10 @@ DataSplit split_dataset(const Dataset& all, Task task, const DataConfig& cfg) {
   };
   DataSplit s;
   s.task = task;
-  s.train = part(0, n_train);
-  s.val = part(n_train, n_train + n_val);
-  s.test = part(n_train + n_val, n);
+  s.train = part(0, z.train);
+  s.val = part(z.train, z.train + z.val);
+  s.test = part(z.train + z.val, n);
+  check_split(s, cfg);
   return s;
 }
 

@@ -44,8 +44,22 @@ Dataset take_rows(const Dataset& d, const std::vector<std::int64_t>& rows);
 
 // Train / val / test split: a Fisher-Yates shuffle seeded by cfg.seed, then the first
 // round(train*N) rows train, the next round(val*N) validate, the rest test. Fractions must be
-// in [0, 1] and sum to 1 within 1e-9.
+// in [0, 1] and sum to 1 within 1e-9; the result passes check_split.
 DataSplit split_dataset(const Dataset& all, Task task, const DataConfig& cfg);
+
+// The split's event counts for N events; InputError (data.split) when the training or test split
+// (or the validation split of a positive fraction) would be empty. Cheap: `validate` calls it
+// with the event count of a generator block, before any event is generated.
+struct SplitSizes {
+  std::int64_t train = 0, val = 0, test = 0;
+};
+SplitSizes split_sizes(std::int64_t n, const DataConfig& cfg);
+
+// The checks that make a split's trials meaningful (InputError, data.split): every class has
+// events in every non-empty split (classification), and every split's event weights (per
+// class) have a positive total. split_dataset applies it; `run` and `validate` reach it through
+// io::load_data.
+void check_split(const DataSplit& split, const DataConfig& cfg);
 // The fraction checks of split_dataset alone (cheap; run before generating anything).
 void validate_split(const DataConfig& cfg);
 

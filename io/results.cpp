@@ -50,6 +50,7 @@ std::string header_json(const StoreSchema& s) {
   j["metric_columns"] = s.metric_columns;
   j["trials_expected"] = s.trials_expected;
   j["created_utc"] = s.created_utc;
+  if (!s.data_fingerprint.empty()) j["data_fingerprint"] = s.data_fingerprint;
   return j.dump();
 }
 
@@ -63,6 +64,7 @@ StoreSchema parse_header_json(const std::string& text) {
     s.metric_columns = j.at("metric_columns").get<std::vector<std::string>>();
     s.trials_expected = j.value("trials_expected", std::int64_t{0});
     s.created_utc = j.value("created_utc", std::string());
+    s.data_fingerprint = j.value("data_fingerprint", std::string());  // journals before the fingerprint have none
   } catch (const std::exception& e) {
     throw InputError(std::string("journal header is malformed: ") + e.what());
   }
@@ -85,6 +87,7 @@ struct ResultStore::Writer {
     root.set_attr("task", std::string(s.task == Task::regression ? "regression" : "classification"));
     root.set_attr("n_trials_expected", s.trials_expected);
     write_yaml(s.config_yaml);
+    if (!s.data_fingerprint.empty()) file.root().require_group("scan").set_attr("data_fingerprint", s.data_fingerprint);
     root.create_group("trial");
     table.emplace(root.create_table(kTrialsTable, schema.columns, 64));
   }
@@ -138,11 +141,18 @@ struct ResultStore::Writer {
     table.reset();
     file.close();
   }
+  // A write failed: give the file up without closing it (h5::File::abandon).
+  void abandon() noexcept {
+    if (table) table->abandon();
+    file.abandon();
+  }
 
-  void write_trial_group(const TrialConfig& cfg, const std::string& config_json, const TrialOutcome& o) {
+  void write_trial_group(const TrialConfig& cfg, const std::string& config_json, const TrialOutcome& o,
+                         const std::string& fingerprint) {
     h5::Group trials = file.root().open_group("trial");
     h5::Group g = trials.create_group(cfg.trial_id);
     g.set_attr("config", config_json);
+    if (!fingerprint.empty()) g.set_attr("data_fingerprint", fingerprint);
     g.set_attr("model", cfg.model_name);
     g.set_attr("status", std::string(o.ok ? "ok" : "failed"));
     if (!o.ok) g.set_attr("error", o.error.empty() ? std::string("unknown error") : o.error);
@@ -178,6 +188,21 @@ struct ResultStore::Writer {
 
 ResultStore::ResultStore(const std::string& out_path, StoreSchema schema, Mode mode, const PlannedLookup& planned)
     : out_(out_path), schema_(std::move(schema)) {
+  try {
+    open(mode, planned);
+  } catch (const IoError&) {
+    abandon_work();  // the published file and the journal stay as they were
+    throw;
+  } catch (const InputError&) {
+    // Refused (another scan's journal, changed data): nothing is published, nothing left behind.
+    writer_.reset();
+    std::error_code ec;
+    fs::remove(work_path(), ec);
+    throw;
+  }
+}
+
+void ResultStore::open(Mode mode, const PlannedLookup& planned) {
   const bool have_journal = fs::exists(journal_path());
   if (mode == Mode::create || !have_journal) {
     if (fs::exists(out_))
@@ -210,6 +235,8 @@ void ResultStore::replay(const PlannedLookup& planned) {
   journal_ = std::make_unique<Journal>(journal_path(), [&](JournalRecordType type, const std::string& payload) {
     if (type == JournalRecordType::header) {
       const StoreSchema old = parse_header_json(payload);
+      check_fingerprint(old.data_fingerprint);
+      record_fingerprint_ = old.data_fingerprint;
       if (old.task != schema_.task)
         throw InputError(Location{journal_path(), -1, -1, "task"}, "cannot resume: the scan's task changed");
       if (old.metric_columns != schema_.metric_columns)
@@ -239,7 +266,8 @@ void ResultStore::replay(const PlannedLookup& planned) {
       unknown.push_back(rec.trial_id);
       return;
     }
-    write_record(*cfg, rec.config_json, rec.outcome);
+    ++journaled_;
+    write_record(*cfg, rec.config_json, rec.outcome, record_fingerprint_);
     resume_.completed[rec.trial_id] = rec.outcome.ok ? "ok" : "failed";
     resume_.metrics[rec.trial_id] = rec.outcome.metrics;
   });
@@ -262,12 +290,30 @@ void ResultStore::replay(const PlannedLookup& planned) {
     journal_->append(JournalRecordType::header, header_json(schema_));
     resume_.previous_yaml = schema_.config_yaml;
     open_work();
+  } else if (record_fingerprint_.empty() && !schema_.data_fingerprint.empty()) {
+    // A journal from before the fingerprint: its trials cannot be checked against this data.
+    log::warn("resume: the earlier run recorded no data fingerprint; cannot check that the data is unchanged "
+              "(now {}); recording it from here on", schema_.data_fingerprint);
+    StoreSchema s = schema_;
+    s.config_yaml = resume_.previous_yaml;
+    journal_->append(JournalRecordType::header, header_json(s));
+    guard([&] { writer_->file.root().require_group("scan").set_attr("data_fingerprint", schema_.data_fingerprint); });
   }
-  writer_->file.flush();
+  guard([&] { writer_->file.flush(); });
+}
+
+void ResultStore::check_fingerprint(const std::string& recorded) const {
+  if (recorded.empty() || schema_.data_fingerprint.empty() || recorded == schema_.data_fingerprint) return;
+  throw InputError(Location{journal_path(), -1, -1, "data"},
+                   fmt::format("cannot resume: the data changed. The scan's trials were trained on data with "
+                               "fingerprint {}, the data now has fingerprint {} (a different file at the same path, "
+                               "or other events or features); resuming would mix trials of two datasets in one "
+                               "results file. Run the new data into another --out",
+                               recorded, schema_.data_fingerprint));
 }
 
 ResultStore::~ResultStore() {
-  if (!finished_ && writer_) {
+  if (!finished_ && (writer_ || broken_)) {
     try {
       finish();  // the working file holds everything recorded: make it the results file
     } catch (...) {
@@ -276,39 +322,66 @@ ResultStore::~ResultStore() {
   }
 }
 
+void ResultStore::abandon_work() noexcept {
+  broken_ = true;
+  if (writer_) writer_->abandon();
+  writer_.reset();
+  std::error_code ec;
+  fs::remove(work_path(), ec);
+}
+
 void ResultStore::open_work() {
   writer_ = std::make_unique<Writer>(work_path(), schema_);
   writer_->file.flush();
+}
+
+void ResultStore::guard(const std::function<void()>& step) {
+  if (broken_) throw IoError(Location{work_path(), -1, -1, ""}, "the working file was given up after a failed write");
+  try {
+    step();
+  } catch (...) {
+    abandon_work();
+    throw;
+  }
 }
 
 void ResultStore::record_config(const std::string& config_yaml, std::int64_t trials_expected) {
   schema_.config_yaml = config_yaml;
   schema_.trials_expected = trials_expected;
   journal_->append(JournalRecordType::header, header_json(schema_));
-  writer_->write_yaml(config_yaml);
-  writer_->file.root().set_attr("n_trials_expected", trials_expected);
-  writer_->file.flush();
+  guard([&] {
+    writer_->write_yaml(config_yaml);
+    writer_->file.root().set_attr("n_trials_expected", trials_expected);
+    writer_->file.flush();
+  });
 }
 
-void ResultStore::write_record(const TrialConfig& cfg, const std::string& config_json, const TrialOutcome& outcome) {
-  writer_->write_trial_group(cfg, config_json, outcome);
-  writer_->append_row(cfg, outcome, schema_.metric_columns);
+void ResultStore::write_record(const TrialConfig& cfg, const std::string& config_json, const TrialOutcome& outcome,
+                               const std::string& fingerprint) {
+  guard([&] {
+    writer_->write_trial_group(cfg, config_json, outcome, fingerprint);
+    writer_->append_row(cfg, outcome, schema_.metric_columns);
+  });
   written_.insert(cfg.trial_id);
   ++rows_;
 }
 
 void ResultStore::append(const TrialConfig& cfg, const std::string& config_json, const TrialOutcome& outcome) {
   if (written_.count(cfg.trial_id)) return;  // exactly once, even if a trial were reported twice
+  if (broken_) throw IoError(Location{work_path(), -1, -1, ""}, "the working file was given up after a failed write");
+  // The journal first: once it holds the trial, a failure below loses nothing (resume rebuilds).
   journal_->append(JournalRecordType::trial, serialize_trial(cfg.trial_id, cfg.model_name, config_json, outcome));
-  write_record(cfg, config_json, outcome);
-  writer_->file.flush();
+  ++journaled_;
+  write_record(cfg, config_json, outcome, schema_.data_fingerprint);
+  guard([&] { writer_->file.flush(); });
   const double since = std::chrono::duration<double>(std::chrono::steady_clock::now() - last_publish_).count();
   if (since >= std::max(min_publish_interval_, 20.0 * last_publish_cost_)) publish();
 }
 
 void ResultStore::publish() {
   const auto t0 = std::chrono::steady_clock::now();
-  writer_->file.flush();
+  guard([&] { writer_->file.flush(); });
+  // A failed copy leaves the published file as it was (write_file_atomic); the working file is fine.
   write_file_atomic(out_, [&](const std::string& tmp) {
     std::error_code ec;
     fs::copy_file(work_path(), tmp, fs::copy_options::overwrite_existing, ec);
@@ -319,10 +392,14 @@ void ResultStore::publish() {
 }
 
 void ResultStore::finish() {
-  writer_->close();
-  writer_.reset();
-  replace_file(work_path(), out_);
+  if (finished_) return;
   finished_ = true;
+  // After a failed write the working file is garbage: the published file (the last complete
+  // copy) stays, and the journal holds every trial that finished.
+  if (broken_) return;
+  guard([&] { writer_->close(); });
+  writer_.reset();
+  replace_file(work_path(), out_);  // on failure the working file stays next to the results
 }
 
 }  // namespace kanscan::io

@@ -35,6 +35,9 @@ struct StoreSchema {
   std::vector<std::string> metric_columns;  // /trials metric columns, in order
   std::int64_t trials_expected = 0;         // size of the expansion (root attribute)
   std::string created_utc;                  // filled by the store (kept across resumes)
+  // io::data_fingerprint of the scan's data ("" = unknown): the /scan attribute and each
+  // /trial/<id> attribute `data_fingerprint`; a resume with another one is refused.
+  std::string data_fingerprint;
 };
 
 // Metric columns of /trials for a task: test_loss, test_auc, test_accuracy (classification);
@@ -77,8 +80,12 @@ class ResultStore {
   void append(const TrialConfig& config, const std::string& config_json, const TrialOutcome& outcome);
   // Makes `<out>` reflect everything appended so far (atomic replace).
   void publish();
-  // Final publish; the working file becomes `<out>`.
+  // Final publish; the working file becomes `<out>`. After a failed write (broken()) the
+  // published file stays the last complete copy and the working file is removed.
   void finish();
+  // A write to the working file failed (disk full): nothing more is recorded; every trial the
+  // journal holds is rebuilt by `--resume`.
+  bool broken() const { return broken_; }
 
   // Seconds between publishes: at least min_interval, and at least 20x the last publish time
   // (so copying never costs more than ~5% of the scan).
@@ -87,12 +94,20 @@ class ResultStore {
   std::string journal_path() const { return out_ + ".journal"; }
   std::string work_path() const { return out_ + ".work"; }
   std::size_t rows() const { return rows_; }
+  // Trials the journal holds (replayed and appended): what a resume finds.
+  std::size_t journaled() const { return journaled_; }
 
  private:
   struct Writer;
+  void open(Mode mode, const PlannedLookup& planned);
   void open_work();
-  void write_record(const TrialConfig& config, const std::string& config_json, const TrialOutcome& outcome);
+  void write_record(const TrialConfig& config, const std::string& config_json, const TrialOutcome& outcome,
+                    const std::string& fingerprint);
   void replay(const PlannedLookup& planned);
+  void check_fingerprint(const std::string& recorded) const;
+  // Runs a step that writes the working file; on any failure gives the file up (abandon_work).
+  void guard(const std::function<void()>& step);
+  void abandon_work() noexcept;
 
   std::string out_;
   StoreSchema schema_;
@@ -101,10 +116,13 @@ class ResultStore {
   std::unique_ptr<Writer> writer_;
   std::set<std::string> written_;
   std::size_t rows_ = 0;
+  std::size_t journaled_ = 0;
   double min_publish_interval_ = 2.0;
   double last_publish_cost_ = 0.0;
   std::chrono::steady_clock::time_point last_publish_;
   bool finished_ = false;
+  bool broken_ = false;
+  std::string record_fingerprint_;  // of the journal header being replayed
 };
 
 // Header record of the journal (JSON).

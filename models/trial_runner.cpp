@@ -502,9 +502,11 @@ void TrialRun::evaluate(Model<float>& model, TrialOutcome& out) const {
   ms.output = output_;
   ms.input_mean = xs_.mean;
   ms.input_std = xs_.std;
+  if (data_.train.feature_names.size() == data_.train.n_features()) ms.feature_names = data_.train.feature_names;
   if (cfg_.task == Task::regression) {
     ms.target_mean = ys_.mean;
     ms.target_std = ys_.std;
+    if (data_.train.target_names.size() == data_.train.n_targets()) ms.target_names = data_.train.target_names;
   }
   ms.layers = model.export_layers();
   out.ok = true;

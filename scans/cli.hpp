@@ -27,6 +27,14 @@ inline constexpr int kExitBadInput = 2;
 // Parses argv, runs the subcommand, maps errors to exit codes and messages on stderr.
 int run(int argc, char** argv, Context& ctx);
 
+// A number in [lo, hi] that is finite (CLI::Range lets NaN through: every comparison with it
+// is false).
+CLI::Validator finite_range(double lo, double hi);
+// `--threads`: 0 (all cores) .. kMaxThreads, for every command that takes it.
+CLI::Validator thread_count();
+// A seed: an integer in [0, 2^53], as the YAML's seeds (an unsigned option would turn -1 into 2^64 - 1).
+CLI::Validator seed_range();
+
 void add_info_command(CLI::App& app, Context& ctx);
 void add_validate_command(CLI::App& app, Context& ctx);
 void add_run_command(CLI::App& app, Context& ctx);

@@ -7,6 +7,7 @@
 #include "analysis/report.hpp"
 #include "analysis/results_file.hpp"
 #include "framework/log.hpp"
+#include "io/atomic_file.hpp"
 #include "scans/cli.hpp"
 
 namespace kanscan::cli {
@@ -26,12 +27,15 @@ int run_analyze(Context& ctx, const AnalyzeArgs& a) {
   o.data_file = a.data;
   o.top = a.top;
   const analysis::ResultsFile file(a.file);
-  analysis::Report report = analysis::analyze(file, o);
   std::string dir = a.out;
   if (dir.empty()) {
     std::filesystem::path p(a.file);
     dir = (p.parent_path() / (p.stem().string() + "_analysis")).string();
   }
+  // A bad output folder is a bad argument (exit 2), found before the analysis runs.
+  io::require_folder(dir, a.out.empty() ? "output folder" : "--out");
+  io::check_writable_folder(dir, a.out.empty() ? "output folder" : "--out");
+  analysis::Report report = analysis::analyze(file, o);
   const auto written = analysis::write_outputs(file, report, dir, o);
   std::cout << analysis::format_summary(report, o);
   std::cout << "\nwrote " << written.size() << " files to " << dir << "\n";

@@ -8,7 +8,9 @@
 #include <memory>
 
 #include "framework/error.hpp"
+#include "io/atomic_file.hpp"
 #include "io/generators/registry.hpp"
+#include "io/h5.hpp"
 #include "scans/cli.hpp"
 
 namespace kanscan::cli {
@@ -18,11 +20,25 @@ struct GenerateOptions {
   std::string task;
   std::string out;
   std::int64_t events = 0;
-  std::uint64_t seed = 1;
+  std::int64_t seed = 1;  // [0, 2^53] as the YAML's seeds
   std::vector<std::string> sets;
   int threads = 0;
   bool list_knobs = false;
+  bool force = false;
 };
+
+// A data file `kanscan generate` (or the data cache) wrote: HDF5 with /features and the
+// generator attribute.
+bool is_generated_file(const std::string& path) {
+  if (!h5::is_hdf5(path)) return false;
+  try {
+    const h5::File f(path, h5::File::Mode::read_only);
+    const h5::Group root = f.root();
+    return root.is_dataset("features") && root.has_attr("generator");
+  } catch (const InputError&) {
+    return false;
+  }
+}
 
 std::map<std::string, double> parse_sets(const std::vector<std::string>& sets) {
   std::map<std::string, double> knobs;
@@ -50,6 +66,11 @@ int run_generate(Context& ctx, const GenerateOptions& o) {
   }
   if (o.events < 1) throw InputError(Location{"", -1, -1, "--events"}, "required: number of events to write (>= 1)");
   if (o.out.empty()) throw InputError(Location{"", -1, -1, "--out"}, "required: output HDF5 file");
+  io::OutputRules rules;
+  rules.kind = "a data file written by `kanscan generate`";
+  rules.force = o.force;
+  rules.own_kind = is_generated_file;
+  io::check_output_file(o.out, rules);  // every rank reaches the same verdict
   const auto gen = io::gen::make_generator(o.task, knobs);
   // One writer: under mpirun only rank 0 generates (the others would write the same file).
   if (ctx.comm->rank() != 0) {
@@ -58,11 +79,11 @@ int run_generate(Context& ctx, const GenerateOptions& o) {
   }
   io::gen::GenerateOptions go;
   go.events = o.events;
-  go.seed = o.seed;
+  go.seed = static_cast<std::uint64_t>(o.seed);
   go.threads = o.threads;
   go.progress = true;
   const auto res = io::gen::run_generator(*gen, go);
-  io::gen::write_generated(o.out, *gen, res, o.seed);
+  io::gen::write_generated(o.out, *gen, res, static_cast<std::uint64_t>(o.seed));
   const auto eff = io::gen::class_efficiency(*gen, res);
   const auto names = gen->task() == Task::classification ? gen->class_names() : std::vector<std::string>{"events"};
   std::string effs;
@@ -93,12 +114,13 @@ void add_generate_command(CLI::App& app, Context& ctx) {
       ->check(CLI::IsMember(io::gen::generator_names()));
   cmd->add_option("--events,-n", o->events, "Events to write, after selection (classification: balanced classes)")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{2'000'000'000}));
-  cmd->add_option("--seed,-s", o->seed, "Generator seed")->default_val(1);
+  cmd->add_option("--seed,-s", o->seed, "Generator seed (an integer in [0, 2^53])")->default_val(1)->check(seed_range());
   cmd->add_option("--out,-o", o->out, "Output HDF5 file (written to a temporary name, then renamed)");
   cmd->add_option("--set", o->sets, "Generator knob, knob=value (repeatable); see --list-knobs")
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  cmd->add_option("--threads,-t", o->threads, "OpenMP threads (0 = all)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--threads,-t", o->threads, "OpenMP threads (0 = all)")->check(thread_count());
+  cmd->add_flag("--force", o->force, "Replace an existing --out file that is not a data file written by `kanscan generate`");
   cmd->add_flag("--list-knobs", o->list_knobs, "Print the generator's knobs with defaults and ranges, then exit");
   cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_generate(ctx, *o); }; });
 }

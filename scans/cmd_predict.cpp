@@ -2,6 +2,7 @@
 // from a results file to new events; /predictions is in the units of test_predictions.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -20,7 +21,20 @@ namespace {
 struct PredictArgs {
   std::string file, trial, data, out;
   int threads = 0;
+  bool force = false;
 };
+
+// A file `kanscan predict` wrote: HDF5 with /predictions and the trial_id attribute.
+bool is_predict_output(const std::string& path) {
+  if (!h5::is_hdf5(path)) return false;
+  try {
+    const h5::File f(path, h5::File::Mode::read_only);
+    const h5::Group root = f.root();
+    return root.is_dataset("predictions") && root.has_attr("trial_id");
+  } catch (const InputError&) {
+    return false;
+  }
+}
 
 // The trial named by `id`, or the single trial whose id starts with it (ids are long hashes).
 std::string resolve_trial(const analysis::ResultsFile& f, const std::string& id) {
@@ -39,8 +53,58 @@ std::string resolve_trial(const analysis::ResultsFile& f, const std::string& id)
                                matches[0], matches[1]));
 }
 
+std::string name_list(const std::vector<std::string>& v) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size() && i < 20; ++i) out += (i ? ", " : "") + v[i];
+  return v.size() > 20 ? out + fmt::format(", ... ({} in all)", v.size()) : out;
+}
+
+// The data's columns in the model's order. A model that recorded its feature names is matched
+// by name: a column the model needs and the file lacks, or one the file has and the model was
+// not trained on, is refused with both lists (columns in another order would otherwise give
+// finite, wrong predictions). Models of older results files have no names: by position.
+void arrange_columns(Dataset& data, const ModelState& model, const std::string& id, const std::string& path) {
+  const std::size_t want = model.input_mean.size();
+  if (model.feature_names.empty()) {
+    if (data.n_features() != want)
+      throw InputError(Location{path, -1, -1, "/features"},
+                       fmt::format("{} features per event, but the model of trial {} was trained on {}",
+                                   data.n_features(), id, want));
+    std::cerr << fmt::format("kanscan: note: the model of trial {} records no feature names (a results file from "
+                             "before they were recorded): the columns of /features are taken in their order\n", id);
+    return;
+  }
+  std::vector<std::string> missing, extra;
+  for (const auto& n : model.feature_names)
+    if (std::find(data.feature_names.begin(), data.feature_names.end(), n) == data.feature_names.end()) missing.push_back(n);
+  for (const auto& n : data.feature_names)
+    if (std::find(model.feature_names.begin(), model.feature_names.end(), n) == model.feature_names.end()) extra.push_back(n);
+  if (!missing.empty() || !extra.empty())
+    throw InputError(Location{path, -1, -1, "/feature_names"},
+                     fmt::format("{}the columns do not match the model of trial {}: {}{}{}. The model takes: {}; the file "
+                                 "has: {}{}",
+                                 data.n_features() != want
+                                     ? fmt::format("{} features per event, but the model was trained on {}; ",
+                                                   data.n_features(), want)
+                                     : "",
+                                 id, missing.empty() ? "" : "missing " + name_list(missing),
+                                 !missing.empty() && !extra.empty() ? "; " : "",
+                                 extra.empty() ? "" : "not used by the model " + name_list(extra),
+                                 name_list(model.feature_names), name_list(data.feature_names),
+                                 data.feature_names.size() == data.n_features() && data.feature_names.front() == "f0"
+                                     ? " (a file without /feature_names has the names f0, f1, ...)"
+                                     : ""));
+  io::select_features(data, model.feature_names, path);
+}
+
 int run_predict(Context& ctx, const PredictArgs& a) {
   if (ctx.comm && ctx.comm->rank() != 0) return kExitOk;
+  io::OutputRules rules;
+  rules.kind = "a `kanscan predict` output (HDF5 with /predictions)";
+  rules.inputs = {a.file, a.data};
+  rules.force = a.force;
+  rules.own_kind = is_predict_output;
+  io::check_output_file(a.out, rules);
   const analysis::ResultsFile results(a.file);
   const std::string id = resolve_trial(results, a.trial);
   if (!results.has_model(id))
@@ -48,19 +112,11 @@ int run_predict(Context& ctx, const PredictArgs& a) {
                      "trial " + id + " has no stored model (a failed or unfinished trial)");
   const ModelState model = results.read_model(id);
 
-  const Dataset data = io::read_hdf5_features(a.data);
-  if (data.n_features() != model.input_mean.size())
-    throw InputError(Location{a.data, -1, -1, "/features"},
-                     fmt::format("{} features per event, but the model of trial {} was trained on {}",
-                                 data.n_features(), id, model.input_mean.size()));
+  Dataset data = io::read_hdf5_features(a.data);
+  arrange_columns(data, model, id, a.data);
   const RowMatrixXf pred = models::predict(model, data.features, a.threads);
 
-  // A missing folder is a bad argument, as for `run` and `generate`; a failing write is exit 1.
-  const std::filesystem::path out = std::filesystem::absolute(a.out);
-  if (std::filesystem::is_directory(out))
-    throw InputError(Location{a.out, -1, -1, "--out"}, "is a directory; expected a file name");
-  if (!std::filesystem::is_directory(out.parent_path()))
-    throw InputError(Location{a.out, -1, -1, "--out"}, "the output file's folder does not exist");
+  // A bad --out was refused above (exit 2); a failing write is exit 1.
   io::write_file_atomic(a.out, [&](const std::string& tmp) {
     h5::File f(tmp, h5::File::Mode::create_truncate);
     {
@@ -93,7 +149,8 @@ void add_predict_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--trial", args->trial, "Trial id (or a unique prefix of it)")->required();
   cmd->add_option("--data", args->data, "HDF5 data file with /features [N, F]")->required();
   cmd->add_option("--out", args->out, "Output HDF5 file: /predictions [N] or [N, T]")->required();
-  cmd->add_option("--threads", args->threads, "OpenMP threads (0 = all)")->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--force", args->force, "Replace an existing --out file that is not a `kanscan predict` output");
+  cmd->add_option("--threads", args->threads, "OpenMP threads (0 = all)")->check(thread_count());
   cmd->callback([&ctx, args] { ctx.action = [&ctx, args] { return run_predict(ctx, *args); }; });
 }
 

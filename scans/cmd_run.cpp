@@ -18,13 +18,13 @@ void add_run_command(CLI::App& app, Context& ctx) {
   cmd->add_flag("--resume", opts->resume,
                 "Continue a stopped or crashed scan (or extend it with added trials); finished trials are not rerun");
   cmd->add_option("--threads", opts->threads, "OpenMP threads per trial (default: the YAML's threads_per_trial)")
-      ->check(CLI::Range(0, 1024));
+      ->check(thread_count());
   cmd->add_option("--cache-dir", opts->cache_dir, "Where generated datasets are cached (default: next to the results)");
   cmd->add_option("--progress-seconds", opts->progress_seconds, "Minimum seconds between progress lines (default 5)")
-      ->check(CLI::Range(0.0, 1e6));
+      ->check(finite_range(0.0, 1e6));
   cmd->add_option("--publish-seconds", opts->publish_seconds,
                   "Minimum seconds between atomic updates of the results file while running (default 2)")
-      ->check(CLI::Range(0.0, 1e6));
+      ->check(finite_range(0.0, 1e6));
   cmd->add_flag("--coordinator-only", *only_coordinate,
                 "Rank 0 only coordinates and writes results (default: it also runs trials on a worker thread)");
   cmd->callback([&ctx, opts, only_coordinate] {

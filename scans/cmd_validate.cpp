@@ -3,10 +3,13 @@
 // key reference that docs/scan-format.md is generated from.
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <iostream>
 
 #include "framework/error.hpp"
 #include "io/config.hpp"
+#include "io/data.hpp"
+#include "io/readers.hpp"
 #include "scans/cli.hpp"
 #include "scans/expand.hpp"
 
@@ -26,6 +29,21 @@ std::string human(double x) {
   return fmt::format("{:.0f}", x);
 }
 
+// The data checks of `run` that make trials meaningful (io::split_sizes, io::check_split, the
+// readers' checks): a data file is read and split as `run` would; a generator block, whose
+// events are not generated here, has its split sizes checked. Returns the fingerprint ("" for
+// a generator).
+std::string check_data(const io::ScanConfig& scan) {
+  DataConfig d = scan.data;
+  if (!d.generator.empty()) {
+    io::split_sizes(d.events, d);
+    return "";
+  }
+  if (!d.path.empty() && std::filesystem::path(d.path).is_relative() && !scan.source_dir.empty())
+    d.path = (std::filesystem::path(scan.source_dir) / d.path).lexically_normal().string();
+  return io::load_data(d, scan.task, "").fingerprint;
+}
+
 int run_validate(Context& ctx, const ValidateArgs& a) {
   ctx.collective_exit = true;
   if (ctx.comm && ctx.comm->rank() != 0) return kExitOk;  // one report, from rank 0
@@ -36,6 +54,7 @@ int run_validate(Context& ctx, const ValidateArgs& a) {
   if (a.scan.empty()) throw InputError("validate: missing SCAN.yaml (or pass --describe-keys)");
   const io::ScanConfig scan = io::load_scan_config(a.scan);
   const scans::Expansion ex = scans::expand(scan, scan.threads_per_trial);
+  const std::string fingerprint = check_data(scan);
   const scans::DataShape shape = scans::estimate_data_shape(scan);
   const auto& d = scan.data;
   std::cout << fmt::format("scan '{}' ({}): {} OK\n", scan.name,
@@ -46,6 +65,7 @@ int run_validate(Context& ctx, const ValidateArgs& a) {
                            shape.n_in > 0 ? fmt::format(" ({} inputs, {} output{})", shape.n_in, shape.n_out,
                                                         shape.n_out == 1 ? "" : "s")
                                           : "");
+  if (!fingerprint.empty()) std::cout << fmt::format("  data fingerprint: {}\n", fingerprint);
   std::cout << fmt::format("  seeds: [{}]\n", fmt::join(scan.seeds, ", "));
   std::vector<double> cost_by_block(ex.blocks.size(), 0.0);
   std::vector<std::pair<std::int64_t, std::int64_t>> params(ex.blocks.size(), {-1, -1});

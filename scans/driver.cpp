@@ -16,6 +16,7 @@
 
 #include "framework/error.hpp"
 #include "framework/log.hpp"
+#include "io/atomic_file.hpp"
 #include "io/config.hpp"
 #include "io/journal.hpp"
 #include "io/results.hpp"
@@ -147,9 +148,10 @@ struct Setup {
   Task task = Task::classification;
   DataConfig data;  // paths resolved
   std::string cache_dir;
+  std::string fingerprint;  // of the data rank 0 loaded: every worker must load the same
   nlohmann::json to_json() const {
     return {{"code", code}, {"task", task == Task::regression ? "regression" : "classification"},
-            {"data", data_to_json(data)}, {"cache_dir", cache_dir}};
+            {"data", data_to_json(data)}, {"cache_dir", cache_dir}, {"fingerprint", fingerprint}};
   }
   static Setup from_json(const nlohmann::json& j) {
     Setup s;
@@ -158,6 +160,7 @@ struct Setup {
     s.task = j.at("task") == "regression" ? Task::regression : Task::classification;
     s.data = data_from_json(j.at("data"));
     s.cache_dir = j.at("cache_dir");
+    s.fingerprint = j.value("fingerprint", std::string());
     return s;
   }
 };
@@ -209,6 +212,9 @@ std::string results_path(const RunOptions& opts, const io::ScanConfig& scan) {
   if (!opts.resume && (fs::exists(out) || fs::exists(out + ".journal")))
     throw InputError(Location{out, -1, -1, ""},
                      "the results file (or its journal) exists; pass --resume to continue that scan, or choose another --out");
+  if (fs::exists(out) && !fs::is_regular_file(out))
+    throw InputError(Location{out, -1, -1, ""}, "is not a regular file (a device, pipe or socket); expected a results file");
+  io::check_writable_folder(fs::absolute(out).parent_path().string(), opts.out.empty() ? "output" : "--out", out);
   return out;
 }
 
@@ -241,6 +247,7 @@ void open_store(ScanPlan& p, const RunOptions& opts) {
   schema.config_yaml = p.scan.yaml_text;
   schema.metric_columns = io::metric_columns(p.scan.task, p.split.train.target_names);
   schema.trials_expected = static_cast<std::int64_t>(p.ex.trials.size());
+  schema.data_fingerprint = p.split.fingerprint;
   std::map<std::string, const TrialConfig*> planned;
   for (const auto& t : p.ex.trials) planned[t.config.trial_id] = &t.config;
   const io::PlannedLookup lookup = [&planned](const std::string& id) -> const TrialConfig* {
@@ -286,7 +293,9 @@ ScanPlan plan_scan(const RunOptions& opts, const Hooks& hooks) {
   p.setup = make_setup(opts, p.scan, p.out);
   log::info("scan '{}': {} trials ({} duplicate configurations run once); loading data", p.scan.name,
             p.ex.trials.size(), p.ex.duplicates);
-  fs::create_directories(p.setup.cache_dir);
+  const char* cache_option = !opts.cache_dir.empty() ? "--cache-dir" : "cache_dir";
+  io::require_folder(p.setup.cache_dir, cache_option);
+  io::check_writable_folder(p.setup.cache_dir, cache_option);
   p.split = hooks.load_data(p.setup.data, p.scan.task, p.setup.cache_dir);
   p.shape = shape_of(p.split, p.scan.task);
   open_store(p, opts);
@@ -309,6 +318,13 @@ int run_worker(Communicator& comm, const Hooks& hooks, const StopFn& stop) {
   const auto setup = Setup::from_json(nlohmann::json::parse(comm.recv(0, kTagSetup).bytes));
   if (setup.code != 0) return setup.code;
   const DataSplit split = hooks.load_data(setup.data, setup.task, setup.cache_dir);
+  // Ranks on other nodes read their own copy of the file: a different copy would mix datasets.
+  if (split.fingerprint != setup.fingerprint)
+    throw InputError(Location{setup.data.path, -1, -1, "data"},
+                     fmt::format("rank {} loaded data with fingerprint {}, rank 0 data with fingerprint {} (another "
+                                 "copy of the file on this node?)",
+                                 comm.rank(), split.fingerprint.empty() ? "(none)" : split.fingerprint,
+                                 setup.fingerprint.empty() ? "(none)" : setup.fingerprint));
   return work(comm, trial_task(hooks, split), stop);
 }
 
@@ -337,25 +353,50 @@ int execute_scan(Communicator& comm, ScanPlan& p, const RunOptions& opts, const 
             p.ex.trials.empty() ? 1 : p.ex.trials.front().config.threads,
             comm.size() > 1 && opts.coordinator_runs_trials ? " (rank 0 coordinates and runs trials)" : "");
 
+  // A failed write (disk full) stops the scan like a signal: in-flight trials are cancelled and
+  // rerun on resume, every rank exits 1 in order.
+  std::string store_error;
   const ResultFn on_result = [&](std::size_t index, TaskResult&& result, int) {
+    if (!store_error.empty()) return;  // not recorded: it reruns on resume
     const PlannedTrial& t = p.ex.trials[index];
     TrialOutcome outcome;
     if (result.error.empty()) outcome = io::deserialize_outcome(result.bytes);
     else outcome.error = result.error;
     if (outcome.n_params == 0) outcome.n_params = parameter_count(t.config, p.shape);
-    p.store->append(t.config, t.canonical, outcome);
+    try {
+      p.store->append(t.config, t.canonical, outcome);
+    } catch (const IoError& e) {
+      store_error = e.what();
+      return;
+    }
     progress.add(t.config, outcome, p.cost[index], p.passes[index]);
   };
+  const StopFn stop_or_failed = [&] { return !store_error.empty() || stop(); };
   SchedulerOptions sopts;
   sopts.coordinator_runs_tasks = opts.coordinator_runs_trials;
   sopts.stop_grace = std::chrono::milliseconds(static_cast<long long>(opts.stop_grace_seconds * 1000));
-  const ScheduleStats stats = coordinate(comm, tasks, p.todo, trial_task(hooks, p.split), on_result, stop, sopts);
+  const ScheduleStats stats =
+      coordinate(comm, tasks, p.todo, trial_task(hooks, p.split), on_result, stop_or_failed, sopts);
 
   // Everything recorded so far becomes the results file; after a stop the journal stays.
-  p.store->finish();
+  try {
+    p.store->finish();
+  } catch (const IoError& e) {
+    if (store_error.empty()) store_error = e.what();
+  }
+  const bool complete = !p.store->broken() && store_error.empty();
+  const std::size_t journaled = p.store->journaled();
   p.store.reset();
   int code = 0;
-  if (stats.stopped || stats.abandoned) {
+  if (!store_error.empty()) {
+    code = kExitWriteFailed;
+    std::cerr << fmt::format(
+        "kanscan: error: {}\n"
+        "kanscan: the scan stopped: {}/{} trials are in the journal {}.journal; {} holds {} (the last complete copy). "
+        "Free space (or fix the location) and continue with: kanscan run {} --resume --out {}\n",
+        store_error, journaled, p.ex.trials.size(), p.out, p.out,
+        complete ? "all of them" : "those published before the failure", opts.scan_path, p.out);
+  } else if (stats.stopped || stats.abandoned) {
     const int sig = g_signal.load();
     code = sig > 0 ? 128 + sig : kExitInterrupted;
     std::cerr << fmt::format(
@@ -403,9 +444,19 @@ int run_scan(Communicator& comm, const RunOptions& opts, const Hooks& hooks) {
     plan = plan_scan(opts, hooks);
   } catch (const InputError& e) {
     return fail(2, e.what());
+  } catch (const IoError& e) {
+    const std::string out = !opts.out.empty() ? opts.out : "the results file";
+    const bool journal = !opts.out.empty() && fs::exists(opts.out + ".journal");
+    return fail(kExitWriteFailed,
+                std::string(e.what()) +
+                    (journal ? fmt::format("\nkanscan: free space (or fix the location) and continue with: kanscan run {} "
+                                           "--resume --out {}",
+                                           opts.scan_path, out)
+                             : ""));
   } catch (const std::exception& e) {
     return fail(1, e.what());
   }
+  plan.setup.fingerprint = plan.split.fingerprint;
   broadcast_setup(plan.setup);  // the workers load the cached data now that rank 0 has written it
   return execute_scan(comm, plan, opts, hooks, stop);
 }

@@ -35,6 +35,9 @@ struct Hooks {
 // Exit codes besides cli's 0/1/2: a scan stopped by SIGINT/SIGTERM exits 128 + signal
 // (130 / 143) after flushing; `--resume` continues it.
 inline constexpr int kExitInterrupted = 130;
+// A scan stopped by a failed write (disk full, a location that became unwritable): exit 1, the
+// code of every I/O failure.
+inline constexpr int kExitWriteFailed = 1;
 
 // Runs the scan; every rank returns the same exit code (messages are printed on rank 0 only).
 int run_scan(Communicator& comm, const RunOptions& opts, const Hooks& hooks);

@@ -31,6 +31,8 @@ struct Dataset {
 // Train / validation / test partition of one dataset (disjoint rows).
 struct DataSplit {
   Task task = Task::classification;
+  // Hash of the arrays the split was made from (io::data_fingerprint); "" when unknown.
+  std::string fingerprint;
   Dataset train;
   Dataset val;
   Dataset test;

@@ -38,6 +38,9 @@ struct ModelState {
   OutputKind output = OutputKind::sigmoid;  // how the last layer's outputs become predictions
   std::vector<double> input_mean, input_std;    // [F]
   std::vector<double> target_mean, target_std;  // [T], regression only
+  // The data's column names the model was trained on ([F], and [T] for regression): `predict`
+  // matches a data file's columns by them. Empty in files written before they were recorded.
+  std::vector<std::string> feature_names, target_names;
   std::vector<LayerState> layers;               // layer_0, layer_1, ...
 };
 

@@ -74,7 +74,6 @@ struct TrainConfig {
   int patience = 5;            // 0 = no early stopping
   double min_delta = 0.0;
   bool use_weights = true;     // use event weights in the loss when the data has them
-  bool clip_predictions = false;  // regression-trained classifier: clip outputs to (0,1)
 };
 
 struct TrialConfig {

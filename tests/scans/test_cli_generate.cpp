@@ -67,7 +67,7 @@ TEST(CliGenerate, BadArgumentsExitTwo) {
       {"tth_thq --events 10 --out " + out + " --set p_fsr", "knob=value"},
       {"tth_thq --events 10 --out " + out + " --set p_fsr=2", "[0, 1]"},
       {"qcd_singletop --events 10 --out " + out + " --set fnu_min=0.9", "fnu_max"},
-      {"tth_thq --events 10 --out " + (dir / "no/such/dir/x.h5").string(), "directory"},
+      {"tth_thq --events 10 --out " + (dir / "no/such/dir/x.h5").string(), "does not exist"},
       {"tth_thq --events 10 --out " + out + " --threads -1", "threads"},
   };
   for (const auto& c : cases) {
@@ -83,8 +83,12 @@ TEST(CliGenerate, ListedInHelp) {
   EXPECT_NE(r.output.find("generate"), std::string::npos) << r.output;
 }
 
-TEST(CliGenerate, AnUnwritableOutputExitsOne) {
+// A folder where no file can be created is a bad argument, found before generating (exit 2);
+// a write that fails later is exit 1 (tests/scans/slow_fault_writes.cpp).
+TEST(CliGenerate, AnUnwritableOutputExitsTwoBeforeGenerating) {
   const auto r = run_command(gen_cmd("tth_thq --events 10 --out /proc/kanscan_generate_test.h5"));
-  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("/proc/kanscan_generate_test.h5"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("cannot create files"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("simulated"), std::string::npos) << r.output;
 }

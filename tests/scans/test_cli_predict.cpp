@@ -42,10 +42,13 @@ TEST(CliPredict, WritesPredictionsAndNoTemporary) {
     EXPECT_EQ(e.path().extension(), ".h5") << "left a temporary file: " << e.path();
 }
 
-TEST(CliPredict, AnUnwritableOutputExitsOne) {
+TEST(CliPredict, AnUnwritableOutputExitsTwo) {
+  // A folder where no file can be created is a bad argument, found first (exit 2); a write that
+  // fails later is exit 1 (tests/scans/slow_fault_writes.cpp).
   PredictSetup s;
   const auto r = run_command(s.cmd(s.data, "/proc/kanscan_predict_test.h5"));
-  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("cannot create files"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("/proc/kanscan_predict_test.h5"), std::string::npos) << r.output;
   // A folder that does not exist is a bad argument, as for `run` and `generate`.
   const auto m = run_command(s.cmd(s.data, (s.dir / "no/such/p.h5").string()));

@@ -130,13 +130,16 @@ TEST(CliRun, BadConfigUnderMpiexecExits2WithOneMessage) {
   EXPECT_FALSE(std::filesystem::exists(dir / "bad.h5.journal"));
 }
 
-TEST(CliRun, AnUnwritableResultsFileExitsOne) {
-  // The input is fine; the results cannot be stored: exit 1, naming the file.
+TEST(CliRun, AnUnwritableResultsFolderExitsTwoBeforeLoadingData) {
+  // A folder where no file can be created is a bad argument (exit 2), found before the data is
+  // loaded; a write that fails during the scan is exit 1 (tests/scans/slow_fault_writes.cpp).
   TempDir dir;
   write_file(dir / "scan.yaml", kTiny);
   const auto r = run_command(run_cmd(0, dir, "/proc/kanscan_run_test.h5"));
-  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("/proc/kanscan_run_test.h5"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("cannot create files"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "cache"));
 }
 
 TEST(CliRun, ExistingResultsNeedResume) {
