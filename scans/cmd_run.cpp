@@ -30,6 +30,7 @@ void add_run_command(CLI::App& app, Context& ctx) {
   cmd->callback([&ctx, opts, only_coordinate] {
     ctx.action = [&ctx, opts, only_coordinate] {
       opts->coordinator_runs_trials = !*only_coordinate;
+      opts->under_mpirun = ctx.mpi;
       scans::Hooks hooks;
       hooks.load_data = [](const DataConfig& cfg, Task task, const std::string& cache_dir) {
         return io::load_data(cfg, task, cache_dir);

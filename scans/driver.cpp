@@ -402,8 +402,12 @@ int execute_scan(Communicator& comm, ScanPlan& p, const RunOptions& opts, const 
     std::cerr << fmt::format(
         "kanscan: stopped{}: {}/{} trials recorded, {} in-flight trial(s) abandoned (they rerun on resume).\n"
         "kanscan: results so far are in {}; continue with: kanscan run {} --resume --out {}\n",
-        sig == SIGTERM ? " by SIGTERM" : sig == SIGINT ? " by SIGINT" : "", progress.done(), p.ex.trials.size(),
-        stats.cancelled, p.out, opts.scan_path, p.out);
+        sig == SIGTERM ? (opts.under_mpirun ? " by SIGTERM (mpirun passes SIGINT and SIGTERM on as SIGTERM; a signalled "
+                                              "mpirun exits 1, the ranks exit 143)"
+                                            : " by SIGTERM")
+        : sig == SIGINT ? " by SIGINT"
+                        : "",
+        progress.done(), p.ex.trials.size(), stats.cancelled, p.out, opts.scan_path, p.out);
   } else {
     std::cerr << fmt::format("kanscan: scan '{}' complete: {} trials ({} failed) in {}; results in {}\n", p.scan.name,
                              p.ex.trials.size(), progress.failed(), hms(progress.elapsed()), p.out);

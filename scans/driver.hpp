@@ -25,6 +25,7 @@ struct RunOptions {
   double publish_seconds = 2.0;   // minimum interval between atomic results-file snapshots
   double stop_grace_seconds = 30.0;
   const std::atomic<bool>* external_stop = nullptr;  // tests: acts like a signal
+  bool under_mpirun = false;  // launched by mpirun: messages say how it passes signals on
 };
 
 struct Hooks {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <set>
 
 #include "framework/error.hpp"
@@ -186,4 +187,59 @@ TEST(LoadData, StaleLockIsTakenOverAndAValidCacheNeedsNoLock) {
   // A corrupt cache file (wrong key) is regenerated, not used.
   test::write_file(file, "garbage");
   EXPECT_EQ(io::load_data(cfg, Task::regression, dir.path().string()).train.features, s.train.features);
+}
+
+// The fingerprint follows every array a scan trains on, and nothing else.
+TEST(DataFingerprint, ChangesWithEveryArrayAndOnlyWithThem) {
+  Dataset d;
+  d.features = RowMatrixXf::Zero(4, 2);
+  for (int i = 0; i < 4; ++i) d.features(i, 0) = static_cast<float>(i), d.features(i, 1) = static_cast<float>(-i);
+  d.labels = {0, 1, 0, 1};
+  d.n_classes = 2;
+  d.feature_names = {"a", "b"};
+  d.index = {0, 1, 2, 3};
+  const std::string fp = io::data_fingerprint(d);
+  EXPECT_EQ(fp.size(), 5u + 16u);
+  EXPECT_EQ(fp.rfind("xxh3:", 0), 0u);
+  EXPECT_EQ(io::data_fingerprint(d), fp);
+  Dataset e = d;
+  e.index = {7, 8, 9, 10};  // where the rows came from is not what is trained on
+  EXPECT_EQ(io::data_fingerprint(e), fp);
+  auto differs = [&](const std::function<void(Dataset&)>& change) {
+    Dataset x = d;
+    change(x);
+    return io::data_fingerprint(x) != fp;
+  };
+  EXPECT_TRUE(differs([](Dataset& x) { x.features(2, 1) = 0.5f; }));
+  EXPECT_TRUE(differs([](Dataset& x) { x.labels[3] = 0; }));
+  EXPECT_TRUE(differs([](Dataset& x) { x.feature_names = {"b", "a"}; }));
+  EXPECT_TRUE(differs([](Dataset& x) { x.weights = {1, 1, 1, 1}; }));
+  EXPECT_TRUE(differs([](Dataset& x) { x.n_classes = 3; }));
+  EXPECT_TRUE(differs([](Dataset& x) {  // the same numbers in another shape
+    x.features.resize(2, 4);
+    x.features.setZero();
+  }));
+}
+
+// load_data fingerprints what it returns: the same file gives the same fingerprint, another
+// row selection another one.
+TEST(DataFingerprint, LoadDataRecordsIt) {
+  test::TempDir dir;
+  const auto path = (dir / "d.h5").string();
+  {
+    h5::File f(path, h5::File::Mode::create_truncate);
+    std::vector<float> x(40);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 7);
+    std::vector<std::int64_t> y;
+    for (int i = 0; i < 20; ++i) y.push_back(i % 2);
+    f.root().write("features", x, {20, 2});
+    f.root().write("labels", y);
+    f.close();
+  }
+  DataConfig cfg;
+  cfg.path = path;
+  const DataSplit a = io::load_data(cfg, Task::classification, "");
+  EXPECT_EQ(a.fingerprint, io::load_data(cfg, Task::classification, "").fingerprint);
+  cfg.events = 18;
+  EXPECT_NE(io::load_data(cfg, Task::classification, "").fingerprint, a.fingerprint);
 }

@@ -431,3 +431,38 @@ TEST(Split, FractionsAndDeterminism) {
   cfg.train = 0.0, cfg.val = 0.5, cfg.test = 0.5;
   expect_input_error([&] { io::split_dataset(d, Task::classification, cfg); }, {"training split is empty"});
 }
+
+// A split whose trials would be meaningless is refused with the split named.
+TEST(Split, EmptySplitsMissingClassesAndZeroWeightsAreRefused) {
+  auto data = [](int n, int classes) {
+    Dataset d;
+    d.features = RowMatrixXf::Zero(n, 1);
+    for (int i = 0; i < n; ++i) d.labels.push_back(i % classes), d.index.push_back(i);
+    d.n_classes = classes;
+    return d;
+  };
+  DataConfig cfg;
+  cfg.train = 0.9, cfg.val = 0.05, cfg.test = 0.05;
+  expect_input_error([&] { io::split_dataset(data(10, 2), Task::classification, cfg); }, {"data.split", "split is empty"});
+  EXPECT_EQ(io::split_sizes(100, cfg).test, 5);
+  expect_input_error([&] { io::split_sizes(10, cfg); }, {"rounds to 0 events"});
+  cfg.train = 0.6, cfg.val = 0.2, cfg.test = 0.2;
+  EXPECT_NO_THROW(io::split_dataset(data(100, 2), Task::classification, cfg));
+  Dataset stray = data(100, 2);
+  stray.labels[5] = 2;
+  stray.n_classes = 3;
+  expect_input_error([&] { io::split_dataset(stray, Task::classification, cfg); }, {"no event of class 2", "class 2: 1"});
+  Dataset zero = data(100, 2);
+  zero.weights.assign(100, 0.0f);
+  expect_input_error([&] { io::split_dataset(zero, Task::classification, cfg); }, {"event weights", "sum to 0"});
+  Dataset negative = data(100, 2);
+  negative.weights.assign(100, 1.0f);
+  for (std::size_t i = 0; i < 100; i += 2) negative.weights[i] = -1.0f;  // class 0 all negative
+  expect_input_error([&] { io::split_dataset(negative, Task::classification, cfg); }, {"class 0"});
+  Dataset reg;
+  reg.features = RowMatrixXf::Zero(50, 1);
+  reg.targets = RowMatrixXf::Zero(50, 1);
+  reg.weights.assign(50, 0.0f);
+  for (int i = 0; i < 50; ++i) reg.index.push_back(i);
+  expect_input_error([&] { io::split_dataset(reg, Task::regression, cfg); }, {"event weights", "sum to 0"});
+}

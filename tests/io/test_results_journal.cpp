@@ -3,12 +3,16 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/resource.h>
+
 #include <filesystem>
 #include <fstream>
 #include <map>
 
 #include "framework/error.hpp"
 #include "io/config.hpp"
+#include "io/h5.hpp"
 #include "io/journal.hpp"
 #include "io/results.hpp"
 #include "tests/support/support.hpp"
@@ -273,4 +277,75 @@ TEST(ResultStore, ResumeWithoutJournalButWithResultsIsRefused) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("has no journal"), std::string::npos) << e.what();
   }
+}
+
+// The data fingerprint: recorded in the header and per trial; a resume on other data is refused
+// naming both; a journal from before fingerprints is resumed and records it from then on.
+TEST(ResultStore, DataFingerprintIsRecordedAndAChangedOneRefused) {
+  TempDir dir;
+  const std::string out = (dir / "f.h5").string();
+  const Plan plan(3);
+  {
+    ResultStore s(out, schema(), ResultStore::Mode::create);  // no fingerprint, as older journals
+    append(s, make_record(0));
+    s.finish();
+  }
+  StoreSchema with = schema();
+  with.data_fingerprint = "xxh3:00000000000000aa";
+  {
+    ResultStore s(out, with, ResultStore::Mode::resume, plan.lookup());
+    EXPECT_EQ(s.resume_state().completed.size(), 1u);
+    append(s, make_record(1));
+    s.finish();
+  }
+  {
+    const h5::File f(out, h5::File::Mode::read_only);
+    EXPECT_EQ(f.root().open_group("scan").attr_string("data_fingerprint"), with.data_fingerprint);
+    EXPECT_FALSE(f.root().open_group("trial").open_group("0000000000001000").has_attr("data_fingerprint"));
+    EXPECT_EQ(f.root().open_group("trial").open_group("0000000000001001").attr_string("data_fingerprint"),
+              with.data_fingerprint);
+  }
+  const std::string before = kanscan::test::read_file(out);
+  StoreSchema other = schema();
+  other.data_fingerprint = "xxh3:00000000000000bb";
+  try {
+    ResultStore s(out, other, ResultStore::Mode::resume, plan.lookup());
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("data changed"), std::string::npos) << m;
+    EXPECT_NE(m.find("xxh3:00000000000000aa"), std::string::npos) << m;
+    EXPECT_NE(m.find("xxh3:00000000000000bb"), std::string::npos) << m;
+  }
+  EXPECT_EQ(kanscan::test::read_file(out), before);
+  EXPECT_FALSE(std::filesystem::exists(out + ".work"));
+  ResultStore again(out, with, ResultStore::Mode::resume, plan.lookup());  // the same data: fine
+  EXPECT_EQ(again.resume_state().completed.size(), 2u);
+}
+
+// A write that fails half way (a full disk; here a file-size limit) is cut off again: the
+// journal ends with its last complete record, and a record appended once space is back is not
+// hidden behind a torn one (which the next open would cut, with everything after it).
+TEST(Journal, AFailedAppendIsCutSoTheNextRecordIsNotHidden) {
+  TempDir dir;
+  const std::string path = (dir / "j.journal").string();
+  Journal j(path, nullptr);
+  j.append(JournalRecordType::header, "header");
+  const auto size = std::filesystem::file_size(path);
+  struct rlimit old {};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old), 0);
+  const auto previous = signal(SIGXFSZ, SIG_IGN);  // writes past the limit fail with EFBIG instead
+  struct rlimit small = old;
+  small.rlim_cur = size + 100;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
+  EXPECT_THROW(j.append(JournalRecordType::trial, std::string(1000, 'x')), IoError);
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &old), 0);
+  signal(SIGXFSZ, previous);
+  EXPECT_EQ(std::filesystem::file_size(path), size);
+  j.append(JournalRecordType::trial, "after");
+  std::vector<std::string> payloads;
+  std::uint64_t torn = 1;
+  Journal::read(path, [&](JournalRecordType, const std::string& p) { payloads.push_back(p); }, &torn);
+  EXPECT_EQ(payloads, (std::vector<std::string>{"header", "after"}));
+  EXPECT_EQ(torn, 0u);
 }

@@ -1,8 +1,16 @@
 #pragma once
 // Shared helpers of the scan tests: run a scan on N thread-ranks with the synthetic trial, and
 // read back what the journal recorded.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -13,6 +21,7 @@
 #include "scans/driver.hpp"
 #include "scans/expand.hpp"
 #include "tests/scans/synthetic_trial.hpp"
+#include "tests/support/support.hpp"
 
 namespace kanscan::test {
 
@@ -91,6 +100,50 @@ inline std::map<std::string, int> count_lines(const std::string& text) {
     start = end + 1;
   }
   return n;
+}
+
+// Starts `command` in the background (own process group); returns its pid.
+inline pid_t launch(const std::string& command) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    setpgid(0, 0);
+    // `env` keeps the pid: it execs the launcher (which may be prefixed by VAR=value settings).
+    execl("/bin/sh", "sh", "-c", ("exec env " + command).c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return pid;
+}
+
+// Waits for `pid`; after `timeout` kills its process group (only what this test started).
+inline int wait_for(pid_t pid, std::chrono::seconds timeout) {
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  while (std::chrono::steady_clock::now() < end) {
+    if (waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  kill(-pid, SIGKILL);
+  waitpid(pid, &status, 0);
+  return -1;
+}
+
+// The pid of MPI rank `rank` among the children of `parent` (Open MPI launches local ranks as
+// children of mpiexec and sets OMPI_COMM_WORLD_RANK in their environment).
+inline pid_t rank_pid(pid_t parent, int rank) {
+  for (int attempt = 0; attempt < 500; ++attempt) {
+    for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+      const std::string name = e.path().filename().string();
+      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+      std::ifstream stat(e.path() / "stat");
+      std::string pid_s, comm, state;
+      long ppid = 0;
+      if (!(stat >> pid_s >> comm >> state >> ppid) || ppid != parent) continue;
+      const std::string env = read_file(e.path() / "environ");
+      if (env.find("OMPI_COMM_WORLD_RANK=" + std::to_string(rank) + '\0') != std::string::npos) return std::stoi(name);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return -1;
 }
 
 inline const char* kThreadScan =

@@ -45,50 +45,6 @@ const char* kScan =
     "    depth: [1, 2]\n"
     "    width: [16, 32]\n";
 
-// Starts `command` in the background (own process group); returns its pid.
-pid_t launch(const std::string& command) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    setpgid(0, 0);
-    // `env` keeps the pid: it execs the launcher (which may be prefixed by VAR=value settings).
-    execl("/bin/sh", "sh", "-c", ("exec env " + command).c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  return pid;
-}
-
-// Waits for `pid`; after `timeout` kills its process group (only what this test started).
-int wait_for(pid_t pid, std::chrono::seconds timeout) {
-  const auto end = std::chrono::steady_clock::now() + timeout;
-  int status = 0;
-  while (std::chrono::steady_clock::now() < end) {
-    if (waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  kill(-pid, SIGKILL);
-  waitpid(pid, &status, 0);
-  return -1;
-}
-
-// The pid of MPI rank `rank` among the children of `parent` (Open MPI launches local ranks as
-// children of mpiexec and sets OMPI_COMM_WORLD_RANK in their environment).
-pid_t rank_pid(pid_t parent, int rank) {
-  for (int attempt = 0; attempt < 500; ++attempt) {
-    for (const auto& e : std::filesystem::directory_iterator("/proc")) {
-      const std::string name = e.path().filename().string();
-      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-      std::ifstream stat(e.path() / "stat");
-      std::string pid_s, comm, state;
-      long ppid = 0;
-      if (!(stat >> pid_s >> comm >> state >> ppid) || ppid != parent) continue;
-      const std::string env = read_file(e.path() / "environ");
-      if (env.find("OMPI_COMM_WORLD_RANK=" + std::to_string(rank) + '\0') != std::string::npos) return std::stoi(name);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return -1;
-}
-
 std::size_t records_now(const std::string& out) {
   return journal_count(out);
 }
