@@ -8,7 +8,8 @@
 
 namespace kanscan {
 
-// The smallest of: MemAvailable (Linux /proc/meminfo; else the physical memory) and the
+// The smallest of: MemAvailable (Linux /proc/meminfo; else the physical memory), what the
+// process's memory cgroup leaves (a batch job's limit), $KANSCAN_MEMORY_LIMIT_MB, and the
 // address-space and data-segment limits (setrlimit) when they are set.
 std::uint64_t available_memory_bytes();
 

@@ -1,7 +1,13 @@
 #include "io/h5.hpp"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <stdexcept>
 
@@ -127,9 +133,13 @@ std::vector<std::string> read_string_data(hid_t ftype, hid_t space, std::size_t 
     check_fits(where, n, sizeof(char*) + sizeof(std::string));
     std::vector<char*> ptrs(n, nullptr);
     const Handle mtype = string_type(0, cset, H5T_STR_NULLTERM, Op::read, where);
-    check(read(mtype.id(), ptrs.data()), Op::read, where, "cannot read strings (corrupt or truncated)");
-    for (auto* p : ptrs) out.emplace_back(p ? p : "");
-    check(H5Dvlen_reclaim(mtype.id(), space, H5P_DEFAULT, ptrs.data()), Op::read, where, "cannot free strings");
+    const herr_t status = read(mtype.id(), ptrs.data());
+    if (status >= 0)
+      for (auto* p : ptrs) out.emplace_back(p ? p : "");
+    // Also after a read that failed half way: the strings read before the failure are ours to free.
+    const herr_t freed = H5Dvlen_reclaim(mtype.id(), space, H5P_DEFAULT, ptrs.data());
+    check(status, Op::read, where, "cannot read strings (corrupt or truncated)");
+    check(freed, Op::read, where, "cannot free strings");
     return out;
   }
   const std::size_t len = check_size(H5Tget_size(ftype), Op::read, where, "cannot read the string length");
@@ -180,6 +190,80 @@ std::string library_version() {
 
 namespace {
 
+std::uint64_t little_endian(const unsigned char* p, std::size_t bytes) {
+  std::uint64_t v = 0;
+  for (std::size_t i = bytes; i-- > 0;) v = (v << 8) | p[i];
+  return v;
+}
+
+// Whether the global heap collection at `c` (its "GCOL" signature; `end` is the file's end)
+// would be walked to its end by HDF5: each object advances by its header and aligned size, a
+// free-space object (index 0) by its size, which must not be 0, and no object reaches past the
+// collection's end. Not a collection (a chance "GCOL" in other bytes): true.
+bool heap_collection_walks(const unsigned char* c, const unsigned char* end, std::size_t sizeof_size) {
+  const std::size_t head = 8 + sizeof_size, objhdr = 8 + sizeof_size;
+  if (static_cast<std::size_t>(end - c) < head || c[4] != 1 || c[5] || c[6] || c[7]) return true;
+  const std::uint64_t size = little_endian(c + 8, sizeof_size);
+  if (size < 4096 || size > static_cast<std::uint64_t>(end - c)) return true;  // HDF5 refuses it itself
+  const unsigned char* stop = c + size;
+  for (const unsigned char* p = c + head; p < stop;) {
+    if (static_cast<std::size_t>(stop - p) < objhdr) break;  // a tail too small for an object: free space
+    const std::uint64_t idx = little_endian(p, 2), obj = little_endian(p + 8, sizeof_size);
+    const std::uint64_t need = idx > 0 ? objhdr + ((obj + 7) / 8) * 8 : obj;
+    // An object that does not advance, or that reaches past the collection: HDF5 loops forever
+    // on the first and copies past its buffers for the second.
+    if (need == 0 || need > static_cast<std::uint64_t>(stop - p)) return false;
+    p += need;
+  }
+  return true;
+}
+
+// HDF5 1.10 loops forever reading a variable-length string (names in data and results files)
+// from a global heap collection whose free-space object has size 0 (h5py hangs on such a file
+// too; found by tests/fuzz). Every collection in a file is walked as HDF5 would walk it before
+// the file is read; the check runs once per file version and process.
+void check_global_heaps(const std::string& path, hid_t file) {
+  static std::mutex mutex;
+  static std::map<std::string, std::pair<std::uintmax_t, std::int64_t>> checked;
+  std::error_code ec;
+  const auto bytes = std::filesystem::file_size(path, ec);
+  if (ec || bytes < 16) return;
+  const auto stamp = std::filesystem::last_write_time(path, ec).time_since_epoch().count();
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    const auto it = checked.find(path);
+    if (it != checked.end() && it->second == std::make_pair(bytes, stamp)) return;
+  }
+  std::size_t sizeof_addr = 8, sizeof_size = 8;
+  {
+    const Handle fcpl = own(H5Fget_create_plist(file), Op::read, path, "cannot read the file's creation properties");
+    check(H5Pget_sizes(fcpl.id(), &sizeof_addr, &sizeof_size), Op::read, path, "cannot read the file's offset sizes");
+  }
+  if (sizeof_size != 2 && sizeof_size != 4 && sizeof_size != 8) fail(Op::read, path, "unsupported length size in the superblock");
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail(Op::read, path, "cannot open the file to check it");
+  void* map = ::mmap(nullptr, bytes, PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  if (map == MAP_FAILED) fail(Op::read, path, "cannot map the file to check it");
+  const auto* data = static_cast<const unsigned char*>(map);
+  const unsigned char* end = data + bytes;
+  bool ok = true;
+  for (const unsigned char* p = data; ok && p < end;) {
+    const void* hit = ::memmem(p, static_cast<std::size_t>(end - p), "GCOL", 4);
+    if (!hit) break;
+    const auto* c = static_cast<const unsigned char*>(hit);
+    ok = heap_collection_walks(c, end, sizeof_size);
+    p = c + 1;
+  }
+  ::munmap(map, bytes);
+  if (!ok)
+    fail(Op::read, path,
+         "damaged HDF5 file: a global heap (where variable-length strings are stored) is corrupt; HDF5 would hang "
+         "or overrun its buffers reading it");
+  std::lock_guard<std::mutex> lock(mutex);
+  checked[path] = {bytes, stamp};
+}
+
 // Read-only without HDF5's file locking: a running scan holds its results file open for
 // writing and HDF5 would refuse. A file written in SWMR mode needs the SWMR-read flag.
 hid_t open_unlocked(const std::string& path) {
@@ -208,6 +292,7 @@ File::File(const std::string& path, Mode mode) : path_(path) {
         h_ = own(H5Fopen(path.c_str(), mode == Mode::read_only ? H5F_ACC_RDONLY : H5F_ACC_RDWR, H5P_DEFAULT), Op::read,
                  path, "cannot open HDF5 file (corrupt, locked by a writer, or no permission)");
       }
+      check_global_heaps(path, h_.id());
       writable_ = mode == Mode::read_write;
       break;
     }

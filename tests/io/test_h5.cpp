@@ -372,3 +372,34 @@ TEST(H5, ForeignCompoundTablesFromH5py) {
   EXPECT_EQ(t.skipped, (std::vector<std::string>{"vec", "sub"}));
   EXPECT_EQ(field(f.root().read_table("spaced"), "padded").strings, (std::vector<std::string>{"ab"}));
 }
+
+// Found by tests/fuzz (fuzz_hdf5_data): a data file whose global heap holds a free-space object
+// of size 0. HDF5 1.10 loops forever reading its variable-length strings (so does h5py); the
+// file is refused on opening, naming it.
+// The second one holds a string object whose size reaches past its heap: HDF5 copied 16 TB out
+// of it (ASan: memcpy-param-overlap in H5HG_read; a crash without ASan).
+TEST(H5, AGlobalHeapThatHdf5WouldHangOnIsRefused) {
+  for (const char* name : {"fuzz_global_heap_free_space_0.h5", "fuzz_global_heap_object_past_end.h5"}) {
+    const std::string path = test::source_dir() + "/tests/io/data/" + name;
+    try {
+      const h5::File f(path, h5::File::Mode::read_only);
+      (void)f.root().read_strings("feature_names");
+      FAIL() << "no error for " << name;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("global heap"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+    }
+  }
+  // A healthy file with variable-length strings opens and reads.
+  test::TempDir dir;
+  const auto ok = (dir / "ok.h5").string();
+  {
+    h5::File f(ok, h5::File::Mode::create_truncate);
+    f.root().write_strings("names", {"a", "bb", "ccc"});
+    f.root().set_attr_strings("list", {"x", "y"});
+    f.close();
+  }
+  const h5::File f(ok, h5::File::Mode::read_only);
+  EXPECT_EQ(f.root().read_strings("names"), (std::vector<std::string>{"a", "bb", "ccc"}));
+  EXPECT_EQ(f.root().attr_strings("list"), (std::vector<std::string>{"x", "y"}));
+}
