@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs kanscan's Debian dependencies when missing. Idempotent and quiet when all is present.
 #   scripts/setup.sh          build, test and plotting dependencies (PyTorch for the checkpoint
-#                             cross-check test)
+#                             cross-check test; clang with libFuzzer and LLVM's OpenMP for the
+#                             fuzz targets, scripts/fuzz.sh)
 #   scripts/setup.sh --bench  also OpenBLAS, which Debian's PyTorch needs for fair speed comparisons
 set -euo pipefail
 packages=(build-essential cmake git pkg-config
   libeigen3-dev libopenmpi-dev openmpi-bin libhdf5-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev libfmt-dev libxxhash-dev
-  python3 python3-numpy python3-h5py python3-matplotlib python3-pandas python3-sklearn python3-torch)
+  python3 python3-numpy python3-h5py python3-matplotlib python3-pandas python3-sklearn python3-torch
+  clang libclang-rt-14-dev libomp-dev)
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(libopenblas0-openmp)
 fi
