@@ -24,6 +24,11 @@ Dataset read_data_file(const std::string& path, Task task, const DataConfig& cfg
 // also /labels and /weights when the file has them, checked as read_hdf5_data checks them.
 Dataset read_hdf5_features(const std::string& path, bool with_labels_and_weights = false);
 
+// Events to apply a model to or to study (`predict --data`, `analyze --data`): HDF5 as
+// read_hdf5_features(path, true); CSV with the scan's settings in cfg (delimiter, classes),
+// where the label, target and weight columns may be missing and are never features.
+Dataset read_data_features(const std::string& path, Task task, const DataConfig& cfg);
+
 // What a data file holds, from its HDF5 dataset shapes or its CSV header and row count; the
 // arrays are not read (estimates before a scan). CSV features are the columns that are not
 // the scan's label/target/weight columns.
