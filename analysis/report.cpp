@@ -158,22 +158,26 @@ bool events_from_config(const ResultsFile& file, io::ScanConfig scan, Events& e,
 // The events: --data (a bad file is exit 2), a data_file root attribute, or the scan
 // definition in the file.
 bool find_events(const ResultsFile& file, const AnalyzeOptions& o, Events& e, std::vector<std::string>& notes) {
-  const auto scan = recorded_scan_or_note(file, notes);
+  // An HDF5 --data needs no scan definition; a CSV is read with the scan's settings.
+  auto scan_for = [&](const std::string& path) {
+    return io::is_csv_data_path(path) ? recorded_scan_or_note(file, notes) : std::optional<io::ScanConfig>{};
+  };
   if (!o.data_file.empty()) {
-    e = read_events(o.data_file, scan);
+    e = read_events(o.data_file, scan_for(o.data_file));
     return true;
   }
   const std::string attr = file.attribute("data_file");
   if (!attr.empty()) {
-    const fs::path rel = fs::path(file.path()).parent_path() / attr;
+    const std::string path = fs::exists(attr) ? attr : (fs::path(file.path()).parent_path() / attr).string();
     try {
-      e = read_events(fs::exists(attr) ? attr : rel.string(), scan);
+      e = read_events(path, scan_for(path));
       return true;
     } catch (const InputError& err) {
       notes.push_back(std::string("data file unreadable, spline-vs-LLR study skipped: ") + err.what());
       return false;
     }
   }
+  const auto scan = recorded_scan_or_note(file, notes);
   if (scan && events_from_config(file, *scan, e, notes)) return true;
   if (!scan)
     notes.push_back("no events found; pass --data DATA.h5 for the spline-vs-LLR study and a data-based feature "

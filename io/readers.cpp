@@ -297,6 +297,11 @@ DataFileShape probe_hdf5(const std::string& path, Task task) {
 
 bool detail::is_csv_path(const std::string& path) { return !is_hdf5_data(path); }
 
+bool is_csv_data_path(const std::string& path) {
+  const std::string ext = lower_ext(path);
+  return ext == ".csv" || ext == ".txt" || ext == ".tsv";
+}
+
 Dataset read_data_file(const std::string& path, Task task, const DataConfig& cfg) {
   return is_hdf5_data(path) ? read_hdf5_data(path, task, cfg) : read_csv_data(path, task, cfg);
 }

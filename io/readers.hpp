@@ -16,8 +16,10 @@ namespace kanscan::io {
 // cfg.events > 0. Dataset::index holds the row number of each event in the file (0-based).
 Dataset read_hdf5_data(const std::string& path, Task task, const DataConfig& cfg);
 Dataset read_csv_data(const std::string& path, Task task, const DataConfig& cfg);
-// Dispatches on the extension: .h5/.hdf5/.he5 -> HDF5, .csv -> CSV (else: sniffs HDF5).
+// Dispatches on the extension: .h5/.hdf5/.he5 -> HDF5, .csv/.tsv/.txt -> CSV (else: sniffs HDF5).
 Dataset read_data_file(const std::string& path, Task task, const DataConfig& cfg);
+// Whether read_data_file reads `path` as CSV (by extension; false for a missing file).
+bool is_csv_data_path(const std::string& path);
 
 // /features [N, F] and its names of an HDF5 data file, with the checks read_hdf5_data applies,
 // without labels or targets (to apply a model to new events). With with_labels_and_weights,

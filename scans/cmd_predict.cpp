@@ -59,7 +59,7 @@ int run_predict(Context& ctx, const PredictArgs& a) {
   const ModelState model = results.read_model(id);
 
   // A CSV is read with the scan's own settings (label/weight columns are not features).
-  const auto scan = analysis::recorded_scan(results);
+  const auto scan = io::is_csv_data_path(a.data) ? analysis::recorded_scan(results) : std::nullopt;
   const Dataset data = io::read_data_features(a.data, model.task, scan ? scan->data : DataConfig{});
   if (data.n_features() != model.input_mean.size())
     throw InputError(Location{a.data, -1, -1, "/features"},
