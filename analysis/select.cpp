@@ -44,8 +44,9 @@ ChosenTrial best_trial(const ResultsFile& file) {
       }
       if (best.id.empty()) continue;
       if (!validation)
-        best.note = fmt::format("this results file has no validation metric column (a schema_version 1 file); "
-                                "chose by {}, the test metric, so that trial's test numbers are optimistic",
+        best.note = fmt::format("this results file has no validation metric column (it was written before kanscan "
+                                "recorded them, e.g. schema_version 1); chose by {}, the test metric, so that "
+                                "trial's test numbers are optimistic",
                                 c.column);
       return best;
     }

@@ -272,3 +272,42 @@ def test_load_trials_gives_missing_for_not_applicable(finished):
     assert -1 not in set(df["width"].dropna()), df["width"]
     assert -1 not in df.groupby("width")["test_auc"].mean().index
     assert mlp["activation"].notna().all() and kan["activation"].isna().all()
+
+
+# ---------- results depend on the configuration only ----------
+
+def metrics(path):
+    df = ks.load_trials(path).sort_values(["model", "n_params"]).reset_index(drop=True)
+    return df[["model", "n_params", "test_loss", "test_auc"]]
+
+
+def test_string_labels_train_as_integer_labels(tmp_path):
+    df = frame(300, seed=3)
+    df.to_csv(tmp_path / "s.csv", index=False)
+    df.assign(cls=(df["cls"] == "sig").astype(int)).to_csv(tmp_path / "i.csv", index=False)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = tmp_path / "a" / "scan.yaml"
+    a.write_text(CLASSIFY.format(path="../s.csv", label="cls", extra="  classes: [bkg, sig]\n  weights: w\n"))
+    b = tmp_path / "b" / "scan.yaml"
+    b.write_text(CLASSIFY.format(path="../i.csv", label="cls", extra="  weights: w\n"))
+    assert kanscan("run", a, "--out", tmp_path / "a.h5").code == 0
+    assert kanscan("run", b, "--out", tmp_path / "b.h5").code == 0
+    pd.testing.assert_frame_equal(metrics(tmp_path / "a.h5"), metrics(tmp_path / "b.h5"))
+
+
+@pytest.mark.skipif(shutil.which("mpiexec") is None, reason="no mpiexec")
+def test_csv_settings_reach_every_rank(tmp_path, monkeypatch):
+    # The worker ranks read the CSV themselves: delimiter and classes must travel with the setup.
+    frame(300, seed=4).to_csv(tmp_path / "ev.csv", sep=";")
+    s = scan(tmp_path, "ev.csv", extra="  classes: [bkg, sig]\n  weights: w\n  delimiter: ';'\n")
+    assert kanscan("run", s, "--out", tmp_path / "one.h5").code == 0
+    import os
+    import subprocess
+    from conftest import BIN
+    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+               OMPI_MCA_rmaps_base_oversubscribe="1", OMP_NUM_THREADS="1")
+    p = subprocess.run(["mpiexec", "-n", "2", "--oversubscribe", BIN, "run", str(s), "--out", str(tmp_path / "two.h5"),
+                        "--coordinator-only"], capture_output=True, text=True, env=env, timeout=600)
+    assert p.returncode == 0, p.stdout + p.stderr
+    pd.testing.assert_frame_equal(metrics(tmp_path / "one.h5"), metrics(tmp_path / "two.h5"))
