@@ -461,7 +461,9 @@ class ScanParser {
     } catch (const InputError& e) {
       const std::string& key = e.where().key;
       for (const auto& [path, text] : override_paths_) {
-        const bool under = key == path || key.rfind(path + ".", 0) == 0 || key.rfind(path + "[", 0) == 0;
+        // The key itself, a key inside it, or the group it belongs to (data.split for data.split.train).
+        const bool under = key == path || key.rfind(path + ".", 0) == 0 || key.rfind(path + "[", 0) == 0 ||
+                           (!key.empty() && path.rfind(key + ".", 0) == 0);
         if (under) throw InputError(Location{"--set " + excerpt(text), -1, -1, key}, e.detail());
       }
       throw;

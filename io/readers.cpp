@@ -135,7 +135,8 @@ void select_features(Dataset& d, const std::vector<std::string>& names, const st
   for (const auto& n : names) {
     auto it = std::find(d.feature_names.begin(), d.feature_names.end(), n);
     if (it == d.feature_names.end())
-      fail(file, "data.features", fmt::format("unknown feature '{}'; available: {}", n, join(d.feature_names)));
+      fail(file, "data.features",
+           fmt::format("unknown feature '{}'; available: {}", excerpt(n), excerpt(join(d.feature_names), 400)));
     cols.push_back(static_cast<Eigen::Index>(it - d.feature_names.begin()));
   }
   RowMatrixXf f(d.features.rows(), static_cast<Eigen::Index>(cols.size()));

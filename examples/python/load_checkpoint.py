@@ -17,11 +17,11 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-try:
-    from kanscan import torch_model
-except ImportError:  # not installed: the package in the source tree
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))
-    from kanscan import torch_model
+# In a checkout, the package beside this script (it matches the script); else the installed one.
+_source = Path(__file__).resolve().parents[2] / "python"
+if (_source / "kanscan" / "torch_model.py").is_file():
+    sys.path.insert(0, str(_source))
+from kanscan import torch_model  # noqa: E402
 
 # The names this script always had, for `from load_checkpoint import load_model, predict`.
 KANLinear, Activation = torch_model.KANLinear, torch_model.Activation
