@@ -7,13 +7,50 @@
     kp.plot_history(kanscan.load_history("scan.h5", "best"))
 
 Each function takes an optional matplotlib Axes and returns it; nothing is saved or shown.
+draw_pareto is the very function analysis/plots.py draws analyze's pareto.png with (from its
+configs.csv and pareto.csv); plot_pareto feeds it from a load_trials DataFrame.
 """
 import numpy as np
+import pandas as pd
 
 from .results import configurations, higher_is_better, pareto
 
-# The colours of analysis/plots.py (one per model family, tab10 order).
-COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
+# One colour per model family, as in analyze's figures.
+MODEL_COLORS = {"kan": "#1f77b4", "mlp": "#d62728"}
+FALLBACK = ["#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+COLORS = [MODEL_COLORS["kan"], MODEL_COLORS["mlp"]] + FALLBACK
+
+
+def color(model, models):
+    if model in MODEL_COLORS:
+        return MODEL_COLORS[model]
+    return FALLBACK[list(models).index(model) % len(FALLBACK)] if model in models else "k"
+
+
+def draw_pareto(ax, configs, fronts, metric, models, higher, metric_label=None):
+    """analyze's Pareto figure on `ax`. configs: one row per configuration (model, n_params,
+    <metric>_mean, <metric>_std), as configs.csv; fronts: scope (a model or "all"), n_params,
+    <metric>_mean, as pareto.csv."""
+    m = metric
+    for model in models:
+        c = configs[configs["model"] == model]
+        if c.empty:
+            continue
+        ax.errorbar(c["n_params"], c[f"{m}_mean"], yerr=c[f"{m}_std"].fillna(0), fmt="o", ms=4, alpha=0.45,
+                    color=color(model, models), elinewidth=1, capsize=2, label=f"{model} configurations")
+        f = fronts[fronts["scope"] == model].sort_values("n_params")
+        if not f.empty:
+            ax.step(f["n_params"], f[f"{m}_mean"], where="post", color=color(model, models), lw=1.6,
+                    label=f"{model} Pareto front")
+    fa = fronts[fronts["scope"] == "all"].sort_values("n_params")
+    if not fa.empty:
+        ax.plot(fa["n_params"], fa[f"{m}_mean"], "o", mfc="none", mec="k", ms=9, mew=1.2, label="overall front")
+    ax.set_xscale("log")
+    ax.set_xlabel("trainable parameters")
+    ax.set_ylabel((metric_label or m) + " (mean ± std over seeds)")
+    ax.set_title("Model size vs performance")
+    ax.legend(fontsize=8, loc="lower right" if higher else "upper right")
+    return ax
 
 
 def _axes(ax):
@@ -24,27 +61,18 @@ def _axes(ax):
 
 
 def plot_pareto(df, metric=None, ax=None):
-    """Every configuration (seed mean ± std) against its parameter count, log x; the front of
-    each model as a step line and the overall front marked."""
+    """analyze's Pareto figure from a load_trials DataFrame: every configuration (seed mean ±
+    std) against its parameter count, each model's front as a step line, the overall front
+    circled."""
     ax = _axes(ax)
     conf = configurations(df, metric)
-    metric = conf.attrs["metric"]
+    m = conf.attrs["metric"]
+    conf = conf.rename(columns={"mean": f"{m}_mean", "std": f"{m}_std"})
     models = list(dict.fromkeys(conf["model"]))
-    for k, m in enumerate(models):
-        c = conf[conf["model"] == m]
-        color = COLORS[k % len(COLORS)]
-        ax.errorbar(c["n_params"], c["mean"], yerr=c["std"].fillna(0), fmt="o", ms=4, alpha=0.5, color=color,
-                    label=m)
-        f = pareto(df[df["model"] == m], metric)
-        ax.step(f["n_params"], f["mean"], where="post", color=color, lw=1.5)
-    front = pareto(df, metric)
-    ax.plot(front["n_params"], front["mean"], "k*", ms=9, label="front (all)")
-    ax.set_xscale("log")
-    ax.set_xlabel("parameters")
-    ax.set_ylabel(metric + (" (higher is better)" if higher_is_better(metric) else " (lower is better)"))
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
-    return ax
+    fronts = [pareto(df[df["model"] == model], m).assign(scope=model) for model in models]
+    fronts.append(pareto(df, m).assign(scope="all"))
+    fronts = pd.concat(fronts, ignore_index=True).rename(columns={"mean": f"{m}_mean"})
+    return draw_pareto(ax, conf, fronts, m, models, higher_is_better(m))
 
 
 def plot_metric_vs_axis(df, axis, metric=None, ax=None):
@@ -60,7 +88,7 @@ def plot_metric_vs_axis(df, axis, metric=None, ax=None):
             continue
         g = c.groupby(axis)
         best = g.apply(lambda x: x.loc[x["mean"].idxmax() if higher else x["mean"].idxmin()])
-        color = COLORS[k % len(COLORS)]
+        color = COLORS[k % len(COLORS)] if m not in MODEL_COLORS else MODEL_COLORS[m]
         ax.errorbar(best.index.astype(float), best["mean"], yerr=best["std"].fillna(0), marker="o", color=color,
                     label=f"{m} best")
         ax.plot(g["mean"].mean().index.astype(float), g["mean"].mean(), ":", color=color, label=f"{m} mean")

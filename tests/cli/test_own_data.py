@@ -4,6 +4,7 @@ A user's CSV as pandas writes it (an index column, string labels, a weight colum
 cells, tab-separated exports, overflowing numbers), `validate` opening the data, `analyze`
 finding the data file, --set overrides, --trial best, messages cut to a reasonable length, and
 the notebook API's missing values."""
+import os
 import re
 import shutil
 
@@ -296,13 +297,13 @@ def test_string_labels_train_as_integer_labels(tmp_path):
     pd.testing.assert_frame_equal(metrics(tmp_path / "a.h5"), metrics(tmp_path / "b.h5"))
 
 
-@pytest.mark.skipif(shutil.which("mpiexec") is None, reason="no mpiexec")
+@pytest.mark.skipif(shutil.which("mpiexec") is None or os.environ.get("KANSCAN_WITH_MPI", "ON") != "ON",
+                    reason="kanscan built without MPI, or no mpiexec")
 def test_csv_settings_reach_every_rank(tmp_path, monkeypatch):
     # The worker ranks read the CSV themselves: delimiter and classes must travel with the setup.
     frame(300, seed=4).to_csv(tmp_path / "ev.csv", sep=";")
     s = scan(tmp_path, "ev.csv", extra="  classes: [bkg, sig]\n  weights: w\n  delimiter: ';'\n")
     assert kanscan("run", s, "--out", tmp_path / "one.h5").code == 0
-    import os
     import subprocess
     from conftest import BIN
     env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
