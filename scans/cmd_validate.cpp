@@ -30,7 +30,8 @@ std::string names_line(const std::vector<std::string>& names) {
 
 // What `run` will train on, read and split as `run` reads it: a data file is opened (every
 // error `run` would give is given now); a generator is described by its registry entry.
-// Fills `shape` from the data read.
+// Fills `shape` from the data read. Every check of the data lives in io (readers, load_data,
+// split_dataset), so checks added there are validate's checks too.
 std::string describe_data(const io::ScanConfig& scan, scans::DataShape& shape) {
   std::string out;
   const auto& d = scan.data;
