@@ -20,6 +20,20 @@
 
 namespace kanscan::models {
 
+// What the basis kernels of the non-B-spline layers need besides the inputs (BasisKanLayer fills
+// it once per forward from its parameters).
+template <typename T>
+struct KanBasisArgs {
+  int in = 0;         // inputs of the layer (lanes of a row)
+  int functions = 0;  // per input: M centres, d + 1 polynomials, 2F sines and cosines, 1 rational
+  const T* centers = nullptr;  // rbf: [functions]
+  T inv_h = T(1);              // rbf: 1 / width
+  bool clamp = false;          // chebyshev: clamp(x, -1, 1) instead of tanh(x)
+  int m = 0, n = 0;            // rational: numerator and denominator degrees
+  const T* numerator = nullptr;  // rational: a_0 .. a_m
+  const T* den_abs = nullptr;    // rational: [n][in], |b_k| of input i's group in row k - 1
+};
+
 #define KANSCAN_KAN_KERNEL_DECLS                                                                                   \
   /* Narrow layers, 1 <= out < kKanNarrowOut (op = out): y rows [b0, b1) written per sample; serial, fixed       \
      order per output, bitwise identical in every copy. */                                                        \
@@ -49,7 +63,19 @@ namespace kanscan::models {
                                       std::size_t b1);                                                            \
   /* SiLU (and derivative when dsilu is not null) of elements [e0, e1), elementwise, IEEE operations only. */     \
   template <typename T>                                                                                           \
-  void kan_silu_rows(const T* x, T* silu, T* dsilu, std::size_t e0, std::size_t e1);
+  void kan_silu_rows(const T* x, T* silu, T* dsilu, std::size_t e0, std::size_t e1);                               \
+  /* Bases other than B-splines (kan_basis_kernels.inl), rows [0, rows) of a block with inputs z [rows, in]:     \
+     function m of input i of row r to a[r*lda + m*in + i], its derivative to da[(r*functions + m)*in + i]       \
+     (da may be null), elementwise IEEE operations only: bitwise identical in every copy. */                        \
+  template <typename T>                                                                                           \
+  void kan_rbf_rows(const KanBasisArgs<T>& p, const T* z, int rows, T* a, std::ptrdiff_t lda, T* da, T* q);        \
+  template <typename T>                                                                                           \
+  void kan_chebyshev_rows(const KanBasisArgs<T>& p, const T* z, int rows, T* a, std::ptrdiff_t lda, T* da, T* q);  \
+  template <typename T>                                                                                           \
+  void kan_fourier_rows(const KanBasisArgs<T>& p, const T* z, int rows, T* a, std::ptrdiff_t lda, T* da, T* q);    \
+  /* rational: also q[r*in + i] = Q(x) when q is not null. */                                                     \
+  template <typename T>                                                                                           \
+  void kan_rational_rows(const KanBasisArgs<T>& p, const T* z, int rows, T* a, std::ptrdiff_t lda, T* da, T* q);
 
 namespace generic {
 KANSCAN_KAN_KERNEL_DECLS
@@ -80,6 +106,10 @@ struct KanKernels {
   decltype(&generic::kan_backward_wide_rows<T>) backward_wide_rows;
   decltype(&generic::kan_prepare_rows_uniform_cubic<T>) prepare_rows_uniform_cubic;
   decltype(&generic::kan_silu_rows<T>) silu_rows;
+  decltype(&generic::kan_rbf_rows<T>) rbf_rows;
+  decltype(&generic::kan_chebyshev_rows<T>) chebyshev_rows;
+  decltype(&generic::kan_fourier_rows<T>) fourier_rows;
+  decltype(&generic::kan_rational_rows<T>) rational_rows;
   static const KanKernels& get();
   static const KanKernels& of(Isa isa);
 };
