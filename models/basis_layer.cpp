@@ -98,6 +98,7 @@ BasisKanLayer<T>::BasisKanLayer(int n_in, int n_out, const KanBasisState& opts, 
   if (opts_.basis != Basis::rbf) opts_.layernorm = false;
   D_ = basis_functions(opts_);
   K_ = D_ * in_ + (opts_.base_branch ? in_ : 0);
+  ip_ = kan_basis_stride(in_);
   std::size_t off = static_cast<std::size_t>(K_) * out_;
   if (has_bias_of(opts_)) {
     bias_off_ = off;
@@ -205,6 +206,7 @@ template <typename T>
 void BasisKanLayer<T>::prepare_args() {
   args_ = KanBasisArgs<T>{};
   args_.in = in_;
+  args_.in_pad = ip_;
   args_.functions = D_;
   args_.centers = centers_.data();
   args_.inv_h = static_cast<T>(1.0 / opts_.denominator);
@@ -214,11 +216,11 @@ void BasisKanLayer<T>::prepare_args() {
   args_.m = opts_.numerator_degree;
   args_.n = n;
   args_.numerator = this->p_ + num_off_;
-  den_abs_.resize(static_cast<std::size_t>(n) * in_);
+  den_abs_.assign(static_cast<std::size_t>(n) * ip_, T(0));
   for (int i = 0; i < in_; ++i) {
     const int g = static_cast<int>(static_cast<long long>(i) * groups_ / in_);
     for (int k = 0; k < n; ++k)
-      den_abs_[static_cast<std::size_t>(k) * in_ + i] = std::abs(this->p_[den_off_ + static_cast<std::size_t>(g * n + k)]);
+      den_abs_[static_cast<std::size_t>(k) * ip_ + i] = std::abs(this->p_[den_off_ + static_cast<std::size_t>(g * n + k)]);
   }
   args_.den_abs = den_abs_.data();
 }
@@ -232,12 +234,17 @@ void BasisKanLayer<T>::pack_transposed() {
       et_[static_cast<std::size_t>(j) * K_ + p] = this->p_[static_cast<std::size_t>(p) * out_ + j];
 }
 
+// Kept caches for n samples. The expansion carries kKanBasisPad values past its end: the backward
+// kernels read a vector past a row's last entries.
 template <typename T>
 void BasisKanLayer<T>::size_kept(std::size_t n) {
-  const std::size_t ni = n * static_cast<std::size_t>(in_);
-  a_.resize(n * static_cast<std::size_t>(K_));
-  da_.resize(ni * static_cast<std::size_t>(D_));
-  if (opts_.basis == Basis::rational) q_.resize(ni);
+  const std::size_t ni = n * static_cast<std::size_t>(in_), np = n * static_cast<std::size_t>(ip_);
+  a_.resize(n * static_cast<std::size_t>(K_) + kKanBasisPad);
+  da_.resize(np * static_cast<std::size_t>(D_));
+  if (opts_.basis == Basis::rational) {
+    q_.resize(np);
+    zp_.resize(np);
+  }
   if (opts_.base_branch) dsilu_.resize(ni);
   if (opts_.layernorm) {
     xhat_.resize(ni);
@@ -248,19 +255,20 @@ void BasisKanLayer<T>::size_kept(std::size_t n) {
 template <typename T>
 typename BasisKanLayer<T>::Block BasisKanLayer<T>::kept_block(std::size_t b0) const {
   auto ptr = [](const std::vector<T>& v, std::size_t off) { return v.empty() ? nullptr : const_cast<T*>(v.data()) + off; };
-  const std::size_t ni = b0 * static_cast<std::size_t>(in_);
-  return Block{ptr(a_, b0 * static_cast<std::size_t>(K_)), ptr(da_, ni * static_cast<std::size_t>(D_)), ptr(q_, ni),
-               ptr(dsilu_, ni), ptr(xhat_, ni), ptr(rstd_, b0)};
+  const std::size_t ni = b0 * static_cast<std::size_t>(in_), np = b0 * static_cast<std::size_t>(ip_);
+  return Block{ptr(a_, b0 * static_cast<std::size_t>(K_)), ptr(da_, np * static_cast<std::size_t>(D_)), ptr(q_, np),
+               ptr(zp_, np), ptr(dsilu_, ni), ptr(xhat_, ni), ptr(rstd_, b0)};
 }
 
 // A block's buffers in per-thread scratch: forwards that keep nothing, and backward after them.
 template <typename T>
 typename BasisKanLayer<T>::Block BasisKanLayer<T>::scratch_block(std::size_t rows, bool derivs) const {
   thread_local std::vector<T> buf;
-  const std::size_t ni = rows * static_cast<std::size_t>(in_);
-  const std::size_t na = rows * static_cast<std::size_t>(K_), nd = derivs ? ni * static_cast<std::size_t>(D_) : 0;
+  const std::size_t ni = rows * static_cast<std::size_t>(in_), np = rows * static_cast<std::size_t>(ip_);
+  const std::size_t na = rows * static_cast<std::size_t>(K_) + kKanBasisPad;
+  const std::size_t nd = derivs ? np * static_cast<std::size_t>(D_) : 0;
   const bool rat = opts_.basis == Basis::rational && derivs, base = opts_.base_branch && derivs, ln = opts_.layernorm;
-  buf.resize(na + nd + (rat ? ni : 0) + (base ? ni : 0) + (ln ? ni + rows : 0));
+  buf.resize(na + nd + (rat ? 2 * np : 0) + (base ? ni : 0) + (ln ? ni + rows : 0));
   T* p = buf.data();
   Block b;
   b.a = p;
@@ -271,7 +279,8 @@ typename BasisKanLayer<T>::Block BasisKanLayer<T>::scratch_block(std::size_t row
   }
   if (rat) {
     b.q = p;
-    p += ni;
+    b.zp = p + np;
+    p += 2 * np;
   }
   if (base) {
     b.dsilu = p;
@@ -285,47 +294,71 @@ typename BasisKanLayer<T>::Block BasisKanLayer<T>::scratch_block(std::size_t row
 }
 
 // The expansion of rows samples x [rows, in]: LayerNorm (rbf), the basis functions of every
-// input, the SiLU of every input; derivatives when blk.da is set. Serial, fixed order.
+// input (computed on padded rows, then packed into A), the SiLU of every input; derivatives when
+// blk.da is set. Serial, fixed order.
 template <typename T>
 void BasisKanLayer<T>::expand(const T* x, int rows, const Block& blk) const {
   const auto& kern = KanKernels<T>::get();
-  const std::size_t in = static_cast<std::size_t>(in_);
-  const T* z = x;
-  thread_local std::vector<T> zbuf;
-  if (opts_.layernorm) {
-    zbuf.resize(static_cast<std::size_t>(rows) * in);
-    const T* w = this->p_ + ln_off_;
-    const T* bias = w + in;
-    for (int r = 0; r < rows; ++r) {
-      const T* xr = x + r * in;
-      T mean = T(0), var = T(0);
-      for (std::size_t i = 0; i < in; ++i) mean += xr[i];
-      mean /= static_cast<T>(in_);
-      for (std::size_t i = 0; i < in; ++i) var += (xr[i] - mean) * (xr[i] - mean);
-      var /= static_cast<T>(in_);
-      const T rs = T(1) / std::sqrt(var + static_cast<T>(kLayerNormEps));
-      blk.rstd[r] = rs;
-      for (std::size_t i = 0; i < in; ++i) {
-        const T xh = (xr[i] - mean) * rs;
-        blk.xhat[r * in + i] = xh;
-        zbuf[r * in + i] = w[i] * xh + bias[i];
-      }
-    }
+  const std::size_t in = static_cast<std::size_t>(in_), ip = static_cast<std::size_t>(ip_);
+  thread_local std::vector<T> zbuf, phi;
+  T* z = blk.zp;
+  if (!z) {
+    zbuf.resize(static_cast<std::size_t>(rows) * ip);
     z = zbuf.data();
   }
+  // Plain loops for these short rows (a library memmove per row cost more than the copy).
+  for (int r = 0; r < rows; ++r) {
+    T* zr = z + r * ip;
+    const T* xr = x + r * in;
+    for (std::size_t i = 0; i < in; ++i) zr[i] = xr[i];
+    for (std::size_t i = in; i < ip; ++i) zr[i] = T(0);
+  }
+  if (opts_.layernorm) layernorm_rows(z, rows, blk);
+  phi.resize(static_cast<std::size_t>(rows) * D_ * ip);
+  T* q = blk.da ? blk.q : nullptr;
   switch (path_.basis) {
-    case KanBasis::rbf: kern.rbf_rows(args_, z, rows, blk.a, K_, blk.da, nullptr); break;
-    case KanBasis::chebyshev: kern.chebyshev_rows(args_, z, rows, blk.a, K_, blk.da, nullptr); break;
-    case KanBasis::fourier: kern.fourier_rows(args_, z, rows, blk.a, K_, blk.da, nullptr); break;
-    case KanBasis::rational: kern.rational_rows(args_, z, rows, blk.a, K_, blk.da, blk.da ? blk.q : nullptr); break;
+    case KanBasis::rbf: kern.rbf_rows(args_, z, rows, phi.data(), blk.da, nullptr); break;
+    case KanBasis::chebyshev: kern.chebyshev_rows(args_, z, rows, phi.data(), blk.da, nullptr); break;
+    case KanBasis::fourier: kern.fourier_rows(args_, z, rows, phi.data(), blk.da, nullptr); break;
+    case KanBasis::rational: kern.rational_rows(args_, z, rows, phi.data(), blk.da, q); break;
     case KanBasis::uniform_cubic:
     case KanBasis::generic: __builtin_trap();  // B-spline bases belong to KanLayer
   }
+  for (int r = 0; r < rows; ++r)
+    for (int m = 0; m < D_; ++m) {
+      const T* src = phi.data() + (static_cast<std::size_t>(r) * D_ + m) * ip;
+      T* dst = blk.a + static_cast<std::size_t>(r) * K_ + m * in;
+      for (std::size_t i = 0; i < in; ++i) dst[i] = src[i];
+    }
   if (!opts_.base_branch) return;
   const std::size_t base_col = static_cast<std::size_t>(D_) * in;
   for (int r = 0; r < rows; ++r)
     kern.silu_rows(x + r * in, blk.a + static_cast<std::size_t>(r) * K_ + base_col,
                    blk.da ? blk.dsilu + r * in : nullptr, 0, in);
+}
+
+// torch.nn.LayerNorm over each padded row of z (in place): mean and biased variance of the
+// inputs, xhat = (x - mean) / sqrt(var + eps), z = weight xhat + bias. Serial, in input order.
+template <typename T>
+void BasisKanLayer<T>::layernorm_rows(T* z, int rows, const Block& blk) const {
+  const std::size_t in = static_cast<std::size_t>(in_), ip = static_cast<std::size_t>(ip_);
+  const T* w = this->p_ + ln_off_;
+  const T* bias = w + in;
+  for (int r = 0; r < rows; ++r) {
+    T* zr = z + r * ip;
+    T mean = T(0), var = T(0);
+    for (std::size_t i = 0; i < in; ++i) mean += zr[i];
+    mean /= static_cast<T>(in_);
+    for (std::size_t i = 0; i < in; ++i) var += (zr[i] - mean) * (zr[i] - mean);
+    var /= static_cast<T>(in_);
+    const T rs = T(1) / std::sqrt(var + static_cast<T>(kLayerNormEps));
+    blk.rstd[r] = rs;
+    for (std::size_t i = 0; i < in; ++i) {
+      const T xh = (zr[i] - mean) * rs;
+      blk.xhat[r * in + i] = xh;
+      zr[i] = w[i] * xh + bias[i];
+    }
+  }
 }
 
 // Parallel over fixed sample blocks; each output row written by one thread with the same
@@ -414,8 +447,8 @@ void BasisKanLayer<T>::backward_block(const T* x, const T* dy, T* dx, int rows, 
   }
   if (has_bias()) dense.column_sums(rows, out_, dy, out_, part + bias_off_);
   if (!(dx || opts_.layernorm || opts_.basis == Basis::rational)) return;
-  thread_local std::vector<T> gexp;  // dL/dA = dy E^T of this block
-  gexp.assign(static_cast<std::size_t>(rows) * K_, T(0));
+  thread_local std::vector<T> gexp;  // dL/dA = dy E^T of this block (padded: the kernels read past a row)
+  gexp.assign(static_cast<std::size_t>(rows) * K_ + kKanBasisPad, T(0));
   if (path_.narrow_expansion)
     dense.gemm_dot(rows, K_, out_, dy, out_, this->p_, out_, gexp.data(), K_);
   else
@@ -424,39 +457,41 @@ void BasisKanLayer<T>::backward_block(const T* x, const T* dy, T* dx, int rows, 
 }
 
 // From dL/dA: dL/dz per input (functions in order), the rational coefficients' and LayerNorm's
-// gradients, and dx (LayerNorm backward, plus the SiLU branch). Serial over the block's rows.
+// gradients, and dx (LayerNorm backward, plus the SiLU branch).
 template <typename T>
-void BasisKanLayer<T>::input_side(const T* x, const T* g, T* dx, int rows, const Block& blk, T* part) const {
-  const std::size_t in = static_cast<std::size_t>(in_), nf = static_cast<std::size_t>(D_) * in;
+void BasisKanLayer<T>::input_side(const T* /*x*/, const T* g, T* dx, int rows, const Block& blk, T* part) const {
+  const auto& kern = KanKernels<T>::get();
+  const std::size_t in = static_cast<std::size_t>(in_), ip = static_cast<std::size_t>(ip_);
+  const std::size_t nf = static_cast<std::size_t>(D_) * in;
   thread_local std::vector<T> dz;
-  dz.resize(in);
-  const int m = opts_.numerator_degree, n = opts_.denominator_degree;
-  for (int r = 0; r < rows; ++r) {
-    const T* gr = g + static_cast<std::size_t>(r) * K_;
-    const T* dar = blk.da + r * nf;
-    std::fill(dz.begin(), dz.end(), T(0));
-    for (int f = 0; f < D_; ++f)
-      for (std::size_t i = 0; i < in; ++i) dz[i] += gr[f * in + i] * dar[f * in + i];
-    if (opts_.basis == Basis::rational) {
-      // dF/da_k = x^k / Q; dF/db_k = -(F / Q) sign(b_k) |x|^k (the sign is applied after the sums).
-      for (std::size_t i = 0; i < in; ++i) {
-        const T xv = x[r * in + i], ax = std::abs(xv);
-        const T w = gr[i] / blk.q[r * in + i];
-        T pw = T(1);
-        for (int k = 0; k <= m; ++k, pw *= xv) part[num_off_ + static_cast<std::size_t>(k)] += w * pw;
-        const T wd = -(w * blk.a[static_cast<std::size_t>(r) * K_ + i]);
-        const std::size_t grp = static_cast<std::size_t>(static_cast<long long>(i) * groups_ / in_);
-        pw = ax;
-        for (int k = 0; k < n; ++k, pw *= ax) part[den_off_ + grp * n + static_cast<std::size_t>(k)] += wd * pw;
-      }
+  dz.resize(static_cast<std::size_t>(rows) * ip);
+  kern.basis_contract_rows(args_, g, K_, blk.da, rows, dz.data());
+  if (opts_.basis == Basis::rational) {
+    // Per input over the rows, then the inputs of each group in order (sign(b) applied later).
+    const std::size_t m1 = static_cast<std::size_t>(opts_.numerator_degree) + 1;
+    const std::size_t n = static_cast<std::size_t>(opts_.denominator_degree);
+    thread_local std::vector<T> acc;
+    acc.assign((m1 + n) * ip, T(0));
+    kern.rational_grad_rows(args_, g, K_, blk.zp, blk.a, K_, blk.q, rows, acc.data(), acc.data() + m1 * ip);
+    for (std::size_t k = 0; k < m1; ++k)
+      for (std::size_t i = 0; i < in; ++i) part[num_off_ + k] += acc[k * ip + i];
+    for (std::size_t i = 0; i < in; ++i) {
+      const std::size_t grp = static_cast<std::size_t>(static_cast<long long>(i) * groups_ / in_);
+      for (std::size_t k = 0; k < n; ++k) part[den_off_ + grp * n + k] += acc[(m1 + k) * ip + i];
     }
+  }
+  for (int r = 0; r < rows; ++r) {
+    const T* dzr = dz.data() + r * ip;
     T* dxr = dx ? dx + r * in : nullptr;
     if (opts_.layernorm)
-      layernorm_backward(dz.data(), dxr, blk.xhat + r * in, blk.rstd[r], part);
+      layernorm_backward(dzr, dxr, blk.xhat + r * in, blk.rstd[r], part);
     else if (dxr)
-      std::copy(dz.begin(), dz.end(), dxr);
-    if (dxr && opts_.base_branch)
-      for (std::size_t i = 0; i < in; ++i) dxr[i] += gr[nf + i] * blk.dsilu[r * in + i];
+      for (std::size_t i = 0; i < in; ++i) dxr[i] = dzr[i];
+    if (dxr && opts_.base_branch) {
+      const T* gb = g + static_cast<std::size_t>(r) * K_ + nf;
+      const T* ds = blk.dsilu + r * in;
+      for (std::size_t i = 0; i < in; ++i) dxr[i] += gb[i] * ds[i];
+    }
   }
 }
 

@@ -69,10 +69,12 @@ class BasisKanLayer final : public Layer<T> {
 
  private:
   // Per-block buffers of one forward (kept for backward, or a block's scratch).
+  // ip = kan_basis_stride(in): the padded row length of the basis kernels' arrays.
   struct Block {
-    T* a = nullptr;      // [rows, K] expansion
-    T* da = nullptr;     // [rows, functions*in] derivatives (null: inference)
-    T* q = nullptr;      // rational: [rows, in] denominators
+    T* a = nullptr;      // [rows, K] expansion (kKanBasisPad values of slack after it)
+    T* da = nullptr;     // [rows, functions, ip] derivatives (null: inference)
+    T* q = nullptr;      // rational: [rows, ip] denominators
+    T* zp = nullptr;     // rational: [rows, ip] inputs (null elsewhere: a scratch of expand)
     T* dsilu = nullptr;  // base branch: [rows, in]
     T* xhat = nullptr;   // layernorm: [rows, in] normalised inputs
     T* rstd = nullptr;   // layernorm: [rows] 1 / sqrt(var + eps)
@@ -88,6 +90,7 @@ class BasisKanLayer final : public Layer<T> {
   Block kept_block(std::size_t b0) const;
   Block scratch_block(std::size_t rows, bool derivs) const;
   void expand(const T* x, int rows, const Block& blk) const;
+  void layernorm_rows(T* z, int rows, const Block& blk) const;
   void backward_block(const T* x, const T* dy, T* dx, int rows, const Block& blk, T* part) const;
   void input_side(const T* x, const T* g, T* dx, int rows, const Block& blk, T* part) const;
   void layernorm_backward(const T* dz, T* dxr, const T* xhat, T rstd, T* part) const;
@@ -96,14 +99,14 @@ class BasisKanLayer final : public Layer<T> {
   KanBasisState opts_;
   BasisInit init_;
   KanKernelPath path_;
-  int D_ = 0, K_ = 0, groups_ = 0;
+  int D_ = 0, K_ = 0, ip_ = 0, groups_ = 0;
   std::size_t bias_off_ = npos, ln_off_ = npos, num_off_ = npos, den_off_ = npos;
   std::vector<T> centers_;  // rbf: padded with zeros
-  std::vector<T> den_abs_;  // rational: [n][in]
+  std::vector<T> den_abs_;  // rational: [n][ip]
   KanBasisArgs<T> args_;
   std::vector<T> et_;  // E^T [out, K] for the narrow forward and the input-side product
   // Kept forward caches (training forwards up to the keep limit).
-  std::vector<T> a_, da_, q_, dsilu_, xhat_, rstd_;
+  std::vector<T> a_, da_, q_, zp_, dsilu_, xhat_, rstd_;
   bool kept_ = false, kept_derivs_ = false;
   std::size_t keep_limit_ = kKanExpansionKeepLimit;
   std::vector<std::vector<T>> partial_;

@@ -2,12 +2,12 @@
 // kan_kernels.inl into one namespace per instruction set (kan_kernels_{generic,avx2,avx512}.cpp),
 // so it shares exp_ieee and the vector types. Self-contained for the same reason as that file.
 //
-// Every kernel works on rows [0, rows) of a block whose inputs z are [rows, in], one row at a
-// time with the inputs as vector lanes (the last chunk of a row zero-padded): all operations are
-// elementwise IEEE operations in a fixed order, no FMA, no libm, so the vector width does not
-// change a bit and the three copies agree. Function m of input i of row r goes to
-// a[r*lda + m*in + i], its derivative to da[r*functions*in + m*in + i] (da may be null: an
-// inference forward needs none).
+// Every kernel works on rows [0, rows) of a block, one row at a time with the inputs as vector
+// lanes, on arrays whose rows are padded to kKanBasisPad values (p.in_pad), so every load and
+// store is a full vector: all operations are elementwise IEEE operations in a fixed order, no FMA,
+// no libm, so the vector width does not change a bit and the three copies agree. Function m of
+// input i of row r goes to phi[(r*functions + m)*in_pad + i], its derivative to dphi at the same
+// place (dphi may be null: an inference forward needs none).
 
 template <typename T>
 using KanVec = typename KanIeee<T>::V;
@@ -17,29 +17,16 @@ static constexpr int kan_lanes() {
   return KANSCAN_KAN_VEC_BYTES / static_cast<int>(sizeof(T));
 }
 
-// `lanes` values from src into a vector, the other lanes zero.
 template <typename T>
-static inline KanVec<T> load_lanes(const T* src, int lanes) {
+static inline KanVec<T> load_vec(const T* src) {
   KanVec<T> v;
-  if (lanes == kan_lanes<T>()) {
-    __builtin_memcpy(&v, src, sizeof(v));
-    return v;
-  }
-  T tmp[kan_lanes<T>()] = {};
-  for (int l = 0; l < lanes; ++l) tmp[l] = src[l];
-  __builtin_memcpy(&v, tmp, sizeof(v));
+  __builtin_memcpy(&v, src, sizeof(v));
   return v;
 }
 
 template <typename T>
-static inline void store_lanes(T* dst, const KanVec<T>& v, int lanes) {
-  if (lanes == kan_lanes<T>()) {
-    __builtin_memcpy(dst, &v, sizeof(v));
-    return;
-  }
-  T tmp[kan_lanes<T>()];
-  __builtin_memcpy(tmp, &v, sizeof(v));
-  for (int l = 0; l < lanes; ++l) dst[l] = tmp[l];
+static inline void store_vec(T* dst, const KanVec<T>& v) {
+  __builtin_memcpy(dst, &v, sizeof(v));
 }
 
 template <typename T>
@@ -103,22 +90,22 @@ static inline void sincos_ieee(KanVec<T> v, KanVec<T>& s, KanVec<T>& c) {
 
 // FastKAN's Gaussian radial basis: phi_m(z) = exp(-u^2), u = (z - c_m) / h; d phi_m/dz = -2 u phi_m / h.
 template <typename T>
-void kan_rbf_rows(const KanBasisArgs<T>& p, const T* z, int rows, T* a, std::ptrdiff_t lda, T* da, T* /*q*/) {
+void kan_rbf_rows(const KanBasisArgs<T>& p, const T* z, int rows, T* phi, T* dphi, T* /*q*/) {
   constexpr int W = kan_lanes<T>();
-  const int in = p.in, M = p.functions;
+  const std::size_t ip = static_cast<std::size_t>(p.in_pad);
+  const int M = p.functions;
   const T ih = p.inv_h, k2 = T(-2) * p.inv_h;
   for (int r = 0; r < rows; ++r) {
-    const T* zr = z + static_cast<std::size_t>(r) * in;
-    T* ar = a + r * lda;
-    T* dr = da ? da + static_cast<std::size_t>(r) * M * in : nullptr;
-    for (int i0 = 0; i0 < in; i0 += W) {
-      const int lanes = in - i0 < W ? in - i0 : W;
-      const KanVec<T> v = load_lanes(zr + i0, lanes);
+    const T* zr = z + r * ip;
+    T* pr = phi + static_cast<std::size_t>(r) * M * ip;
+    T* dr = dphi ? dphi + static_cast<std::size_t>(r) * M * ip : nullptr;
+    for (std::size_t i0 = 0; i0 < ip; i0 += W) {
+      const KanVec<T> v = load_vec(zr + i0);
       for (int m = 0; m < M; ++m) {
         const KanVec<T> u = (v - p.centers[m]) * ih;
-        const KanVec<T> phi = exp_ieee<T>(-(u * u));
-        store_lanes(ar + static_cast<std::size_t>(m) * in + i0, phi, lanes);
-        if (dr) store_lanes(dr + static_cast<std::size_t>(m) * in + i0, (k2 * u) * phi, lanes);
+        const KanVec<T> e = exp_ieee<T>(-(u * u));
+        store_vec(pr + m * ip + i0, e);
+        if (dr) store_vec(dr + m * ip + i0, (k2 * u) * e);
       }
     }
   }
@@ -128,38 +115,39 @@ void kan_rbf_rows(const KanBasisArgs<T>& p, const T* z, int rows, T* a, std::ptr
 // dT_n/dx = n U_{n-1}(t) dt/dx with U_n = 2t U_{n-1} - U_{n-2}, finite for every x (ChebyKAN's
 // cos(n acos(t)) has an infinite derivative where tanh rounds to +-1).
 template <typename T>
-void kan_chebyshev_rows(const KanBasisArgs<T>& p, const T* z, int rows, T* a, std::ptrdiff_t lda, T* da, T* /*q*/) {
+void kan_chebyshev_rows(const KanBasisArgs<T>& p, const T* z, int rows, T* phi, T* dphi, T* /*q*/) {
   constexpr int W = kan_lanes<T>();
-  const int in = p.in, D = p.functions;
+  const std::size_t ip = static_cast<std::size_t>(p.in_pad);
+  const int D = p.functions;
+  const KanVec<T> one = KanVec<T>{} + T(1), zero{};
   for (int r = 0; r < rows; ++r) {
-    const T* zr = z + static_cast<std::size_t>(r) * in;
-    T* ar = a + r * lda;
-    T* dr = da ? da + static_cast<std::size_t>(r) * D * in : nullptr;
-    for (int i0 = 0; i0 < in; i0 += W) {
-      const int lanes = in - i0 < W ? in - i0 : W;
-      const KanVec<T> v = load_lanes(zr + i0, lanes);
+    const T* zr = z + r * ip;
+    T* pr = phi + static_cast<std::size_t>(r) * D * ip;
+    T* dr = dphi ? dphi + static_cast<std::size_t>(r) * D * ip : nullptr;
+    for (std::size_t i0 = 0; i0 < ip; i0 += W) {
+      const KanVec<T> v = load_vec(zr + i0);
       KanVec<T> t, dt;
       if (p.clamp) {
-        const KanVec<T> lo = v < T(-1) ? KanVec<T>{} - T(1) : v;
-        t = lo > T(1) ? KanVec<T>{} + T(1) : lo;
-        dt = (v > T(-1)) & (v < T(1)) ? KanVec<T>{} + T(1) : KanVec<T>{};
+        const KanVec<T> lo = v < T(-1) ? -one : v;
+        t = lo > T(1) ? one : lo;
+        dt = (v > T(-1)) & (v < T(1)) ? one : zero;
       } else {
         t = tanh_ieee<T>(v);
         dt = T(1) - t * t;
       }
       const KanVec<T> t2 = t + t;
-      KanVec<T> tm2 = KanVec<T>{} + T(1), tm1 = t;  // T_{n-2}, T_{n-1}
-      KanVec<T> um2 = KanVec<T>{} + T(1), um1 = t2;  // U_{n-2}, U_{n-1}
-      store_lanes(ar + i0, tm2, lanes);
-      if (dr) store_lanes(dr + i0, KanVec<T>{}, lanes);
+      KanVec<T> tm2 = one, tm1 = t;  // T_{n-2}, T_{n-1}
+      KanVec<T> um2 = one, um1 = t2;  // U_{n-2}, U_{n-1}
+      store_vec(pr + i0, one);
+      if (dr) store_vec(dr + i0, zero);
       if (D > 1) {
-        store_lanes(ar + static_cast<std::size_t>(in) + i0, tm1, lanes);
-        if (dr) store_lanes(dr + static_cast<std::size_t>(in) + i0, dt, lanes);
+        store_vec(pr + ip + i0, t);
+        if (dr) store_vec(dr + ip + i0, dt);
       }
       for (int n = 2; n < D; ++n) {
         const KanVec<T> tn = t2 * tm1 - tm2;
-        store_lanes(ar + static_cast<std::size_t>(n) * in + i0, tn, lanes);
-        if (dr) store_lanes(dr + static_cast<std::size_t>(n) * in + i0, (T(n) * um1) * dt, lanes);
+        store_vec(pr + n * ip + i0, tn);
+        if (dr) store_vec(dr + n * ip + i0, (T(n) * um1) * dt);
         tm2 = tm1;
         tm1 = tn;
         const KanVec<T> un = t2 * um1 - um2;
@@ -173,79 +161,133 @@ void kan_chebyshev_rows(const KanBasisArgs<T>& p, const T* z, int rows, T* a, st
 // FourierKAN's basis: cos(k x) for k = 1 .. F (functions 0 .. F-1), then sin(k x) (F .. 2F-1),
 // each from its own argument k*x as FourierKAN computes it; d/dx: -k sin(k x), k cos(k x).
 template <typename T>
-void kan_fourier_rows(const KanBasisArgs<T>& p, const T* z, int rows, T* a, std::ptrdiff_t lda, T* da, T* /*q*/) {
+void kan_fourier_rows(const KanBasisArgs<T>& p, const T* z, int rows, T* phi, T* dphi, T* /*q*/) {
   constexpr int W = kan_lanes<T>();
-  const int in = p.in, F = p.functions / 2;
+  const std::size_t ip = static_cast<std::size_t>(p.in_pad);
+  const int F = p.functions / 2;
   for (int r = 0; r < rows; ++r) {
-    const T* zr = z + static_cast<std::size_t>(r) * in;
-    T* ar = a + r * lda;
-    T* dr = da ? da + static_cast<std::size_t>(r) * 2 * F * in : nullptr;
-    for (int i0 = 0; i0 < in; i0 += W) {
-      const int lanes = in - i0 < W ? in - i0 : W;
-      const KanVec<T> v = load_lanes(zr + i0, lanes);
+    const T* zr = z + r * ip;
+    T* pr = phi + static_cast<std::size_t>(r) * 2 * F * ip;
+    T* dr = dphi ? dphi + static_cast<std::size_t>(r) * 2 * F * ip : nullptr;
+    for (std::size_t i0 = 0; i0 < ip; i0 += W) {
+      const KanVec<T> v = load_vec(zr + i0);
       for (int k = 1; k <= F; ++k) {
         const T kk = static_cast<T>(k);
-        KanVec<T> s, c;
-        sincos_ieee<T>(kk * v, s, c);
-        const std::size_t oc = static_cast<std::size_t>(k - 1) * in + i0, os = oc + static_cast<std::size_t>(F) * in;
-        store_lanes(ar + oc, c, lanes);
-        store_lanes(ar + os, s, lanes);
+        KanVec<T> sn, cs;
+        sincos_ieee<T>(kk * v, sn, cs);
+        const std::size_t oc = (k - 1) * ip + i0, os = oc + F * ip;
+        store_vec(pr + oc, cs);
+        store_vec(pr + os, sn);
         if (dr) {
-          store_lanes(dr + oc, -(kk * s), lanes);
-          store_lanes(dr + os, kk * c, lanes);
+          store_vec(dr + oc, -(kk * sn));
+          store_vec(dr + os, kk * cs);
         }
       }
     }
   }
 }
 
-// KAT's safe rational function: F(x) = P(x) / Q(x), P = a_0 + ... + a_m x^m (shared by every
-// input), Q = 1 + |b_1||x| + ... + |b_n||x|^n with the b of the input's group (p.den_abs[(k-1)*in + i]
+// KAT's safe rational function: F(x) = P(x) / Q(x) (computed as P * (1/Q)), P = a_0 + ... + a_m x^m (shared by every
+// input), Q = 1 + |b_1||x| + ... + |b_n||x|^n with the b of the input's group (p.den_abs[(k-1)*in_pad + i]
 // holds |b_k|). dF/dx = (P' - F Q') / Q with Q' = sign(x) sum k |b_k| |x|^(k-1) (0 at x = 0).
-// q[r*in + i] receives Q for the coefficient gradients.
+// q receives 1/Q for the coefficient gradients.
 template <typename T>
-void kan_rational_rows(const KanBasisArgs<T>& p, const T* z, int rows, T* a, std::ptrdiff_t lda, T* da, T* q) {
+void kan_rational_rows(const KanBasisArgs<T>& p, const T* z, int rows, T* phi, T* dphi, T* q) {
   constexpr int W = kan_lanes<T>();
-  const int in = p.in, m = p.m, n = p.n;
+  const std::size_t ip = static_cast<std::size_t>(p.in_pad);
+  const int m = p.m, n = p.n;
   const T* num = p.numerator;
   for (int r = 0; r < rows; ++r) {
-    const T* zr = z + static_cast<std::size_t>(r) * in;
-    T* ar = a + r * lda;
-    for (int i0 = 0; i0 < in; i0 += W) {
-      const int lanes = in - i0 < W ? in - i0 : W;
-      const KanVec<T> x = load_lanes(zr + i0, lanes);
+    for (std::size_t i0 = 0; i0 < ip; i0 += W) {
+      const std::size_t e = r * ip + i0;
+      const KanVec<T> x = load_vec(z + e);
       const KanVec<T> ax = abs_vec<T>(x);
       KanVec<T> P = KanVec<T>{} + num[m], dP = KanVec<T>{} + T(m) * num[m];
       for (int k = m - 1; k >= 0; --k) {
         P = P * x + num[k];
         if (k >= 1) dP = dP * x + T(k) * num[k];
       }
-      KanVec<T> Q = KanVec<T>{} + T(1), dQ = KanVec<T>{};
-      if (n > 0) {
-        const KanVec<T> bn = load_lanes(p.den_abs + static_cast<std::size_t>(n - 1) * in + i0, lanes);
-        Q = bn;
-        dQ = T(n) * bn;
-        for (int k = n - 1; k >= 1; --k) {
-          const KanVec<T> bk = load_lanes(p.den_abs + static_cast<std::size_t>(k - 1) * in + i0, lanes);
-          Q = Q * ax + bk;
-          dQ = dQ * ax + T(k) * bk;
-        }
-        Q = Q * ax + T(1);
-        dQ = x > T(0) ? dQ : (x < T(0) ? -dQ : KanVec<T>{});
+      const KanVec<T> bn = load_vec(p.den_abs + (n - 1) * ip + i0);
+      KanVec<T> Q = bn, dQ = T(n) * bn;
+      for (int k = n - 1; k >= 1; --k) {
+        const KanVec<T> bk = load_vec(p.den_abs + (k - 1) * ip + i0);
+        Q = Q * ax + bk;
+        dQ = dQ * ax + T(k) * bk;
       }
-      const KanVec<T> F = P / Q;
-      store_lanes(ar + i0, F, lanes);
-      if (da) store_lanes(da + static_cast<std::size_t>(r) * in + i0, (dP - F * dQ) / Q, lanes);
-      if (q) store_lanes(q + static_cast<std::size_t>(r) * in + i0, Q, lanes);
+      Q = Q * ax + T(1);
+      dQ = x > T(0) ? dQ : (x < T(0) ? -dQ : KanVec<T>{});
+      const KanVec<T> iq = T(1) / Q;
+      const KanVec<T> F = P * iq;
+      store_vec(phi + e, F);
+      if (dphi) store_vec(dphi + e, (dP - F * dQ) * iq);
+      if (q) store_vec(q + e, iq);
     }
   }
 }
 
+// Backward: dz[r*in_pad + i] = sum over m (in order) of g[r*ldg + m*in + i] * dphi[(r*functions + m)*in_pad + i],
+// the gradient of the loss with respect to each input of the basis; elementwise over the inputs.
+template <typename T>
+void kan_basis_contract_rows(const KanBasisArgs<T>& p, const T* g, std::ptrdiff_t ldg, const T* dphi, int rows, T* dz) {
+  constexpr int W = kan_lanes<T>();
+  const std::size_t ip = static_cast<std::size_t>(p.in_pad), in = static_cast<std::size_t>(p.in);
+  const int D = p.functions;
+  for (int r = 0; r < rows; ++r) {
+    const T* gr = g + r * ldg;
+    const T* dr = dphi + static_cast<std::size_t>(r) * D * ip;
+    for (std::size_t i0 = 0; i0 < ip; i0 += W) {
+      KanVec<T> acc{};
+      for (int m = 0; m < D; ++m) acc += load_vec(gr + m * in + i0) * load_vec(dr + m * ip + i0);
+      store_vec(dz + r * ip + i0, acc);
+    }
+  }
+}
+
+// Backward of the rational coefficients, per input over the block's rows (in order):
+// num[k*in_pad + i] += w x^k (k = 0 .. m) and den[(k-1)*in_pad + i] += -w F |x|^k (k = 1 .. n),
+// with w = g[r*ldg + i] / Q (q holds 1/Q); the caller sums over the inputs of each group and applies sign(b_k).
+template <typename T>
+void kan_rational_grad_rows(const KanBasisArgs<T>& p, const T* g, std::ptrdiff_t ldg, const T* x, const T* f,
+                            std::ptrdiff_t ldf, const T* q, int rows, T* num, T* den) {
+  constexpr int W = kan_lanes<T>();
+  const std::size_t ip = static_cast<std::size_t>(p.in_pad);
+  const int m = p.m, n = p.n;
+  for (std::size_t i0 = 0; i0 < ip; i0 += W) {
+    KanVec<T> an[kKanRationalMaxDegree + 1] = {}, ad[kKanRationalMaxDegree] = {};
+    for (int r = 0; r < rows; ++r) {
+      const std::size_t e = r * ip + i0;
+      const KanVec<T> xv = load_vec(x + e), ax = abs_vec<T>(xv);
+      const KanVec<T> w = load_vec(g + r * ldg + i0) * load_vec(q + e);
+      // Loops over the largest degree with guards: unrolled, so that the accumulators stay in registers.
+      KanVec<T> pw = KanVec<T>{} + T(1);
+#pragma GCC unroll 16
+      for (int k = 0; k <= kKanRationalMaxDegree; ++k)
+        if (k <= m) {
+          an[k] += w * pw;
+          pw = pw * xv;
+        }
+      const KanVec<T> wd = -(w * load_vec(f + r * ldf + i0));
+      pw = ax;
+#pragma GCC unroll 16
+      for (int k = 0; k < kKanRationalMaxDegree; ++k)
+        if (k < n) {
+          ad[k] += wd * pw;
+          pw = pw * ax;
+        }
+    }
+    for (int k = 0; k <= m; ++k) store_vec(num + k * ip + i0, load_vec(num + k * ip + i0) + an[k]);
+    for (int k = 0; k < n; ++k) store_vec(den + k * ip + i0, load_vec(den + k * ip + i0) + ad[k]);
+  }
+}
+
 #define KANSCAN_KAN_BASIS_INSTANTIATE(T)                                                                       \
-  template void kan_rbf_rows<T>(const KanBasisArgs<T>&, const T*, int, T*, std::ptrdiff_t, T*, T*);           \
-  template void kan_chebyshev_rows<T>(const KanBasisArgs<T>&, const T*, int, T*, std::ptrdiff_t, T*, T*);     \
-  template void kan_fourier_rows<T>(const KanBasisArgs<T>&, const T*, int, T*, std::ptrdiff_t, T*, T*);       \
-  template void kan_rational_rows<T>(const KanBasisArgs<T>&, const T*, int, T*, std::ptrdiff_t, T*, T*);
+  template void kan_rbf_rows<T>(const KanBasisArgs<T>&, const T*, int, T*, T*, T*);                             \
+  template void kan_chebyshev_rows<T>(const KanBasisArgs<T>&, const T*, int, T*, T*, T*);                       \
+  template void kan_fourier_rows<T>(const KanBasisArgs<T>&, const T*, int, T*, T*, T*);                         \
+  template void kan_rational_rows<T>(const KanBasisArgs<T>&, const T*, int, T*, T*, T*);                        \
+  template void kan_basis_contract_rows<T>(const KanBasisArgs<T>&, const T*, std::ptrdiff_t, const T*, int, T*); \
+  template void kan_rational_grad_rows<T>(const KanBasisArgs<T>&, const T*, std::ptrdiff_t, const T*, const T*,  \
+                                          std::ptrdiff_t, const T*, int, T*, T*);
 KANSCAN_KAN_BASIS_INSTANTIATE(float)
 KANSCAN_KAN_BASIS_INSTANTIATE(double)
 #undef KANSCAN_KAN_BASIS_INSTANTIATE

@@ -16,7 +16,8 @@ namespace kanscan::models {
   KanKernels<T> {                                                                                               \
     ns::kan_forward_narrow_rows<T>, ns::kan_forward_wide_rows<T>, ns::kan_backward_narrow_rows<T>,              \
         ns::kan_backward_wide_rows<T>, ns::kan_prepare_rows_uniform_cubic<T>, ns::kan_silu_rows<T>,             \
-        ns::kan_rbf_rows<T>, ns::kan_chebyshev_rows<T>, ns::kan_fourier_rows<T>, ns::kan_rational_rows<T>       \
+        ns::kan_rbf_rows<T>, ns::kan_chebyshev_rows<T>, ns::kan_fourier_rows<T>, ns::kan_rational_rows<T>,      \
+        ns::kan_basis_contract_rows<T>, ns::kan_rational_grad_rows<T>                                           \
   }
 
 template <typename T>
