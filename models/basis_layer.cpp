@@ -464,8 +464,11 @@ void BasisKanLayer<T>::input_side(const T* /*x*/, const T* g, T* dx, int rows, c
   const std::size_t in = static_cast<std::size_t>(in_), ip = static_cast<std::size_t>(ip_);
   const std::size_t nf = static_cast<std::size_t>(D_) * in;
   thread_local std::vector<T> dz;
-  dz.resize(static_cast<std::size_t>(rows) * ip);
-  kern.basis_contract_rows(args_, g, K_, blk.da, rows, dz.data());
+  const bool want_dz = dx || opts_.layernorm;  // the first layer of a rational model wants only its coefficients
+  if (want_dz) {
+    dz.resize(static_cast<std::size_t>(rows) * ip);
+    kern.basis_contract_rows(args_, g, K_, blk.da, rows, dz.data());
+  }
   if (opts_.basis == Basis::rational) {
     // Per input over the rows, then the inputs of each group in order (sign(b) applied later).
     const std::size_t m1 = static_cast<std::size_t>(opts_.numerator_degree) + 1;
@@ -480,7 +483,7 @@ void BasisKanLayer<T>::input_side(const T* /*x*/, const T* g, T* dx, int rows, c
       for (std::size_t k = 0; k < n; ++k) part[den_off_ + grp * n + k] += acc[(m1 + k) * ip + i];
     }
   }
-  for (int r = 0; r < rows; ++r) {
+  for (int r = 0; r < rows && want_dz; ++r) {
     const T* dzr = dz.data() + r * ip;
     T* dxr = dx ? dx + r * in : nullptr;
     if (opts_.layernorm)
