@@ -294,7 +294,6 @@ def check_load(args):
     sys.path.insert(0, os.path.join(HERE, "..", "examples", "python"))
     import load_checkpoint as lc
 
-    torch.set_default_dtype(torch.float64)
     problems, checked = 0, 0
     with h5py.File(args.check_load, "r") as f:
         for tid in f["trial"]:
@@ -343,7 +342,7 @@ def check_load(args):
                     continue
                 ref = ref.double()
                 ref.load_state_dict(state, strict=True)
-                x = torch.randn(200, ref_in(g, basis))
+                x = torch.randn(200, ref_in(g, basis), dtype=torch.float64)
                 with torch.no_grad():
                     err = (ref(x) - ours(x)).abs().max().item()
                 ok = err < 1e-9

@@ -33,9 +33,11 @@ std::string layer_name(const KanBasisState& s, int in, int out) {
   return "KAN layer [" + std::to_string(in) + " -> " + std::to_string(out) + "], basis " + to_string(s.basis);
 }
 
+// d|b|/db as KAT's CUDA kernel takes it, copysign(1, b): +1 at b = +0, so a denominator that
+// starts at zero (the identity) learns. (torch's abs, in KAT's CPU fallback, gives 0 there.)
 template <typename T>
 T sign_of(T v) {
-  return v > T(0) ? T(1) : (v < T(0) ? T(-1) : T(0));
+  return std::signbit(v) ? T(-1) : T(1);
 }
 
 }  // namespace
@@ -423,7 +425,7 @@ void BasisKanLayer<T>::do_backward(const Mat<T>& x, const Mat<T>& dy, Mat<T>* dx
     for (std::size_t q = 0; q < np; ++q) g[q] += pb[q];
   }
   if (opts_.basis == Basis::rational) {
-    // d|b|/db = sign(b), constant over the sums (and exact: a factor of +-1 or 0).
+    // d|b|/db = copysign(1, b), constant over the sums (and exact: a factor of +-1).
     const std::size_t nd = static_cast<std::size_t>(groups_) * opts_.denominator_degree;
     for (std::size_t q = 0; q < nd; ++q) g[den_off_ + q] *= sign_of(this->p_[den_off_ + q]);
   }

@@ -195,6 +195,8 @@ template <typename T>
 void kan_rational_rows(const KanBasisArgs<T>& p, const T* z, int rows, T* phi, T* dphi, T* q) {
   constexpr int W = kan_lanes<T>();
   const std::size_t ip = static_cast<std::size_t>(p.in_pad);
+  using U = typename KanIeee<T>::U;
+  constexpr auto kSign = static_cast<typename KanIeee<T>::UInt>(1) << (8 * sizeof(T) - 1);
   const int m = p.m, n = p.n;
   const T* num = p.numerator;
   for (int r = 0; r < rows; ++r) {
@@ -215,7 +217,8 @@ void kan_rational_rows(const KanBasisArgs<T>& p, const T* z, int rows, T* phi, T
         dQ = dQ * ax + T(k) * bk;
       }
       Q = Q * ax + T(1);
-      dQ = x > T(0) ? dQ : (x < T(0) ? -dQ : KanVec<T>{});
+      // d|x|/dx = copysign(1, x), as KAT's kernel (+1 at +0).
+      dQ = (__builtin_bit_cast(U, x) & kSign) != 0 ? -dQ : dQ;
       const KanVec<T> iq = T(1) / Q;
       const KanVec<T> F = P * iq;
       store_vec(phi + e, F);

@@ -236,7 +236,7 @@ void check_copies(const KanBasisState& s, int in) {
             for (int k = 1; k <= 4; ++k) {
               const double b = static_cast<double>(den[static_cast<std::size_t>(k - 1) * ip + i]);
               q += b * std::pow(std::abs(x), k);
-              dq += (x > 0 ? 1 : x < 0 ? -1 : 0) * k * b * std::pow(std::abs(x), k - 1);
+              dq += std::copysign(1.0, x) * k * b * std::pow(std::abs(x), k - 1);
             }
             want = p / q;
             dwant = (dp - want * dq) / q;
