@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <set>
 
 #include "framework/error.hpp"
@@ -29,6 +30,25 @@ bool better(const MetricSpec& m, double a, double b) {
 double mean_of(const ConfigGroup& g, const MetricSpec& m) {
   const auto it = g.metrics.find(m.name);
   return (it == g.metrics.end() || it->second.n == 0) ? std::nan("") : it->second.mean;
+}
+
+// The model family of every row: its block label, and the KAN basis too when rows of one label
+// have more than one basis (a `basis:` axis inside a block), so that each basis gets its own
+// Pareto front and matched-budget column: "kan (rbf)". Tables without a basis column (results
+// before the bases, or MLP rows with an empty value) keep the label. Serial; deterministic.
+std::vector<std::string> model_families(const TrialsTable& t) {
+  std::vector<std::string> out(t.rows);
+  const bool has_basis = t.find("basis") != nullptr;
+  std::map<std::string, std::set<std::string>> bases;
+  for (std::size_t r = 0; r < t.rows; ++r) {
+    out[r] = t.string("model", r);
+    if (has_basis) bases[out[r]].insert(t.string("basis", r));
+  }
+  for (std::size_t r = 0; r < t.rows && has_basis; ++r) {
+    const std::string b = t.string("basis", r);
+    if (bases[out[r]].size() > 1 && !b.empty()) out[r] += " (" + b + ")";
+  }
+  return out;
 }
 
 }  // namespace
@@ -146,13 +166,14 @@ std::vector<ConfigGroup> aggregate_seeds(const TrialsTable& t, const MetricSpec&
   }
   std::vector<ConfigGroup> groups;
   std::map<std::string, std::size_t> by_key;
+  const std::vector<std::string> family = model_families(t);
   for (std::size_t r = 0; r < t.rows; ++r) {
-    std::string key = t.string("model", r);
+    std::string key = family[r];
     for (const Column* c : axis_cols) key += '\x1f' + c->text(r);
     auto [it, inserted] = by_key.emplace(key, groups.size());
     if (inserted) {
       ConfigGroup g;
-      g.model = t.string("model", r);
+      g.model = family[r];
       for (const Column* c : axis_cols) g.axes.emplace_back(c->name, c->text(r));
       groups.push_back(std::move(g));
     }

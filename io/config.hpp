@@ -46,6 +46,9 @@ struct KeyDecl {
   // A key that no longer does anything, kept so that the trial ids of scans that never set it do
   // not move: the reason. Its default is accepted with a warning, any other value refused.
   std::string removed;
+  // KAN keys that only some bases use (empty: every basis, or not a KAN key). Irrelevant for a
+  // trial of another basis; a model block none of whose bases uses the key refuses it.
+  std::vector<Basis> bases;
   std::string column;        // /trials column (train and model keys), "" = none
   std::string doc;
   // Train and model keys act on one trial's config.
