@@ -126,10 +126,48 @@ bool set_kan_attribute(LayerState& layer, const std::string& name, const LayerAt
 }
 
 // Inputs and outputs of a layer from its weight tensor ({0, 0} when it has none of the right rank).
+// Each basis keeps its weights in its peer's layout (docs/models.md, Checkpoint layout).
 std::pair<std::size_t, std::size_t> layer_io(const LayerState& l) {
-  const auto it = l.tensors.find(l.kind == LayerKind::kan ? "base_weight" : "weight");
-  if (it == l.tensors.end() || it->second.shape.size() != 2) return {0, 0};
-  return {it->second.shape[1], it->second.shape[0]};
+  auto shape = [&](const char* name, std::size_t rank) -> const std::vector<std::size_t>* {
+    const auto it = l.tensors.find(name);
+    return it == l.tensors.end() || it->second.shape.size() != rank ? nullptr : &it->second.shape;
+  };
+  if (l.kind != LayerKind::kan) {
+    const auto* w = shape("weight", 2);
+    return w ? std::pair{(*w)[1], (*w)[0]} : std::pair<std::size_t, std::size_t>{0, 0};
+  }
+  switch (l.kan.basis) {
+    case Basis::bspline:
+      if (const auto* w = shape("base_weight", 2)) return {(*w)[1], (*w)[0]};
+      break;
+    case Basis::rbf:
+      if (const auto* w = shape("spline_linear.weight", 2); w && l.kan.num_grids > 0 && (*w)[1] % static_cast<std::size_t>(l.kan.num_grids) == 0)
+        return {(*w)[1] / static_cast<std::size_t>(l.kan.num_grids), (*w)[0]};
+      break;
+    case Basis::chebyshev:
+      if (const auto* w = shape("cheby_coeffs", 3)) return {(*w)[0], (*w)[1]};
+      break;
+    case Basis::fourier:
+      if (const auto* w = shape("fouriercoeffs", 4)) return {(*w)[2], (*w)[1]};
+      break;
+    case Basis::rational:
+      if (const auto* w = shape("fc.weight", 2)) return {(*w)[1], (*w)[0]};
+      break;
+  }
+  return {0, 0};
+}
+
+// The tensor layer_io reads, for messages.
+const char* weight_tensor_name(const LayerState& l) {
+  if (l.kind != LayerKind::kan) return "weight";
+  switch (l.kan.basis) {
+    case Basis::bspline: return "base_weight";
+    case Basis::rbf: return "spline_linear.weight";
+    case Basis::chebyshev: return "cheby_coeffs";
+    case Basis::fourier: return "fouriercoeffs";
+    case Basis::rational: return "fc.weight";
+  }
+  return "weight";
 }
 
 [[noreturn]] void damaged(const std::string& where, const std::string& what) {
@@ -173,7 +211,7 @@ void check_model(const ModelState& m, const std::string& where, std::int64_t dec
       check_values(t.data, lw, name, false);
     }
     const auto [in, out] = layer_io(m.layers[l]);
-    if (in == 0 || out == 0) damaged(lw, fmt::format("no {} tensor [out, in]", m.layers[l].kind == LayerKind::kan ? "base_weight" : "weight"));
+    if (in == 0 || out == 0) damaged(lw, fmt::format("no {} tensor of the shape its basis gives it", weight_tensor_name(m.layers[l])));
     if (in != width)
       damaged(lw, fmt::format("takes {} inputs, but {} gives {}", in, l == 0 ? "input_mean" : fmt::format("layer_{}", l - 1), width));
     width = out;
