@@ -30,6 +30,7 @@ for cand in (HERE / "python", HERE.parent / "python"):
         break
 try:
     import kanscan  # noqa: E402
+    import kanscan.plotting  # noqa: E402
 except ImportError as e:
     print(f"plots.py: cannot import the kanscan reader module: {e}", file=sys.stderr)
     sys.exit(3)
@@ -68,26 +69,8 @@ def plot_pareto(out, man, written):
     if cfg.empty:
         return
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
-    models = man["models"]
-    for model in models:
-        c = cfg[cfg["model"] == model]
-        if c.empty:
-            continue
-        ax.errorbar(c["n_params"], c[f"{m}_mean"], yerr=c[f"{m}_std"].fillna(0), fmt="o", ms=4, alpha=0.45,
-                    color=color(model, models), elinewidth=1, capsize=2, label=f"{model} configurations")
-        f = par[par["scope"] == model].sort_values("n_params")
-        if not f.empty:
-            ax.step(f["n_params"], f[f"{m}_mean"], where="post", color=color(model, models), lw=1.6,
-                    label=f"{model} Pareto front")
-    fa = par[par["scope"] == "all"].sort_values("n_params")
-    if not fa.empty:
-        ax.plot(fa["n_params"], fa[f"{m}_mean"], "o", mfc="none", mec="k", ms=9, mew=1.2,
-                label="overall front")
-    ax.set_xscale("log")
-    ax.set_xlabel("trainable parameters")
-    ax.set_ylabel(metric_label(man) + " (mean ± std over seeds)")
-    ax.set_title("Model size vs performance")
-    ax.legend(fontsize=8, loc="lower right" if man["higher_is_better"] else "upper right")
+    # The package's function, so that a notebook draws the same figure from a DataFrame.
+    kanscan.plotting.draw_pareto(ax, cfg, par, m, man["models"], man["higher_is_better"], metric_label(man))
     save(fig, out, "pareto", written)
 
 

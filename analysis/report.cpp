@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <optional>
 #include <sstream>
 
 #include "analysis/kan_functions.hpp"
@@ -56,9 +57,7 @@ struct Events {
   std::vector<std::int64_t> rows;  // row in the data file of each event (empty = identity)
 };
 
-// Labels and weights are optional: the importance study needs the features only.
-Events read_events(const std::string& path) {
-  const Dataset d = io::read_hdf5_features(path, true);
+Events events_of(const Dataset& d) {
   Events e;
   e.n = d.size();
   e.f = d.n_features();
@@ -69,28 +68,62 @@ Events read_events(const std::string& path) {
   return e;
 }
 
-// The scan's events from its own definition (/scan/config_yaml): the generator is rerun
-// through io::load_data (deterministic for the recorded seed; the scan's cache next to the
-// results file is used when present, otherwise the events are generated in memory), or the
-// user's data path is read relative to the results file.
-bool events_from_config(const ResultsFile& file, Events& e, std::vector<std::string>& notes) {
-  const std::string yaml = file.config_yaml();
-  if (yaml.empty()) return false;
-  io::ScanConfig scan;
+std::optional<io::ScanConfig> recorded_scan_or_note(const ResultsFile& file, std::vector<std::string>& notes) {
   try {
-    scan = io::parse_scan_config(yaml, file.path() + ":/scan/config_yaml");
+    return recorded_scan(file);
   } catch (const InputError& err) {
     notes.push_back(std::string("cannot read the scan definition stored in the results file: ") + err.what());
-    return false;
+    return std::nullopt;
   }
+}
+
+// --data: read as `run` reads data, with the scan's data settings (label column, classes,
+// delimiter) when the file records them. Labels and weights are optional for HDF5: the
+// importance study needs the features only. A bad file is an InputError (exit 2).
+Events read_events(const std::string& path, const std::optional<io::ScanConfig>& scan) {
+  if (!fs::exists(path)) throw InputError(Location{path, -1, -1, "--data"}, "file does not exist");
+  if (fs::is_directory(path)) throw InputError(Location{path, -1, -1, "--data"}, "is a directory; expected a data file");
+  const DataConfig cfg = scan ? scan->data : DataConfig{};
+  return events_of(io::read_data_features(path, scan ? scan->task : Task::classification, cfg));
+}
+
+// Where `run` found a user file, as far as the results file can tell: relative to the scan
+// file (its recorded location), then beside the results file (by path and by name).
+std::vector<std::string> data_candidates(const io::ScanConfig& scan, const ResultsFile& file) {
+  const fs::path p(scan.data.path);
+  if (p.is_absolute()) return {p.string()};
+  std::vector<std::string> out;
+  if (!scan.source_dir.empty()) out.push_back((fs::path(scan.source_dir) / p).lexically_normal().string());
+  const fs::path beside = fs::path(file.path()).parent_path();
+  out.push_back((beside / p).lexically_normal().string());
+  out.push_back((beside / p.filename()).lexically_normal().string());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+// The scan's events from its own definition: a user file where `run` found it, or the
+// generator rerun through io::load_data (deterministic for the recorded seed; the scan's cache
+// next to the results file is used when present, otherwise the events are generated in memory).
+bool events_from_config(const ResultsFile& file, io::ScanConfig scan, Events& e, std::vector<std::string>& notes) {
   const fs::path dir = fs::path(file.path()).parent_path();
-  if (!scan.data.path.empty() && fs::path(scan.data.path).is_relative()) {
-    const fs::path rel = dir / scan.data.path;
-    if (fs::exists(rel)) scan.data.path = rel.string();
+  if (!scan.data.path.empty()) {
+    const auto candidates = data_candidates(scan, file);
+    const auto found = std::find_if(candidates.begin(), candidates.end(), [](const std::string& c) { return fs::is_regular_file(c); });
+    if (found == candidates.end()) {
+      notes.push_back(fmt::format("the scan's data file '{}' was not found (looked at {}); pass --data FILE for the "
+                                  "spline-vs-LLR study and a data-based feature importance",
+                                  scan.data.path, fmt::join(candidates, ", ")));
+      return false;
+    }
+    notes.push_back(fmt::format("events: the scan's data file, found at {}", *found));
+    scan.data.path = *found;
   }
   fs::path cache = scan.cache_dir.empty() ? dir / "kanscan-cache" : fs::path(scan.cache_dir);
-  if (cache.is_relative() && !scan.cache_dir.empty()) cache = dir / cache;
+  if (cache.is_relative() && !scan.cache_dir.empty()) cache = (scan.source_dir.empty() ? dir : fs::path(scan.source_dir)) / cache;
   const std::string cache_dir = fs::is_directory(cache) ? cache.string() : "";
+  if (!scan.data.generator.empty())
+    notes.push_back(cache_dir.empty() ? fmt::format("events: generator {} rerun in memory (no cache at {})", scan.data.generator, cache.string())
+                                      : fmt::format("events: generator {} from the cache {}", scan.data.generator, cache_dir));
   try {
     const DataSplit split = io::load_data(scan.data, scan.task, cache_dir);
     const Dataset* parts[] = {&split.train, &split.val, &split.test};
@@ -122,28 +155,33 @@ bool events_from_config(const ResultsFile& file, Events& e, std::vector<std::str
   }
 }
 
-// The events: --data, a data_file root attribute, or the scan definition in the file.
+// The events: --data (a bad file is exit 2), a data_file root attribute, or the scan
+// definition in the file.
 bool find_events(const ResultsFile& file, const AnalyzeOptions& o, Events& e, std::vector<std::string>& notes) {
-  std::string path = o.data_file;
-  if (path.empty()) {
-    const std::string attr = file.attribute("data_file");
-    if (!attr.empty()) {
-      const fs::path rel = fs::path(file.path()).parent_path() / attr;
-      path = fs::exists(attr) ? attr : rel.string();
-    }
+  // An HDF5 --data needs no scan definition; a CSV is read with the scan's settings.
+  auto scan_for = [&](const std::string& path) {
+    return io::is_csv_data_path(path) ? recorded_scan_or_note(file, notes) : std::optional<io::ScanConfig>{};
+  };
+  if (!o.data_file.empty()) {
+    e = read_events(o.data_file, scan_for(o.data_file));
+    return true;
   }
-  if (!path.empty()) {
+  const std::string attr = file.attribute("data_file");
+  if (!attr.empty()) {
+    const std::string path = fs::exists(attr) ? attr : (fs::path(file.path()).parent_path() / attr).string();
     try {
-      e = read_events(path);
+      e = read_events(path, scan_for(path));
       return true;
     } catch (const InputError& err) {
       notes.push_back(std::string("data file unreadable, spline-vs-LLR study skipped: ") + err.what());
       return false;
     }
   }
-  if (events_from_config(file, e, notes)) return true;
-  notes.push_back("no events found; pass --data DATA.h5 for the spline-vs-LLR study and a data-based feature "
-                  "importance");
+  const auto scan = recorded_scan_or_note(file, notes);
+  if (scan && events_from_config(file, *scan, e, notes)) return true;
+  if (!scan)
+    notes.push_back("no events found; pass --data DATA.h5 for the spline-vs-LLR study and a data-based feature "
+                    "importance");
   return false;
 }
 
@@ -341,7 +379,8 @@ class OutputWriter {
       write_matched_budget_csv();
     }
     const auto studies = select_kan_studies();
-    if (!studies.empty() || r_.task == "classification") have_events_ = find_events(file_, o_, events_, r_.notes);
+    if (!studies.empty() || r_.task == "classification" || !o_.data_file.empty())
+      have_events_ = find_events(file_, o_, events_, r_.notes);
     for (const auto& [id, single] : studies) write_kan_study(id, single);
     if (studies.empty()) r_.notes.push_back("no stored KAN model among the best configurations: no spline/importance plots");
     r_.working_points.clear();

@@ -26,7 +26,7 @@ measured within seconds of each other; the table gives the median and the min ov
 Machines are shared and noisy: say the load (printed) with the numbers. Nothing here asserts a time.
 
 --check-load loads the kind = kan layers of a kanscan results file into the reference modules
-(load_state_dict, strict) and compares their outputs with examples/python/load_checkpoint.py's.
+(load_state_dict, strict) and compares their outputs with the kanscan package's (python/kanscan/torch_model.py).
 """
 import argparse
 import importlib.util
@@ -291,8 +291,8 @@ def check_load(args):
     import numpy as np
 
     torch = _torch()
-    sys.path.insert(0, os.path.join(HERE, "..", "examples", "python"))
-    import load_checkpoint as lc
+    sys.path.insert(0, os.path.join(HERE, "..", "python"))
+    from kanscan import torch_model as lc
 
     problems, checked = 0, 0
     with h5py.File(args.check_load, "r") as f:

@@ -1,5 +1,5 @@
 // Checkpoint: ModelState -> HDF5 (the model/ layout of docs/scan-format.md) -> ModelState round trip, and the PyTorch snippet of
-// docs/models.md (examples/python/load_checkpoint.py) reproducing kanscan's predictions.
+// docs/models.md (python/kanscan/torch_model.py, via examples/python/load_checkpoint.py) reproducing kanscan's predictions.
 #include <gtest/gtest.h>
 
 #include <iostream>
@@ -53,7 +53,7 @@ std::vector<Case> cases() {
   mse.model.activation = Activation::tanh;
   out.push_back({"mlp_mse_clip", mse, test::split(test::make_classification(1500, 4, 4), Task::classification)});
   // Every other KAN basis, with and without its options, into the PyTorch modules of
-  // examples/python/load_checkpoint.py (each written from the formula of docs/models.md).
+  // python/kanscan/torch_model.py (each written from the formula of docs/models.md).
   TrialConfig b = kan;
   b.model.grid_update_every = 0;
   b.model.grid_lo = -2;
