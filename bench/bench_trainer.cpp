@@ -4,10 +4,11 @@
 // Counters: epoch_ms (time per epoch: (T(3 epochs) - T(1 epoch)) / 2, so set-up, the test
 // evaluation and the result export cancel), steps_ms (the epoch's batches as bare steps) and
 // overhead = 1 - steps_ms / epoch_ms: batch assembly, loss, validation inference, loss and AUC.
-// Run: build/bench/bench_trainer
+// Times are the process's CPU time (one thread everywhere), so that other jobs on a shared machine
+// distort them less than wall time. Run: build/bench/bench_trainer
 #include <benchmark/benchmark.h>
 
-#include <chrono>
+#include <ctime>
 #include <string>
 
 #include "framework/rng.hpp"
@@ -21,6 +22,12 @@
 namespace {
 
 using namespace kanscan;
+
+double cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
 
 const DataSplit& erdmann_split() {
   static const DataSplit split = [] {
@@ -55,10 +62,10 @@ TrialConfig config(ModelType type, int depth, int width) {
 
 double seconds_of_trial(TrialConfig c, int epochs) {
   c.train.epochs = epochs;
-  const auto t0 = std::chrono::steady_clock::now();
+  const double t0 = cpu_seconds();
   const TrialOutcome o = models::run_trial(c, erdmann_split());
   benchmark::DoNotOptimize(o.ok);
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return cpu_seconds() - t0;
 }
 
 // The epoch's batches as bare training steps on one fixed batch of standard-normal inputs.
@@ -82,9 +89,9 @@ double seconds_of_steps(const TrialConfig& c, std::size_t n_train) {
     return l;
   };
   const std::size_t batches = (n_train + bs - 1) / bs;
-  const auto t0 = std::chrono::steady_clock::now();
+  const double t0 = cpu_seconds();
   for (std::size_t k = 0; k < batches; ++k) benchmark::DoNotOptimize(opt->step(closure, model->params(), model->grads(), 1e-3));
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return cpu_seconds() - t0;
 }
 
 void BM_TrainEpoch(benchmark::State& state, ModelType type, int depth, int width) {
