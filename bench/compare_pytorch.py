@@ -32,7 +32,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-KAN_IMPLS = ("efficient-kan", "fast", "fast-autograd")
+KAN_IMPLS = ("efficient-kan", "fast", "fast-autograd", "efficient-kan-lib")
 
 MODELS = [
     ("kan", [22, 1], 5),
@@ -98,7 +98,14 @@ def torch_worker(args):
         torch.set_flush_denormal(True)
     torch.manual_seed(0)
     kind, widths, grid = args.kind, [int(w) for w in args.widths.split("-")], args.grid
-    model = pm.kan(widths, grid, impl=args.kan_impl) if kind == "kan" else pm.mlp(widths)
+    if kind == "kan" and args.kan_impl == "efficient-kan-lib":
+        # The efficient-kan library itself, from a checkout (--efficient-kan-src): its KAN class with
+        # the defaults its users get (grid_range [-1, 1], SiLU base, learnable spline scaler).
+        sys.path.insert(0, args.efficient_kan_src)
+        from efficient_kan import KAN
+        model = KAN(widths, grid_size=grid, spline_order=3)
+    else:
+        model = pm.kan(widths, grid, impl=args.kan_impl) if kind == "kan" else pm.mlp(widths)
     # The batch kanscan's bench_train_step uses: x uniform in [-0.99, 0.99] (inside the grid), y 0/1.
     x = torch.rand(args.batch, widths[0]) * 1.98 - 0.99
     y = (torch.rand(args.batch, 1) < 0.5).float()
@@ -161,12 +168,14 @@ def torch_env(threads, malloc="tuned", keep_coretype=False):
 
 
 def run_torch(kind, widths, grid, threads, batch, seconds, repeats=3, kan_impl="fast", malloc="tuned",
-              adam_foreach=True, flush_denormal=False, keep_coretype=False):
+              adam_foreach=True, flush_denormal=False, keep_coretype=False, efficient_kan_src=None):
     env = torch_env(threads, malloc, keep_coretype)
     cmd = [sys.executable, os.path.abspath(__file__), "--torch-worker", "--kind", kind,
            "--widths", "-".join(map(str, widths)), "--grid", str(grid), "--threads", str(threads),
            "--batch", str(batch), "--seconds", str(seconds), "--repeats", str(repeats), "--kan-impl", kan_impl,
            "--adam-foreach", "1" if adam_foreach else "0"]
+    if efficient_kan_src:
+        cmd += ["--efficient-kan-src", efficient_kan_src]
     if flush_denormal:
         cmd.append("--flush-denormal")
     res = subprocess.run(cmd, env=env, capture_output=True, text=True)
@@ -212,7 +221,11 @@ def main():
     p.add_argument("--kan-impl", default="efficient-kan,fast",
                    help="comma-separated PyTorch KAN layers to time, one column each (bench/pytorch_models.py): "
                         "'efficient-kan' is that library's op sequence (the issue's reference), 'fast' the same "
-                        "dense model in the fastest layout we found, 'fast-autograd' that layout through autograd")
+                        "dense model in the fastest layout we found, 'fast-autograd' that layout through autograd, "
+                        "'efficient-kan-lib' the efficient-kan library itself (--efficient-kan-src)")
+    p.add_argument("--efficient-kan-src",
+                   help="the src/ folder of an efficient-kan checkout, for --kan-impl efficient-kan-lib (the "
+                        "library itself, imported from there; nothing of it is copied into kanscan)")
     p.add_argument("--malloc", default="tuned", choices=["tuned", "default"],
                    help="glibc malloc settings of the PyTorch process ('default' page-faults on every step)")
     p.add_argument("--adam-foreach", default="1", choices=["0", "1"], help="torch.optim.Adam(foreach=...)")
@@ -250,6 +263,9 @@ def main():
     bad = [i for i in impls if i not in KAN_IMPLS]
     if bad:
         p.error(f"--kan-impl: unknown {bad}; known: {', '.join(KAN_IMPLS)}")
+    if "efficient-kan-lib" in impls and not (args.efficient_kan_src and
+                                             os.path.isfile(os.path.join(args.efficient_kan_src, "efficient_kan", "kan.py"))):
+        p.error("--kan-impl efficient-kan-lib needs --efficient-kan-src DIR with efficient_kan/kan.py in it")
     rows, details = [], []
     # One PyTorch column and one ratio per KAN implementation (MLP rows: the same PyTorch MLP).
     header = ["model", "params", "threads", "mode", "kanscan samples/s"]
@@ -263,7 +279,8 @@ def main():
             pts = {}
             for impl in impls if kind == "kan" else impls[:1]:
                 pts[impl] = run_torch(kind, widths, grid, t, args.batch, seconds, args.repeats, impl, args.malloc,
-                                      args.adam_foreach, args.flush_denormal, args.keep_coretype)
+                                      args.adam_foreach, args.flush_denormal, args.keep_coretype,
+                                      args.efficient_kan_src)
             for mode in ("train", "infer"):
                 k = None if ks is None else ks[mode]
                 first = next(iter(pts.values()))

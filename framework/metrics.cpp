@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <numeric>
 
@@ -23,24 +24,44 @@ struct Cumulative {
   double pos = 0, neg = 0;
 };
 
+// Event indices by score descending, ties (-0 and +0 included) by index ascending, in the low 32
+// bits of each value: a stable LSD radix sort (11, 11, 10 bits) of the order-preserving integer
+// image of the scores, which starts from ascending indices, gives exactly the order the comparison
+// sort (score >, then index <) gave, in linear time (the trainer sorts the validation set every
+// epoch). Scores are not NaN (checked by the caller). The buffers are reused per thread.
+const std::vector<std::uint64_t>& descending_order(std::span<const float> scores) {
+  thread_local std::vector<std::uint64_t> a, b;
+  const std::size_t n = scores.size();
+  a.resize(n);
+  b.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint32_t u;
+    const float f = scores[i] == 0.0f ? 0.0f : scores[i];  // -0 ties with +0
+    std::memcpy(&u, &f, sizeof u);
+    u ^= (u >> 31) ? 0xFFFFFFFFu : 0x80000000u;  // ascending as unsigned
+    a[i] = (static_cast<std::uint64_t>(~u) << 32) | i;  // descending
+  }
+  constexpr int kShift[3] = {32, 43, 54};
+  constexpr std::uint32_t kMask[3] = {0x7FF, 0x7FF, 0x3FF};
+  for (int pass = 0; pass < 3; ++pass) {
+    std::size_t count[2049] = {};
+    for (std::size_t i = 0; i < n; ++i) ++count[((a[i] >> kShift[pass]) & kMask[pass]) + 1];
+    if (n == 0 || count[((a[0] >> kShift[pass]) & kMask[pass]) + 1] == n) continue;  // one bucket: order kept
+    for (std::size_t d = 1; d < 2049; ++d) count[d] += count[d - 1];
+    for (std::size_t i = 0; i < n; ++i) b[count[(a[i] >> kShift[pass]) & kMask[pass]]++] = a[i];
+    a.swap(b);
+  }
+  return a;
+}
+
 Cumulative cumulate(std::span<const float> scores, std::span<const int> labels, std::span<const float> weights) {
   const std::size_t n = scores.size();
   check_sizes(n, labels.size(), weights.size());
   for (std::size_t i = 0; i < n; ++i)
     if (std::isnan(scores[i]))
       throw NumericalError("metrics: score of event " + std::to_string(i) + " is NaN");
-  // Sort (score, index) pairs rather than indices into scores: contiguous keys sort ~2x
-  // faster on 10^6 events. Index breaks ties, so the order (and every sum) is fully determined.
-  struct Key {
-    float score;
-    std::uint32_t index;
-  };
   if (n > std::numeric_limits<std::uint32_t>::max()) throw InputError("metrics: more than 2^32 events");
-  std::vector<Key> order(n);
-  for (std::size_t i = 0; i < n; ++i) order[i] = {scores[i], static_cast<std::uint32_t>(i)};
-  std::sort(order.begin(), order.end(), [](const Key& a, const Key& b) {
-    return a.score != b.score ? a.score > b.score : a.index < b.index;
-  });
+  const std::vector<std::uint64_t>& order = descending_order(scores);
   Cumulative c;
   for (std::size_t i = 0; i < n; ++i) {
     const double w = weights.empty() ? 1.0 : weights[i];
@@ -50,11 +71,14 @@ Cumulative cumulate(std::span<const float> scores, std::span<const int> labels, 
     throw InputError("ROC/AUC needs both classes; got " +
                      std::string(c.pos > 0 ? "only signal" : c.neg > 0 ? "only background" : "no weighted") +
                      " events");
+  c.tp.reserve(n);
+  c.fp.reserve(n);
+  c.score.reserve(n);
   double tp = 0, fp = 0;
   for (std::size_t k = 0; k < n;) {
-    const float s = order[k].score;
-    for (; k < n && order[k].score == s; ++k) {
-      const std::size_t i = order[k].index;
+    const float s = scores[order[k] & 0xFFFFFFFFu];
+    for (; k < n && scores[order[k] & 0xFFFFFFFFu] == s; ++k) {
+      const std::size_t i = order[k] & 0xFFFFFFFFu;
       const double w = weights.empty() ? 1.0 : weights[i];
       (labels[i] != 0 ? tp : fp) += w;
     }
@@ -85,11 +109,16 @@ Roc roc_curve(std::span<const float> scores, std::span<const int> labels,
   return roc;
 }
 
+// The trapezoids of roc_curve's points, computed from the same quotients without building the curve.
 double auc(std::span<const float> scores, std::span<const int> labels, std::span<const float> weights) {
-  const Roc roc = roc_curve(scores, labels, weights);
-  double area = 0;
-  for (std::size_t i = 1; i < roc.fpr.size(); ++i)
-    area += (roc.fpr[i] - roc.fpr[i - 1]) * 0.5 * (roc.tpr[i] + roc.tpr[i - 1]);
+  const Cumulative c = cumulate(scores, labels, weights);
+  double area = 0, fpr0 = 0.0, tpr0 = 0.0;
+  for (std::size_t g = 0; g < c.tp.size(); ++g) {
+    const double fpr = c.fp[g] / c.neg, tpr = c.tp[g] / c.pos;
+    area += (fpr - fpr0) * 0.5 * (tpr + tpr0);
+    fpr0 = fpr;
+    tpr0 = tpr;
+  }
   return area;
 }
 

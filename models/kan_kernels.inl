@@ -122,9 +122,19 @@ static void forward_narrow(const T* eff, int in, int rows, int k1, const int* r0
   }
 }
 
+#if defined(__AVX512F__)
+// kan_narrow_avx512.inl (included below): one output, cubic, float.
+template <typename T>
+static bool narrow1_forward_avx512(const T* eff, int in, int rows, const int* r0, const T* basis, const T* silu, T* y,
+                                   std::size_t b0, std::size_t b1);
+#endif
+
 template <typename T, int OUT>
 static void forward_narrow_k(const T* eff, int in, int rows, int k1, const int* r0, const T* basis, const T* silu,
                              T* y, std::size_t b0, std::size_t b1) {
+#if defined(__AVX512F__)
+  if (OUT == 1 && k1 == 4 && narrow1_forward_avx512(eff, in, rows, r0, basis, silu, y, b0, b1)) return;
+#endif
   if (k1 == 4)
     forward_narrow<T, OUT, 4>(eff, in, rows, k1, r0, basis, silu, y, b0, b1);
   else
@@ -471,10 +481,10 @@ static void de_narrow_cubic(int in, int rows, const int* r0, const T* basis, con
 // as backward_narrow's.
 template <typename T, int OUT, int K1>
 static void dx_narrow(const T* eff, int in, int rows, const int* r0, const T* dbasis, const T* dsilu, const T* dy,
-                      T* dx, std::size_t b0, std::size_t b1) {
+                      T* dx, std::size_t b0, std::size_t b1, std::size_t from) {
   const int wrow = (rows - 1) * OUT, stride_i = rows * OUT;
   const std::size_t plane = (b1 - b0) * in;
-  for (std::size_t b = b0; b < b1; ++b) {
+  for (std::size_t b = from; b < b1; ++b) {
     T g[OUT];
     for (int j = 0; j < OUT; ++j) g[j] = dy[b * OUT + j];
     const T* dq = dbasis + b0 * in * K1 + (b - b0) * in;
@@ -500,6 +510,10 @@ static void dx_narrow(const T* eff, int in, int rows, const int* r0, const T* db
   }
 }
 
+#if defined(__AVX512F__)
+#include "models/kan_narrow_avx512.inl"
+#endif
+
 // Out of line: inlined into the narrow entry point, GCC 12 laid out the out = 1 parameter-gradient
 // loop 13 % slower (measured; the same instructions otherwise).
 template <typename T, int OUT>
@@ -509,7 +523,10 @@ __attribute__((noinline)) static void backward_narrow_k(const T* eff, int in, in
                                                         std::size_t b1) {
   if (k1 == 4) {
     de_narrow_cubic<T, OUT>(in, rows, r0, basis, silu, dy, de, b0, b1);
-    if (dx) dx_narrow<T, OUT, 4>(eff, in, rows, r0, dbasis, dsilu, dy, dx, b0, b1);
+#if defined(__AVX512F__)
+    if (OUT == 1 && dx && narrow1_dx_avx512(eff, in, rows, r0, dbasis, dsilu, dy, dx, b0, b1)) return;
+#endif
+    if (dx) dx_narrow<T, OUT, 4>(eff, in, rows, r0, dbasis, dsilu, dy, dx, b0, b1, b0);
   } else {
     if (dx)
       backward_narrow<T, OUT, 0, true>(eff, in, rows, k1, r0, basis, dbasis, silu, dsilu, dy, de, dx, b0, b1);

@@ -1,6 +1,16 @@
 // AVX-512 copy of the KAN kernels (compiled with -mavx512f, see models/CMakeLists.txt). Without the
 // flag (non-x86 builds) it is another baseline copy and never selected.
 #include <cstddef>
+#include <cstdint>
+#include <type_traits>
+#if defined(__AVX512F__)
+// GCC 12 warns about its own _mm512_undefined_* (self-initialised) wherever an intrinsic is inlined.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#pragma GCC diagnostic pop
+#endif
 
 #include "models/kan_kernels.hpp"
 

@@ -16,8 +16,12 @@ double loss_and_grad(const LossSpec& spec, const Mat<T>& z, const Mat<T>& y, con
   if (n == 0) return 0.0;
   const double inv_n = 1.0 / static_cast<double>(n);
   const double inv_c = 1.0 / static_cast<double>(c);
-  // w_b * l_b per sample, written by the block that owns the sample, summed in order below.
-  std::vector<double> terms(static_cast<std::size_t>(n));
+  // w_b * l_b per sample, written by the block that owns the sample, summed in order below. Reused
+  // per calling thread: the validation set's terms would otherwise be fresh pages every epoch.
+  // (A reference: inside the block lambda the name of a thread_local would mean the worker's copy.)
+  thread_local std::vector<double> reused;
+  std::vector<double>& terms = reused;
+  terms.resize(static_cast<std::size_t>(n));
   const auto per_sample = [&](Eigen::Index b) {
     const double wb = w ? static_cast<double>(w[b]) : 1.0;
     double lb = 0.0;
@@ -85,7 +89,7 @@ double loss_and_grad(const LossSpec& spec, const Mat<T>& z, const Mat<T>& y, con
     for (std::size_t b = br.begin; b < br.end; ++b) per_sample(static_cast<Eigen::Index>(b));
   });
   double total = 0.0;
-  for (const double t : terms) total += t;
+  for (Eigen::Index b = 0; b < n; ++b) total += terms[static_cast<std::size_t>(b)];
   return total * inv_n;
 }
 

@@ -88,15 +88,24 @@ void transform_outputs(MatF& z, OutputKind output, const std::vector<double>& tm
   }
 }
 
-// Raw outputs of the model on x, in chunks.
-MatF infer(Model<float>& model, const MatF& x, int threads) {
-  MatF out(x.rows(), model.n_out());
-  MatF chunk;
+// Raw outputs of the model on x into out, in chunks (chunk: a reusable buffer; a set of one
+// chunk is passed to the model as it is).
+void infer_into(Model<float>& model, const MatF& x, int threads, MatF& out, MatF& chunk) {
+  out.resize(x.rows(), model.n_out());
+  if (x.rows() <= kEvalChunk) {
+    if (x.rows() > 0) out = model.forward(x, false, threads);
+    return;
+  }
   for (Eigen::Index r = 0; r < x.rows(); r += kEvalChunk) {
     const Eigen::Index n = std::min(kEvalChunk, x.rows() - r);
     chunk = x.middleRows(r, n);
     out.middleRows(r, n) = model.forward(chunk, false, threads);
   }
+}
+
+MatF infer(Model<float>& model, const MatF& x, int threads) {
+  MatF out, chunk;
+  infer_into(model, x, threads, out, chunk);
   return out;
 }
 
@@ -187,6 +196,8 @@ class TrialRun {
   std::vector<std::size_t> perm_;
   MatF xb_, yb_, dz_;
   std::vector<float> wb_;
+  // Validation buffers, reused every epoch (no allocation, hence no fresh pages, per epoch).
+  mutable MatF zv_, chunk_, metric_buf_;
 };
 
 Prepared TrialRun::prepare(const Dataset& d) const {
@@ -228,7 +239,8 @@ double TrialRun::metric(const MatF& z, const Prepared& p) const {
     for (Eigen::Index i = 0; i < z.size(); ++i) s += std::abs(static_cast<double>(z.data()[i] - p.y.data()[i]));
     return z.size() ? s / static_cast<double>(z.size()) : std::numeric_limits<double>::quiet_NaN();
   }
-  MatF pr = z;
+  MatF& pr = metric_buf_;
+  pr = z;
   transform_outputs(pr, output_, {}, {});
   if (n_out_ == 1) {
     try {
@@ -436,11 +448,17 @@ std::optional<double> TrialRun::train_epoch(Model<float>& model, Optimizer<float
     xb_.resize(static_cast<Eigen::Index>(m), n_in);
     yb_.resize(static_cast<Eigen::Index>(m), n_out_);
     wb_.resize(train_set.w.empty() ? 0 : m);
+    // Row-major rows: one copy of n_in (and n_out) floats per sample.
+    const std::size_t nx = static_cast<std::size_t>(n_in), ny = static_cast<std::size_t>(n_out_);
+    const float* xs = train_set.x.data();
+    const float* ys = train_set.y.data();
+    float* xd = xb_.data();
+    float* yd = yb_.data();
     for (std::size_t i = 0; i < m; ++i) {
-      const auto src = static_cast<Eigen::Index>(perm_[start + i]);
-      xb_.row(static_cast<Eigen::Index>(i)) = train_set.x.row(src);
-      yb_.row(static_cast<Eigen::Index>(i)) = train_set.y.row(src);
-      if (!wb_.empty()) wb_[i] = train_set.w[static_cast<std::size_t>(src)];
+      const std::size_t src = perm_[start + i];
+      std::copy_n(xs + src * nx, nx, xd + i * nx);
+      std::copy_n(ys + src * ny, ny, yd + i * ny);
+      if (!wb_.empty()) wb_[i] = train_set.w[src];
     }
     double batch_data_loss = 0.0;
     bool first_eval = true;
@@ -477,7 +495,8 @@ std::optional<double> TrialRun::train_epoch(Model<float>& model, Optimizer<float
 
 double TrialRun::validate_epoch(Model<float>& model, const Prepared& val_set, int epoch, double train_loss,
                                 int threads, TrialOutcome& out) const {
-  const MatF zv = infer(model, val_set.x, threads);
+  infer_into(model, val_set.x, threads, zv_, chunk_);
+  const MatF& zv = zv_;
   const bool have_val = val_set.x.rows() > 0;
   const double val_loss = have_val ? evaluate_loss(zv, val_set) : std::numeric_limits<double>::quiet_NaN();
   const double val_metric = have_val ? metric(zv, val_set) : std::numeric_limits<double>::quiet_NaN();

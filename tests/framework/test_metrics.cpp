@@ -1,6 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <numeric>
+#include <random>
+#include <span>
 #include <vector>
 
 #include "framework/error.hpp"
@@ -180,4 +185,51 @@ TEST(Metrics, RegressionMetricsStandardisedAndPhysical) {
   EXPECT_DOUBLE_EQ(r.mae_std_mean, 0.5 * (r.mae_std[0] + r.mae_std[1]));
   std::vector<double> bad{1.0};
   EXPECT_THROW(m::regression_metrics(p, t, 2, bad), kanscan::InputError);
+}
+
+// The linear-time sort behind every ROC must give the comparison sort's order (score descending,
+// ties by index, -0 tied with +0), hence bitwise the same curve and AUC: the reference below is the
+// comparison-sorted trapezoid sum, computed independently.
+TEST(Metrics, RadixOrderedAucEqualsComparisonSortBitwise) {
+  std::mt19937 gen(5);
+  for (int trial = 0; trial < 4; ++trial) {
+    const std::size_t n = trial == 0 ? 7 : 20000 + 3 * trial;
+    std::vector<float> s(n), w(n);
+    std::vector<int> y(n);
+    std::uniform_real_distribution<float> u(-3.0f, 3.0f);
+    for (std::size_t i = 0; i < n; ++i) {
+      float v = u(gen);
+      if (i % 5 == 0) v = std::round(v * 4) / 4;  // many ties
+      if (i % 11 == 0) v = (i % 22 == 0) ? -0.0f : 0.0f;
+      if (i % 97 == 0) v = -1e30f * (1 + (i % 3));
+      s[i] = trial == 3 ? 1.0f / (1.0f + std::exp(-v)) : v;
+      y[i] = (gen() % 3) == 0;
+      w[i] = 0.5f + (gen() % 7) * 0.25f;
+    }
+    y[0] = 1;
+    y[1] = 0;
+    std::vector<std::size_t> idx(n);
+    std::iota(idx.begin(), idx.end(), 0);
+    std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return s[a] != s[b] ? s[a] > s[b] : a < b; });
+    for (const bool weighted : {false, true}) {
+      double pos = 0, neg = 0;
+      for (std::size_t i = 0; i < n; ++i) (y[i] ? pos : neg) += weighted ? w[i] : 1.0;
+      std::vector<double> fpr{0.0}, tpr{0.0};
+      double tp = 0, fp = 0;
+      for (std::size_t k = 0; k < n;) {
+        const float g = s[idx[k]];
+        for (; k < n && s[idx[k]] == g; ++k) (y[idx[k]] ? tp : fp) += weighted ? w[idx[k]] : 1.0;
+        fpr.push_back(fp / neg);
+        tpr.push_back(tp / pos);
+      }
+      double area = 0;
+      for (std::size_t i = 1; i < fpr.size(); ++i) area += (fpr[i] - fpr[i - 1]) * 0.5 * (tpr[i] + tpr[i - 1]);
+      const std::span<const float> ws = weighted ? std::span<const float>(w) : std::span<const float>();
+      const auto roc = m::roc_curve(s, y, ws);
+      EXPECT_EQ(roc.fpr, fpr);
+      EXPECT_EQ(roc.tpr, tpr);
+      const double got = m::auc(s, y, ws);
+      EXPECT_EQ(std::memcmp(&got, &area, sizeof area), 0) << "n " << n << " weighted " << weighted;
+    }
+  }
 }

@@ -30,8 +30,9 @@ std::size_t bidx(std::size_t n, int in, int k1, std::size_t b, int q, int i) {
 // The inputs of one kernel check (a layer of `out` outputs) and what each copy computed.
 template <typename T>
 struct KernelCase {
-  static constexpr int in = 7, G = 5, k = 3, rows = G + 3 * k + 1, k1 = k + 1;
+  static constexpr int k = 3, k1 = k + 1;
   static constexpr std::size_t n = 300;
+  int in, G, rows;
   int out, op;
   SplineKnots<T> knots = SplineKnots<T>::uniform(in, G, k, -1.0, 1.0);
   std::vector<T> x, eff, dy, t0_rep, ih_rep;
@@ -39,7 +40,8 @@ struct KernelCase {
   std::vector<int> r0[3];
   std::vector<T> bs[3], dbs[3], silu[3], dsilu[3], y[3], de[3], dx[3], de_nodx[3];
 
-  explicit KernelCase(int out_) : out(out_), op(kan_out_stride(out_)) {
+  explicit KernelCase(int out_, int in_ = 7, int G_ = 5)
+      : in(in_), G(G_), rows(G_ + 3 * k + 1), out(out_), op(kan_out_stride(out_)) {
     Rng rng(1);
     x.resize(n * in);
     eff.assign(static_cast<std::size_t>(in) * rows * op + kKanEffTail, T(0));
@@ -172,9 +174,9 @@ struct KernelCase {
 // Every kernel path: narrow (out < 8, specialised per out), wide with and without padding columns;
 // two sample blocks (the second one short), as the layer calls them.
 template <typename T>
-void check_copies_agree(int out) {
-  SCOPED_TRACE("out = " + std::to_string(out));
-  KernelCase<T> kc(out);
+void check_copies_agree(int out, int in = 7, int G = 5) {
+  SCOPED_TRACE("out = " + std::to_string(out) + ", in = " + std::to_string(in) + ", G = " + std::to_string(G));
+  KernelCase<T> kc(out, in, G);
   const auto isas = runnable_isas();
   const int nc = static_cast<int>(isas.size());
   for (int c = 0; c < nc; ++c) kc.run(c, isas[c]);
@@ -231,6 +233,13 @@ TEST(KanKernels, SiluAccurateAndIdenticalCopiesDouble) { check_silu<double>(); }
 
 TEST(KanKernels, EveryCopyAgreesWithTheBaselineBitwiseFloat) {
   for (int out : {1, 2, 3, 5, 7, 8, 37, 45, 64}) check_copies_agree<float>(out);
+}
+// One output, the AVX-512 copy's own kernels (kan_narrow_avx512.inl): the coefficient column in one
+// register (G = 5: 15 rows), two (G = 10, 20: 20, 30 rows) or none (G = 30: 40 rows, the general
+// kernels), inputs in one partial chunk of 16 lanes, several chunks, and a ragged last chunk.
+TEST(KanKernels, OneOutputCopiesAgreeForEveryColumnSizeFloat) {
+  for (int G : {5, 10, 20, 30})
+    for (int in : {7, 22, 64}) check_copies_agree<float>(1, in, G);
 }
 TEST(KanKernels, EveryCopyAgreesWithTheBaselineBitwiseDouble) {
   for (int out : {1, 2, 3, 5, 7, 8, 37, 45, 64}) check_copies_agree<double>(out);
