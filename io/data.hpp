@@ -11,5 +11,8 @@ namespace kanscan::io {
 // `cache_dir` keyed by (task, knobs, events, seed) and never regenerated per trial.
 // Errors in the data are InputError naming the file, dataset/row and what was expected.
 DataSplit load_data(const DataConfig& cfg, Task task, const std::string& cache_dir);
+// The file load_data would read from (or generate into) `cache_dir` for a generated data block;
+// "" for a user file. Lets a reader look for a cached dataset without generating one.
+std::string cache_path(const DataConfig& cfg, const std::string& cache_dir);
 
 }  // namespace kanscan::io

@@ -73,6 +73,7 @@ class Progress {
            double interval)
       : total_(total), done_(done_before), cost_todo_(cost_todo), passes_todo_(passes_todo),
         slots_(std::max(1, slots)), interval_(interval),
+        select_(task == Task::classification ? "val_auc" : "val_mae"),
         metric_(task == Task::classification ? "test_auc" : "test_mae"), maximize_(task == Task::classification),
         start_(std::chrono::steady_clock::now()), last_(start_) {}
 
@@ -99,12 +100,15 @@ class Progress {
     if (std::chrono::duration<double>(now - last_).count() >= interval_ || done_ == total_) print(now);
   }
 
+  // The best is chosen on the validation metric, as `kanscan analyze` does; its test value is shown.
   void consider(const std::string& label, bool ok, const std::map<std::string, double>& metrics) {
     if (!ok) return;
-    auto it = metrics.find(metric_);
+    auto it = metrics.find(select_);
     if (it != metrics.end() && std::isfinite(it->second) && (!best_ || (maximize_ ? it->second > *best_ : it->second < *best_))) {
       best_ = it->second;
       best_trial_ = label;
+      const auto t = metrics.find(metric_);
+      best_test_ = t == metrics.end() ? NAN : t->second;
     }
   }
 
@@ -119,7 +123,8 @@ class Progress {
   void print(std::chrono::steady_clock::time_point now) {
     last_ = now;
     const double elapsed = std::chrono::duration<double>(now - start_).count();
-    std::string best = best_ ? fmt::format("best {} {:.4f} ({})", metric_, *best_, best_trial_) : "best -";
+    std::string best = best_ ? fmt::format("best {} {:.4f} ({}; {} {:.4f})", select_, *best_, best_trial_, metric_, best_test_)
+                             : "best -";
     log::info("progress {}/{} done ({:.0f}%), {} failed, elapsed {}, ETA {}, {}", done_, total_,
               total_ ? 100.0 * static_cast<double>(done_) / static_cast<double>(total_) : 100.0, failed_, hms(elapsed),
               done_ == total_ ? hms(0) : hms(eta(elapsed)), best);
@@ -134,9 +139,10 @@ class Progress {
   int slots_;
   double interval_;
   TrialTimeModel time_model_;
-  std::string metric_;
+  std::string select_, metric_;  // chosen by, shown
   bool maximize_;
   std::optional<double> best_;
+  double best_test_ = NAN;
   std::string best_trial_;
   std::chrono::steady_clock::time_point start_, last_;
 };

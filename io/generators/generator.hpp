@@ -56,6 +56,9 @@ class Generator {
   virtual Task task() const = 0;
   // Label order for classification ("events" for regression).
   virtual std::vector<std::string> class_names() const = 0;
+  // Binary classification: the class physicists keep (its efficiency is the x axis of a ROC
+  // curve); the other one is the background to reject. Label 1 unless a generator says otherwise.
+  virtual int signal_class() const { return 1; }
   virtual std::vector<std::string> feature_names() const = 0;
   virtual std::vector<std::string> target_names() const { return {}; }
   // Sub-samples; default: one per class (regression: one).

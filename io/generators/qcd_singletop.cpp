@@ -48,6 +48,8 @@ class QcdSingleTop final : public Generator {
   std::string version() const override { return "1.0.0"; }
   Task task() const override { return Task::classification; }
   std::vector<std::string> class_names() const override { return {"other", "qcd"}; }
+  // The QCD multijet background is what the selection must reject (Abasov et al.).
+  int signal_class() const override { return 0; }
   std::vector<std::string> feature_names() const override {
     return {"pt_mu",  "eta_mu", "met",     "mt_w",         "dphi_mu_met",  "pt_j1",   "eta_j1",
             "pt_j2",  "eta_j2", "n_jets",  "n_bjets",      "ht",           "dr_min_mu_j", "ptrel_mu_j",
