@@ -45,7 +45,8 @@ class QcdSingleTop final : public Generator {
                        "qcd_b_fraction + qcd_c_fraction must be <= 1 (light flavour takes the rest)");
   }
   std::string name() const override { return "qcd_singletop"; }
-  std::string version() const override { return "1.0.0"; }
+  // 1.1.0: rows shuffled after the merge of the sub-samples (same events, another order).
+  std::string version() const override { return "1.1.0"; }
   Task task() const override { return Task::classification; }
   std::vector<std::string> class_names() const override { return {"other", "qcd"}; }
   // The QCD multijet background is what the selection must reject (Abasov et al.).

@@ -30,6 +30,9 @@ const char* kTiny =
     "    depth: [0, 1]\n"
     "    width: 4\n"
     "    grid_size: [3, 5]\n"
+    // At the default lr 1e-3 a KAN learns too little in 3 epochs on 1,800 events for the
+    // "better than chance" check below (one seed came out at AUC 0.49).
+    "    optimizer: {name: adam, lr: 1.0e-2}\n"
     "  - type: mlp\n"
     "    depth: [1, 2]\n"
     "    width: [8, 16]\n"
@@ -94,7 +97,7 @@ assert len(kan) == 8 and len(mlp) == 8
 assert (mlp.grid_size == -1).all() and kan.dropout.isna().all()
 assert set(mlp.activation) == {b"relu"} and set(kan.activation) == {b""}
 assert (df.lr[df.model == b"mlp"] == 3e-3).all()
-assert (df.n_params > 0).all() and df.test_auc.between(0.5, 1).all()
+assert (df.n_params > 0).all() and df.test_auc.between(0.7, 1).all(), df.test_auc.min()
 for tid in df.trial_id:
     g = f["trial"][tid.decode()]
     cfg = json.loads(g.attrs["config"])
@@ -121,7 +124,7 @@ TEST(CliRun, BadConfigUnderMpiexecExits2WithOneMessage) {
   write_file(dir / "scan.yaml", std::string(kTiny) + "    gird_size: 3\n");
   const auto r = run_command(run_cmd(3, dir, "bad.h5"));
   EXPECT_EQ(r.exit_code, 2) << r.output;
-  const std::string want = "scan.yaml:19:5: models[1].gird_size: unknown key";
+  const std::string want = "scan.yaml:20:5: models[1].gird_size: unknown key";
   const auto first = r.output.find(want);
   EXPECT_NE(first, std::string::npos) << r.output;
   EXPECT_EQ(r.output.find(want, first + 1), std::string::npos) << "reported more than once:\n" << r.output;
