@@ -82,7 +82,7 @@ Stats summarize(std::span<const double> values) {
 
 ColumnRole column_role(const std::string& name) {
   if (name == "trial_id") return ColumnRole::id;
-  if (name == "status" || name == "seed" || name == "epochs_run" || name == "train_seconds" ||
+  if (name == "status" || name == "seed" || name == "split" || name == "epochs_run" || name == "train_seconds" ||
       name == "n_params" || name == "error" || name == "rank" || name == "finished_utc" || name == "threads" ||
       name == "config_hash" || name == "best_epoch" || name == "infer_flops" || name == "train_flops")
     return ColumnRole::bookkeeping;
@@ -142,7 +142,7 @@ double seed_mean_uncertainty(const ConfigGroup& g, const MetricSpec& m) {
   const double seed_var = it->second.std * it->second.std / double(it->second.n);
   const double err = m.err.empty() ? std::nan("") : group_mean(g, m.err);
   if (std::isnan(err)) return it->second.n > 1 ? std::sqrt(seed_var) : std::nan("");
-  return std::sqrt(seed_var + err * err);
+  return std::sqrt(seed_var + err * err / double(std::max<std::size_t>(g.n_splits, 1)));
 }
 
 double oriented(const MetricSpec& m, double v) { return m.higher_is_better ? v : -v; }
@@ -172,8 +172,11 @@ std::map<std::string, std::vector<std::string>> varying_axes(const std::vector<C
     auto& shown = out[groups[i].model];
     for (const auto& [k, v] : groups[i].axes) {
       if (std::find(shown.begin(), shown.end(), k) != shown.end()) continue;
+      // Varies: two configurations with different values, both applicable (an Adam setting that
+      // is "not applicable" to L-BFGS does not tell them apart; the optimizer does).
+      if (v.empty()) continue;
       for (std::size_t j = 0; j < i; ++j)
-        if (groups[j].model == groups[i].model && groups[j].axis(k) != v) {
+        if (groups[j].model == groups[i].model && !groups[j].axis(k).empty() && groups[j].axis(k) != v) {
           shown.push_back(k);
           break;
         }
@@ -258,6 +261,12 @@ std::vector<ConfigGroup> aggregate_seeds(const TrialsTable& t, const MetricSpec&
       g.cost = cs.n ? cs.mean : std::nan("");
     }
     g.ok_rows = ok;
+    {
+      std::set<double> splits;
+      for (auto r : ok)
+        if (const double v = t.number("split", r); !std::isnan(v)) splits.insert(v);  // NaN: no repeated splits
+      g.n_splits = std::max<std::size_t>(1, splits.size());
+    }
     double best = std::nan("");
     for (auto r : ok) {
       g.trial_ids.push_back(ids->text(r));
@@ -391,8 +400,10 @@ std::vector<AxisSlice> axis_slices(const std::vector<ConfigGroup>& groups, const
           if (better(primary, mean_of(groups[i], primary), b)) b = mean_of(groups[i], primary);
         return b;
       };
+      // The slice through the best first, then the longest (they show the axis best), then the best.
       std::stable_sort(slices.begin(), slices.end(), [&](const AxisSlice& a, const AxisSlice& b) {
         if (a.through_best != b.through_best) return a.through_best;
+        if (a.points.size() != b.points.size()) return a.points.size() > b.points.size();
         return better(primary, best_in(a), best_in(b));
       });
       for (auto& sl : slices) out.push_back(std::move(sl));

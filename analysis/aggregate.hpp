@@ -69,6 +69,7 @@ struct ConfigGroup {
   std::vector<std::string> trial_ids;    // ok rows
   std::vector<std::size_t> ok_rows;      // ok rows, in seed order (as trial_ids)
   std::size_t n_undertrained = 0;        // ok seeds whose best validation epoch was the last one
+  std::size_t n_splits = 1;              // distinct data splits among the ok rows (repeated splits)
   // "kan depth=1 width=8 grid_size=5"; with `shown`, only those axes (e.g. the ones that vary).
   std::string label() const;
   std::string label(const std::vector<std::string>& shown) const;
@@ -87,10 +88,10 @@ std::vector<ConfigGroup> aggregate_seeds(const TrialsTable& t, const MetricSpec&
 
 // Mean of a metric over a configuration's ok seeds, NaN when none.
 double group_mean(const ConfigGroup& g, const std::string& column);
-// Uncertainty of a configuration's seed mean of the reported metric: sqrt(std^2/n + err^2),
+// Uncertainty of a configuration's seed mean of the reported metric: sqrt(std^2/n + err^2/K),
 // the seeds' spread (training randomness) and the test-sample standard error (mean of the
-// seeds' `err` column; the seeds share the test events, so it does not shrink with n). NaN
-// when neither is known.
+// seeds' `err` column; the seeds share the test events, so it does not shrink with n; with K
+// repeated splits each split has test events of its own). NaN when neither is known.
 double seed_mean_uncertainty(const ConfigGroup& g, const MetricSpec& m);
 
 // Best configuration (by mean of the selection metric) for each value of each axis, per model.
@@ -111,8 +112,8 @@ struct AxisSlice {
   bool through_best = false;  // the slice through the family's best configuration
 };
 // Per family and axis (two or more values in the family), every slice with two or more points
-// and the slice through the best configuration, ordered: through_best first, then by their
-// best selection value.
+// and the slice through the best configuration, ordered: through_best first, then by the
+// number of points, then by their best selection value.
 std::vector<AxisSlice> axis_slices(const std::vector<ConfigGroup>& groups, const MetricSpec& primary);
 
 // Best configuration per model inside logarithmic cost bins (bins_per_decade per factor 10):

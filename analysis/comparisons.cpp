@@ -6,6 +6,7 @@
 #include <cmath>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "framework/error.hpp"
 #include "framework/rng.hpp"
@@ -157,7 +158,7 @@ std::pair<std::string, std::string> ordered(const std::string& x, const std::str
 class Comparer {
  public:
   Comparer(const ResultsFile& file, const Report& r, const Events& e, const AnalyzeOptions& o)
-      : file_(file), r_(r), e_(e), o_(o) {}
+      : file_(file), r_(r), e_(e), o_(o), test_over_train_(test_train_ratio(file)) {}
 
   PairedRow compare(const std::string& scope, double lo, double hi, std::size_t ga, std::size_t gb) {
     PairedRow row;
@@ -168,6 +169,7 @@ class Comparer {
     row.b = r_.configs[gb].model;
     row.config_a = ga;
     row.config_b = gb;
+    if (over_splits(row, ga, gb)) return row;
     const Kind kind = kind_of(r_.metric.name);
     if (kind == Kind::unsupported) {
       row.note = "no paired test for " + r_.metric.name;
@@ -216,6 +218,35 @@ class Comparer {
   }
 
  private:
+  // Repeated splits (two or more values in the split column): the split is the unit of
+  // replication, pairs are made per split. False when the trials share one split.
+  bool over_splits(PairedRow& row, std::size_t ga, std::size_t gb) {
+    if (!r_.trials.has("split")) return false;
+    std::map<double, std::vector<double>> va, vb;
+    for (auto* side : {&va, &vb})
+      for (auto rix : r_.configs[side == &va ? ga : gb].ok_rows) {
+        const double s = r_.trials.number("split", rix), v = r_.trials.number(r_.metric.name, rix);
+        if (!std::isnan(s) && std::isfinite(v)) (*side)[s].push_back(v);
+      }
+    std::set<double> splits;
+    for (const auto* side : {&va, &vb})
+      for (const auto& [s, v] : *side) splits.insert(s);
+    if (splits.size() < 2) return false;
+    std::vector<std::vector<double>> a, b;
+    for (double s : splits) {
+      if (!va.count(s) || !vb.count(s)) {
+        row.note = fmt::format("split {} has trials of one side only: no paired test", s);
+        return true;
+      }
+      a.push_back(va[s]);
+      b.push_back(vb[s]);
+    }
+    row.cmp = corrected_split_test(a, b, std::isnan(test_over_train_) ? 0.0 : test_over_train_);
+    row.ok = true;
+    if (std::isnan(test_over_train_)) row.note = "n_test/n_train unknown: the Nadeau-Bengio correction was left out";
+    return true;
+  }
+
   const TrialScores& scores(const std::string& id, double stored) {
     auto it = cache_.find(id);
     if (it == cache_.end()) it = cache_.emplace(id, score_trial(file_, id, r_.metric.name, stored, e_)).first;
@@ -227,6 +258,7 @@ class Comparer {
   const Events& e_;
   const AnalyzeOptions& o_;
   std::map<std::string, TrialScores> cache_;
+  double test_over_train_;
 };
 
 }  // namespace

@@ -70,6 +70,16 @@ Events read_events(const std::string& path, const std::string& task) {
   return e;
 }
 
+double test_train_ratio(const ResultsFile& file) {
+  try {
+    const io::ScanConfig scan = io::parse_scan_config(file.config_yaml(), file.path() + ":/scan/config_yaml");
+    if (scan.data.folds > 2) return 1.0 / double(scan.data.folds - 2);
+    return scan.data.train > 0 ? scan.data.test / scan.data.train : std::nan("");
+  } catch (const InputError&) {
+    return std::nan("");
+  }
+}
+
 bool events_from_config(const ResultsFile& file, const std::vector<std::string>& cache_dirs, Events& e,
                         std::vector<std::string>& notes) {
   const std::string yaml = file.config_yaml();

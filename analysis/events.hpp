@@ -46,4 +46,8 @@ Events read_events(const std::string& path, const std::string& task);
 bool events_from_config(const ResultsFile& file, const std::vector<std::string>& cache_dirs, Events& e,
                         std::vector<std::string>& notes);
 
+// n_test / n_train of the scan's splits, from its stored definition (k folds: 1 / (k - 2));
+// NaN when the definition cannot be read.
+double test_train_ratio(const ResultsFile& file);
+
 }  // namespace kanscan::analysis

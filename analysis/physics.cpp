@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "analysis/stats.hpp"
@@ -74,17 +75,27 @@ void write_histograms(std::ostringstream& s, const StudiedTrial& st, const char*
 }  // namespace
 
 std::vector<StudiedTrial> physics_trials(const Report& r) {
+  // Families whose trials were trained with more than one loss get one trial per loss: a
+  // clipped MSE output looks different from a sigmoid one (Abasov et al. figs. 2-4).
+  std::map<std::string, std::set<std::string>> losses;
+  for (const auto& g : r.configs)
+    if (g.n_ok > 0 && !g.axis("loss").empty()) losses[g.model].insert(g.axis("loss"));
   std::map<std::string, std::size_t> best;
   for (std::size_t i = 0; i < r.configs.size(); ++i) {
     const auto& g = r.configs[i];
     const double v = group_mean(g, r.metric.select);
     if (g.n_ok == 0 || std::isnan(v) || g.best_trial.empty()) continue;
-    auto it = best.find(g.model);
+    const std::string key = losses[g.model].size() > 1 ? g.model + " " + g.axis("loss") : g.model;
+    auto it = best.find(key);
     if (it == best.end() || oriented(r.metric, v) > oriented(r.metric, group_mean(r.configs[it->second], r.metric.select)))
-      best[g.model] = i;
+      best[key] = i;
   }
   std::vector<StudiedTrial> out;
-  for (const auto& [model, i] : best) out.push_back({r.configs[i].best_trial, model, r.label(r.configs[i])});
+  for (const auto& [key, i] : best) {
+    std::string label = r.label(r.configs[i]);
+    if (key != r.configs[i].model && label.find("loss=") == std::string::npos) label += " loss=" + r.configs[i].axis("loss");
+    out.push_back({r.configs[i].best_trial, r.configs[i].model, label});
+  }
   return out;
 }
 

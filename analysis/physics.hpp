@@ -3,8 +3,9 @@
 // per-class output distributions on the training and the test sample (the overtraining
 // check, with a Kolmogorov-Smirnov test per class), and for regression the predicted against
 // the true value per target with the bias (median residual) and resolution (half the 16-84 %
-// width of the residuals) in bins of the true value. One trial per family: the chosen seed of
-// the family's best configuration (by the selection metric).
+// width of the residuals) in bins of the true value. One trial per family (per family and loss
+// when a family was trained with several losses): the chosen seed of its best configuration
+// (by the selection metric).
 #include <string>
 #include <vector>
 

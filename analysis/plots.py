@@ -67,7 +67,7 @@ def save(fig, out, name, written, title=""):
         lines = st.get_text().count("\n") + 1
         fig.tight_layout(rect=(0, 0, 1, 1 - min(0.3, 0.045 * lines * 6.0 / fig.get_figheight())))
     else:
-        fig.tight_layout()
+        fig.tight_layout(rect=getattr(fig, "kanscan_rect", None))  # room for a footnote
     for ext in ("png", "pdf"):
         fig.savefig(out / f"{name}.{ext}")
     plt.close(fig)
@@ -164,6 +164,12 @@ def plot_pareto(out, man, written):
     ax.set_title(wrap(f"{cost['label'].capitalize()} vs {metric_label(man)}: fronts {chosen_on(man)}, test values "
                       f"shown; {BARS}", 80), fontsize=9)
     ax.legend(fontsize=8, loc="lower right" if man["higher_is_better"] else "upper right")
+    err = f"{m}_err_mean"
+    if err in cfg and cfg[err].notna().any():
+        fig.text(0.01, 0.005, wrap(f"The test-sample part of the bars (about ±{cfg[err].median():.4f}) is shared by all "
+                                   "configurations (same test events): differences are tested in pairs "
+                                   "(comparisons.csv, matched_budget.csv).", 110), fontsize=7, va="bottom")
+        fig.kanscan_rect = (0, 0.05, 1, 1)
     save(fig, out, "pareto", written, f"{cost['label']} vs {metric_label(man)}")
 
 
@@ -182,8 +188,23 @@ def plot_roc(out, man, rf, written):
     names = phys.get("class_names") or ["class 0", "class 1"]
     sig = int(phys.get("signal_class", 1))
     sig_name, bkg_name = names[sig], names[1 - sig]
+    cfg = pd.read_csv(out / "configs.csv")
+    info = {}
+    for _, row in cfg.iterrows():
+        npar = int(row["n_params"]) if row["n_params"] == row["n_params"] else 0
+        info[row["best_trial"]] = (row["model"], npar, row.get("test_auc_mean", np.nan), row.get("test_auc_unc", np.nan))
+    # At most eight curves: the front thinned evenly, always with its ends and each family's
+    # best (the physics trials, chosen on validation).
+    best = {t["model"]: t["trial"] for t in phys.get("trials", [])}
+    keep = list(ids)
+    if len(keep) > 8:
+        pick = set(np.linspace(0, len(keep) - 1, 8 - len(best)).round().astype(int))
+        keep = [t for k, t in enumerate(keep) if k in pick or t in best.values()]
+    for t in best.values():
+        if t not in keep:
+            keep.append(t)
     curves = []
-    for tid in ids:
+    for tid in keep:
         try:
             t = rf.trial(tid)
         except KeyError:
@@ -192,27 +213,36 @@ def plot_roc(out, man, rf, written):
             curves.append((tid, t["roc"]))
     if not curves:
         return
-    cfg = pd.read_csv(out / "configs.csv")
-    m = man["metric"]
-    info = {}
-    for _, row in cfg.iterrows():
-        npar = int(row["n_params"]) if row["n_params"] == row["n_params"] else 0
-        u = row.get(f"test_auc_unc", np.nan)
-        info[row["best_trial"]] = (row["model"], npar, row.get("test_auc_mean", np.nan), u)
-    fig, ax = plt.subplots(figsize=(7.2, 5.0))
+    grid = np.linspace(0.2, 1.0, 161)
+    ref_tid = best.get(man.get("reference_family", "mlp"))
+    ref = None
+    fig, (ax, rax) = plt.subplots(2, 1, figsize=(7.4, 6.8), sharex=True, gridspec_kw={"height_ratios": [3, 1.3]})
     cmap = plt.get_cmap("viridis")
     for k, (tid, (fpr, tpr)) in enumerate(curves):
         model, npar, auc, u = info.get(tid, ("?", 0, np.nan, np.nan))
         c = cmap(k / max(1, len(curves) - 1) * 0.9)
-        ls = "-" if model == "kan" else "--"
+        ls = "--" if model == man.get("reference_family", "mlp") else "-"
         es, eb = roc_axes(fpr, tpr, sig)
+        order = np.argsort(es)
         with np.errstate(divide="ignore"):
             rej = np.where(eb > 0, 1.0 / np.maximum(eb, 1e-12), np.nan)
         auc_txt = f"AUC {auc:.4f} ± {u:.4f}" if u == u else f"AUC {auc:.4f}"
-        ax.plot(es, rej, ls, color=c, lw=1.3, label=f"{model} {npar:,} params ({auc_txt})")
+        star = " (best of its family)" if tid in best.values() else ""
+        ax.plot(es, rej, ls, color=c, lw=1.3, label=f"{model} {npar:,} params, {auc_txt}{star}")
+        on_grid = np.interp(grid, es[order], np.nan_to_num(rej[order], nan=np.inf))
+        if tid == ref_tid:
+            ref = on_grid
+        curves[k] = (tid, (on_grid, c, ls))
+    if ref is not None:
+        for tid, (on_grid, c, ls) in curves:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                rax.plot(grid, on_grid / ref, ls, color=c, lw=1.1)
+        rax.axhline(1.0, color="grey", lw=0.8)
+        rax.set_ylabel(f"ratio to best {man.get('reference_family', 'mlp')}", fontsize=8)
+        rax.set_ylim(0.8, 1.25)
     ax.set_yscale("log")
-    ax.set_xlim(0.05, 1.0)
-    ax.set_xlabel(f"{sig_name} efficiency")
+    ax.set_xlim(0.2, 1.0)  # below, a few background events decide the rejection
+    rax.set_xlabel(f"{sig_name} efficiency")
     ax.set_ylabel(f"{bkg_name} rejection (1 / efficiency)")
     ax.set_title(wrap(f"Rejection of {bkg_name} vs {sig_name} efficiency, configurations of the overall front "
                       f"({chosen_on(man)}); each curve is the seed chosen on validation, the legend gives the "
@@ -274,12 +304,20 @@ def plot_val_curves(out, man, rf, written):
                         bottom.plot(row["epoch"], row["val_loss"], "*", ms=11, color=c, mec="k", mew=0.6)
                 any_curve = True
             held = cv.get("others") or "no other axis"
-            top.set_title(wrap(f"{cv['model']}: {axis}, held fixed: {held}", 60))
+            if held.startswith("best per value"):
+                top.set_title(wrap(f"{cv['model']}: best configuration per {axis}; {held[16:]}", 60))
+            else:
+                top.set_title(wrap(f"{cv['model']}: {axis}, held fixed: {held}", 60))
             top.set_ylabel(name)
             top.legend(fontsize=8)
             bottom.plot([], [], "k-", label="training loss")
             bottom.plot([], [], "k--", label="validation loss")
             bottom.plot([], [], "k*", ms=9, label="best validation epoch (kept)")
+            # The first epoch's training loss would set the scale: from the second epoch on.
+            late = [v for line in bottom.get_lines() for x, v in zip(line.get_xdata(), line.get_ydata()) if x >= 2]
+            if late:
+                lo, hi = min(late), max(late)
+                bottom.set_ylim(lo - 0.05 * (hi - lo), hi + 0.1 * (hi - lo))
             bottom.set_xlabel("epoch")
             bottom.set_ylabel("loss")
             bottom.legend(fontsize=7)
@@ -434,9 +472,12 @@ def plot_outputs(out, man, written):
     d = pd.read_csv(out / phys["outputs"])
     ks = pd.read_csv(out / phys["overtraining"]) if phys.get("overtraining") else None
     trials = list(dict.fromkeys(d["trial"]))
-    fig, axs = plt.subplots(1, len(trials), figsize=(5.6 * len(trials), 4.3), squeeze=False)
+    ncol = min(2, len(trials))
+    nrow = (len(trials) + ncol - 1) // ncol
+    fig, axs = plt.subplots(nrow, ncol, figsize=(5.8 * ncol, 4.1 * nrow + 0.6), squeeze=False)
     colors = ["#1f77b4", "#d62728"]
-    for ax, tid in zip(axs[0], trials):
+    for k, tid in enumerate(trials):
+        ax = axs[k // ncol][k % ncol]
         t = d[d["trial"] == tid]
         for c in sorted(set(t["class"])):
             for sample in ("train", "test"):
@@ -462,6 +503,8 @@ def plot_outputs(out, man, written):
         ax.set_ylabel("density")
         ax.set_title(wrap(f"{t['model'].iloc[0]}: {t['label'].iloc[0]} [{tid[:8]}]", 55), fontsize=9)
         ax.legend(fontsize=7, loc="upper center")
+    for k in range(len(trials), nrow * ncol):
+        axs[k // ncol][k % ncol].axis("off")
     fig.suptitle(wrap("Output distributions per class, training sample (filled) vs test sample (points): the "
                       "overtraining check (KS: Kolmogorov-Smirnov p-value per class); best configuration of each "
                       f"family, {chosen_on(man)}", 110), fontsize=9)

@@ -91,6 +91,18 @@ std::string fmt_cost(double v) {
   return out;
 }
 
+// A cost as printed in the tables: whole numbers exact with thousands separators, else 4 digits.
+std::string fmt_count(double v) {
+  if (std::isnan(v)) return "";
+  if (v != std::round(v) || std::abs(v) >= 1e15) return fmt::format("{:.4g}", v);
+  std::string digits = std::to_string(static_cast<long long>(std::llround(std::abs(v)))), out = v < 0 ? "-" : "";
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
 std::string fmt_budget(double lo, double hi) { return fmt::format("[{}, {})", fmt_cost(lo), fmt_cost(hi)); }
 
 }  // namespace
@@ -197,10 +209,10 @@ void summary_best(std::ostringstream& s, const Report& r, const AnalyzeOptions& 
     const auto& g = r.configs[order[k]];
     std::string sel;
     if (r.metric.on_validation()) sel = fmt::format(" ({} {})", r.metric.select, num(select_mean(g, r.metric), 5));
-    s << fmt::format("  {}. {} {} params: {} {}{}  [{}]", k + 1, r.label(g), num(g.n_params), r.metric.name,
+    s << fmt::format("  {}. {} {} params: {} {}{}  [{}]", k + 1, r.label(g), fmt_count(g.n_params), r.metric.name,
                      pm_unc(g, r.metric), sel, g.best_trial);
     if (g.n_undertrained > 0)
-      s << fmt::format("  UNDERTRAINED: the best validation epoch was the last one in {} of {} seeds", g.n_undertrained,
+      s << fmt::format("  UNDERTRAINED: the best validation epoch was the last one in {} of {} trials", g.n_undertrained,
                        g.n_ok);
     s << "\n";
   }
@@ -213,7 +225,7 @@ void summary_fronts(std::ostringstream& s, const Report& r) {
     s << fmt::format("\nPareto front ({}): {} -> {}; {}\n", scope, r.cost.label, r.metric.name, selection_words(r.metric));
     for (auto i : it->second) {
       const auto& g = r.configs[i];
-      s << fmt::format("  {:>9}  {}  {}\n", num(g.cost, 4), pm_unc(g, r.metric), r.label(g));
+      s << fmt::format("  {:>11}  {}  {}\n", fmt_count(g.cost), pm_unc(g, r.metric), r.label(g));
     }
   };
   print_front("all");
@@ -263,8 +275,8 @@ void summary_budgets(std::ostringstream& s, const Report& r) {
 
 void summary_comparisons(std::ostringstream& s, const Report& r) {
   if (r.comparisons.empty()) return;
-  s << fmt::format("\npaired comparisons on the same test events ({}; delta = a - b, ± its uncertainty: test sample "
-                   "and training seeds; two-sided p):\n",
+  s << fmt::format("\npaired comparisons on the same test events, split by split with repeated splits ({}; delta = "
+                   "a - b, ± its uncertainty: test sample and training seeds; two-sided p):\n",
                    r.metric.name);
   for (const auto& c : r.comparisons) {
     const std::string where = c.scope == "best" ? std::string("best of each") : fmt_budget(c.lo, c.hi);
@@ -273,8 +285,11 @@ void summary_comparisons(std::ostringstream& s, const Report& r) {
       s << "no test: " << c.note << "\n";
       continue;
     }
-    s << fmt::format("{:+.4f} ± {:.4f} (test {:.4f}, seeds {:.4f}; {}; {})", c.cmp.delta, c.cmp.delta_err,
-                     c.cmp.test_err, c.cmp.seed_err, c.cmp.method, format_p(c.cmp.p_value));
+    if (std::isnan(c.cmp.test_err))  // repeated splits: one spread holds test sample, seeds and split
+      s << fmt::format("{:+.4f} ± {:.4f} ({}; {})", c.cmp.delta, c.cmp.delta_err, c.cmp.method, format_p(c.cmp.p_value));
+    else
+      s << fmt::format("{:+.4f} ± {:.4f} (test {:.4f}, seeds {:.4f}; {}; {})", c.cmp.delta, c.cmp.delta_err,
+                       c.cmp.test_err, c.cmp.seed_err, c.cmp.method, format_p(c.cmp.p_value));
     if (c.scope == "best")
       s << fmt::format("  [{} vs {}]", r.label(r.configs[c.config_a]), r.label(r.configs[c.config_b]));
     s << "\n";
@@ -332,7 +347,8 @@ std::string format_summary(const Report& r, const AnalyzeOptions& o) {
   s << fmt::format("configurations: {} ({} with at least one ok seed); metric: {} ({} is better), {}; cost: {}\n",
                    r.configs.size(), with_ok, r.metric.name, r.metric.higher_is_better ? "higher" : "lower",
                    selection_words(r.metric), r.cost.label);
-  s << fmt::format("uncertainties: ± sqrt(seed std^2 / n + test-sample error^2) of a configuration's seed mean{}\n",
+  s << fmt::format("uncertainties: ± sqrt(seed std^2 / n + test-sample error^2 / splits) of a configuration's seed "
+                   "mean{}\n",
                    r.metric.err.empty() ? " (no test-sample error column: seed spread only)" : "");
   summary_best(s, r, o);
   summary_fronts(s, r);
@@ -877,6 +893,33 @@ class OutputWriter {
       for (const auto& [value, i] : sl.points)
         pts.push_back({{"value", value}, {"trial", r_.configs[i].best_trial}, {"label", r_.label(r_.configs[i])}});
       out.push_back({{"model", sl.model}, {"axis", sl.axis}, {"through_best", sl.through_best}, {"others", others},
+                     {"points", pts}});
+    }
+    // An axis whose values never share the other settings (an optimizer scanned with its own
+    // batch size): the best configuration per value, saying which settings differ.
+    for (const auto& a : r_.axes) {
+      if (done.count({a.model, a.axis})) continue;
+      done.insert({a.model, a.axis});
+      std::vector<std::size_t> chosen;
+      nlohmann::json pts = nlohmann::json::array();
+      for (const auto& b : r_.axes)
+        if (b.model == a.model && b.axis == a.axis) {
+          chosen.push_back(b.best);
+          pts.push_back({{"value", b.value}, {"trial", r_.configs[b.best].best_trial}, {"label", r_.label(r_.configs[b.best])}});
+        }
+      if (chosen.empty()) continue;
+      std::string differ;
+      const ConfigGroup& first = r_.configs[chosen[0]];
+      for (const auto& [k, v] : first.axes) {
+        if (k == a.axis) continue;
+        for (auto i : chosen)
+          if (r_.configs[i].axis(k) != v) {
+            differ += (differ.empty() ? "" : ", ") + k;
+            break;
+          }
+      }
+      out.push_back({{"model", a.model}, {"axis", a.axis}, {"through_best", false},
+                     {"others", "best per value; also differ: " + (differ.empty() ? std::string("nothing") : differ)},
                      {"points", pts}});
     }
     return out;

@@ -38,6 +38,70 @@ void finish(Comparison& c, const std::vector<double>& va, const std::vector<doub
 
 double normal_p_value(double z) { return std::erfc(std::abs(z) / std::sqrt(2.0)); }
 
+namespace {
+
+// Continued fraction of the incomplete beta function (modified Lentz; Press et al. 6.4).
+double beta_cf(double a, double b, double x) {
+  const double tiny = 1e-300;
+  double c = 1.0, d = 1.0 - (a + b) * x / (a + 1.0);
+  d = 1.0 / (std::abs(d) < tiny ? tiny : d);
+  double h = d;
+  for (int m = 1; m <= 300; ++m) {
+    const double m2 = 2.0 * m;
+    for (int half = 0; half < 2; ++half) {
+      const double num = half == 0 ? m * (b - m) * x / ((a + m2 - 1) * (a + m2))
+                                   : -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1));
+      d = 1.0 + num * d;
+      d = 1.0 / (std::abs(d) < tiny ? tiny : d);
+      c = 1.0 + num / c;
+      if (std::abs(c) < tiny) c = tiny;
+      h *= d * c;
+      if (half == 1 && std::abs(d * c - 1.0) < 1e-14) return h;
+    }
+  }
+  return h;
+}
+
+// Regularised incomplete beta I_x(a, b).
+double incomplete_beta(double a, double b, double x) {
+  if (x <= 0) return 0.0;
+  if (x >= 1) return 1.0;
+  const double front = std::exp(std::lgamma(a + b) - std::lgamma(a) - std::lgamma(b) + a * std::log(x) + b * std::log1p(-x));
+  if (x < (a + 1) / (a + b + 2)) return front * beta_cf(a, b, x) / a;
+  return 1.0 - front * beta_cf(b, a, 1.0 - x) / b;
+}
+
+}  // namespace
+
+double student_t_p_value(double t, double dof) {
+  if (!(dof > 0) || std::isnan(t)) return std::nan("");
+  return incomplete_beta(0.5 * dof, 0.5, dof / (dof + t * t));
+}
+
+Comparison corrected_split_test(const std::vector<std::vector<double>>& a, const std::vector<std::vector<double>>& b,
+                                double test_over_train) {
+  if (a.size() != b.size() || a.size() < 2) throw InputError("split test: both sides need the same two or more splits");
+  std::vector<double> d, all_a, all_b;
+  for (std::size_t k = 0; k < a.size(); ++k) {
+    if (a[k].empty() || b[k].empty()) throw InputError("split test: a side has no trial on a split");
+    d.push_back(mean_var(a[k]).first - mean_var(b[k]).first);
+    all_a.insert(all_a.end(), a[k].begin(), a[k].end());
+    all_b.insert(all_b.end(), b[k].begin(), b[k].end());
+  }
+  const auto [md, vd] = mean_var(d);
+  const double K = static_cast<double>(d.size());
+  Comparison c;
+  c.method = fmt::format("corrected resampled t (Nadeau-Bengio), {} splits", d.size());
+  c.n_a = all_a.size();
+  c.n_b = all_b.size();
+  c.delta = md;
+  c.delta_err = std::sqrt((1.0 / K + std::max(0.0, test_over_train)) * vd);
+  c.test_err = std::nan("");  // inside delta_err: the splits' spread holds test, seed and split noise
+  c.seed_err = std::nan("");
+  c.p_value = c.delta_err > 0 ? student_t_p_value(c.delta / c.delta_err, K - 1) : (c.delta == 0 ? 1.0 : 0.0);
+  return c;
+}
+
 Comparison paired_influence_test(const std::vector<metrics::Influence>& a, const std::vector<metrics::Influence>& b,
                                  const std::string& method) {
   if (a.empty() || b.empty()) throw InputError("paired test: each side needs at least one trial");

@@ -14,6 +14,9 @@ namespace kanscan::analysis {
 
 // Two-sided p-value of a standard-normal statistic z: erfc(|z| / sqrt 2).
 double normal_p_value(double z);
+// Two-sided p-value of Student's t with `dof` degrees of freedom: I_{dof/(dof+t^2)}(dof/2, 1/2),
+// the regularised incomplete beta function by its continued fraction.
+double student_t_p_value(double t, double dof);
 
 struct Comparison {
   double delta = 0;      // mean over a's seeds - mean over b's seeds, in the metric's units
@@ -32,6 +35,14 @@ struct Comparison {
 // InputError if the sides are empty or their events differ in number.
 Comparison paired_influence_test(const std::vector<metrics::Influence>& a, const std::vector<metrics::Influence>& b,
                                  const std::string& method = "paired DeLong");
+
+// Repeated splits: the difference of two configurations per split (each side's mean over its
+// seeds on that split), combined with the corrected resampled t test of Nadeau & Bengio
+// (Machine Learning 52 (2003) 239): Var = (1/K + n_test/n_train) s^2 of the K differences,
+// t with K - 1 degrees of freedom; the correction accounts for the splits' overlapping
+// training sets. a[k], b[k]: the seeds' values on split k (same splits on both sides, K >= 2).
+Comparison corrected_split_test(const std::vector<std::vector<double>>& a, const std::vector<std::vector<double>>& b,
+                                double test_over_train);
 
 // Standard deviation of the mean of d over `replicas` resamples of its events with
 // replacement, drawn from Rng(seed). O(replicas * n); serial, deterministic for the seed.

@@ -136,6 +136,16 @@ Dataset generate_cached(const DataConfig& cfg, Task task, const std::string& cac
 
 }  // namespace
 
+std::vector<std::int64_t> split_values(const DataConfig& cfg) {
+  std::vector<std::int64_t> out;
+  if (cfg.folds > 1)
+    for (int f = 0; f < cfg.folds; ++f) out.push_back(f);
+  else
+    for (auto s : cfg.split_seeds) out.push_back(static_cast<std::int64_t>(s));
+  if (out.empty()) out.push_back(-1);
+  return out;
+}
+
 std::string cache_path(const DataConfig& cfg, const std::string& cache_dir) {
   if (cfg.generator.empty()) return "";
   const auto g = gen::make_generator(cfg.generator, cfg.knobs);

@@ -121,6 +121,7 @@ struct ResultStore::Writer {
     put_str(i++, cfg.model_name);
     put_str(i++, outcome.ok ? "ok" : "failed");
     put_i64(i++, static_cast<std::int64_t>(cfg.seed));
+    put_i64(i++, cfg.split);
     put_i64(i++, outcome.n_params);
     for (const auto& cc : schema.config) {
       const std::size_t c = i++;

@@ -18,6 +18,7 @@
 #include "framework/log.hpp"
 #include "io/config.hpp"
 #include "io/journal.hpp"
+#include "io/data.hpp"
 #include "io/results.hpp"
 #include "scans/expand.hpp"
 #include "scans/scheduler.hpp"
@@ -45,7 +46,8 @@ std::string hms(double seconds) {
 nlohmann::json data_to_json(const DataConfig& d) {
   return {{"generator", d.generator}, {"path", d.path}, {"events", d.events}, {"seed", d.seed}, {"knobs", d.knobs},
           {"train", d.train}, {"val", d.val}, {"test", d.test}, {"features", d.features}, {"label", d.label_column},
-          {"targets", d.target_columns}, {"weights", d.weight_column}, {"source_file", d.source_file}};
+          {"targets", d.target_columns}, {"weights", d.weight_column}, {"source_file", d.source_file},
+          {"folds", d.folds}, {"split_seeds", d.split_seeds}};
 }
 
 DataConfig data_from_json(const nlohmann::json& j) {
@@ -63,7 +65,33 @@ DataConfig data_from_json(const nlohmann::json& j) {
   d.target_columns = j.at("targets").get<std::vector<std::string>>();
   d.weight_column = j.at("weights");
   d.source_file = j.at("source_file");
+  d.folds = j.at("folds");
+  d.split_seeds = j.at("split_seeds").get<std::vector<std::uint64_t>>();
   return d;
+}
+
+// The data of every split the scan asks for (one unless data.split has folds or seeds); a
+// trial runs on the one its `split` names.
+struct Splits {
+  std::vector<std::int64_t> values;
+  std::vector<DataSplit> data;
+  const DataSplit& of(const TrialConfig& cfg) const {
+    for (std::size_t i = 0; i < values.size(); ++i)
+      if (values[i] == cfg.split) return data[i];
+    throw InputError(fmt::format("trial {}: no data split {}", cfg.trial_id, cfg.split));
+  }
+};
+
+template <class Hooks>
+Splits load_splits(const Hooks& hooks, const DataConfig& data, Task task, const std::string& cache_dir) {
+  Splits s;
+  s.values = io::split_values(data);
+  for (auto v : s.values) {
+    DataConfig d = data;
+    d.split = v;
+    s.data.push_back(hooks.load_data(d, task, cache_dir));
+  }
+  return s;
 }
 
 // One progress line at most every `interval` seconds (and always the last one), on stderr.
@@ -195,7 +223,7 @@ struct ScanPlan {
   Expansion ex;
   std::string out;  // results file
   Setup setup;      // what the workers need to load the data
-  DataSplit split;
+  Splits splits;
   DataShape shape;
   std::unique_ptr<io::ResultStore> store;
   std::vector<std::size_t> todo;     // indices into ex.trials, in hand-out order
@@ -245,7 +273,7 @@ void open_store(ScanPlan& p, const RunOptions& opts) {
   schema.scan_name = p.scan.name;
   schema.task = p.scan.task;
   schema.config_yaml = p.scan.yaml_text;
-  schema.metric_columns = io::metric_columns(p.scan.task, p.split.train.target_names);
+  schema.metric_columns = io::metric_columns(p.scan.task, p.splits.data.front().train.target_names);
   schema.trials_expected = static_cast<std::int64_t>(p.ex.trials.size());
   std::map<std::string, const TrialConfig*> planned;
   for (const auto& t : p.ex.trials) planned[t.config.trial_id] = &t.config;
@@ -293,17 +321,18 @@ ScanPlan plan_scan(const RunOptions& opts, const Hooks& hooks) {
   log::info("scan '{}': {} trials ({} duplicate configurations run once); loading data", p.scan.name,
             p.ex.trials.size(), p.ex.duplicates);
   fs::create_directories(p.setup.cache_dir);
-  p.split = hooks.load_data(p.setup.data, p.scan.task, p.setup.cache_dir);
-  p.shape = shape_of(p.split, p.scan.task);
+  p.splits = load_splits(hooks, p.setup.data, p.scan.task, p.setup.cache_dir);
+  p.shape = shape_of(p.splits.data.front(), p.scan.task);
   open_store(p, opts);
   order_trials(p);
   return p;
 }
 
 // A trial as a scheduler task: decode, train on this rank's data, encode the outcome.
-TaskFn trial_task(const Hooks& hooks, const DataSplit& split) {
-  return [&hooks, &split](const std::string& bytes, const std::atomic<bool>& cancel) {
-    TrialOutcome outcome = hooks.run_trial(decode_trial(bytes), split, &cancel);
+TaskFn trial_task(const Hooks& hooks, const Splits& splits) {
+  return [&hooks, &splits](const std::string& bytes, const std::atomic<bool>& cancel) {
+    const TrialConfig cfg = decode_trial(bytes);
+    TrialOutcome outcome = hooks.run_trial(cfg, splits.of(cfg), &cancel);
     TaskResult r;
     if (outcome.cancelled) r.cancelled = true;
     else r.bytes = io::serialize(outcome);
@@ -314,8 +343,8 @@ TaskFn trial_task(const Hooks& hooks, const DataSplit& split) {
 int run_worker(Communicator& comm, const Hooks& hooks, const StopFn& stop) {
   const auto setup = Setup::from_json(nlohmann::json::parse(comm.recv(0, kTagSetup).bytes));
   if (setup.code != 0) return setup.code;
-  const DataSplit split = hooks.load_data(setup.data, setup.task, setup.cache_dir);
-  return work(comm, trial_task(hooks, split), stop);
+  const Splits splits = load_splits(hooks, setup.data, setup.task, setup.cache_dir);
+  return work(comm, trial_task(hooks, splits), stop);
 }
 
 // The finished trials of an earlier run count for the progress line's failures and best metric.
@@ -355,7 +384,7 @@ int execute_scan(Communicator& comm, ScanPlan& p, const RunOptions& opts, const 
   SchedulerOptions sopts;
   sopts.coordinator_runs_tasks = opts.coordinator_runs_trials;
   sopts.stop_grace = std::chrono::milliseconds(static_cast<long long>(opts.stop_grace_seconds * 1000));
-  const ScheduleStats stats = coordinate(comm, tasks, p.todo, trial_task(hooks, p.split), on_result, stop, sopts);
+  const ScheduleStats stats = coordinate(comm, tasks, p.todo, trial_task(hooks, p.splits), on_result, stop, sopts);
 
   // Everything recorded so far becomes the results file; after a stop the journal stays.
   p.store->finish();
