@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "framework/error.hpp"
@@ -44,17 +45,22 @@ std::size_t Events::position(std::int64_t row) const {
   return it == position_.end() ? n : it->second;
 }
 
-Events read_events(const std::string& path, const std::string& task) {
+Events read_events(const std::string& path, const std::optional<io::ScanConfig>& scan, const std::string& task) {
+  if (!fs::exists(path)) throw InputError(Location{path, -1, -1, "--data"}, "file does not exist");
+  if (fs::is_directory(path)) throw InputError(Location{path, -1, -1, "--data"}, "is a directory; expected a data file");
+  const DataConfig cfg = scan ? scan->data : DataConfig{};
+  const Task t = scan ? scan->task : (task == "regression" ? Task::regression : Task::classification);
   Dataset d;
-  if (task == "regression") {
+  bool have = false;
+  if (t == Task::regression) {
     try {
-      d = io::read_hdf5_data(path, Task::regression, DataConfig{});
+      d = io::read_data_file(path, Task::regression, cfg);  // with the targets, for the residuals
+      have = true;
     } catch (const InputError&) {
-      d = io::read_hdf5_features(path, true);  // new events without targets: features only
+      // new events without targets: features only
     }
-  } else {
-    d = io::read_hdf5_features(path, true);
   }
+  if (!have) d = io::read_data_features(path, t, cfg);
   Events e;
   e.n = d.size();
   e.f = d.n_features();
@@ -70,45 +76,74 @@ Events read_events(const std::string& path, const std::string& task) {
   return e;
 }
 
+std::optional<io::ScanConfig> recorded_scan_or_note(const ResultsFile& file, std::vector<std::string>& notes) {
+  try {
+    return recorded_scan(file);
+  } catch (const InputError& err) {
+    notes.push_back(std::string("cannot read the scan definition stored in the results file: ") + err.what());
+    return std::nullopt;
+  }
+}
+
 double test_train_ratio(const ResultsFile& file) {
   try {
-    const io::ScanConfig scan = io::parse_scan_config(file.config_yaml(), file.path() + ":/scan/config_yaml");
-    if (scan.data.folds > 2) return 1.0 / double(scan.data.folds - 2);
-    return scan.data.train > 0 ? scan.data.test / scan.data.train : std::nan("");
+    const auto scan = recorded_scan(file);
+    if (!scan) return std::nan("");
+    if (scan->data.folds > 2) return 1.0 / double(scan->data.folds - 2);
+    return scan->data.train > 0 ? scan->data.test / scan->data.train : std::nan("");
   } catch (const InputError&) {
     return std::nan("");
   }
 }
 
-bool events_from_config(const ResultsFile& file, const std::vector<std::string>& cache_dirs, Events& e,
-                        std::vector<std::string>& notes) {
-  const std::string yaml = file.config_yaml();
-  if (yaml.empty()) return false;
-  io::ScanConfig scan;
-  try {
-    scan = io::parse_scan_config(yaml, file.path() + ":/scan/config_yaml");
-  } catch (const InputError& err) {
-    notes.push_back(std::string("cannot read the scan definition stored in the results file: ") + err.what());
-    return false;
-  }
+namespace {
+
+// Where `run` found a user file, as far as the results file can tell: relative to the scan
+// file (its recorded location), then beside the results file (by path and by name).
+std::vector<std::string> data_candidates(const io::ScanConfig& scan, const ResultsFile& file) {
+  const fs::path p(scan.data.path);
+  if (p.is_absolute()) return {p.string()};
+  std::vector<std::string> out;
+  if (!scan.source_dir.empty()) out.push_back((fs::path(scan.source_dir) / p).lexically_normal().string());
+  const fs::path beside = fs::path(file.path()).parent_path();
+  out.push_back((beside / p).lexically_normal().string());
+  out.push_back((beside / p.filename()).lexically_normal().string());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+// A directory that already holds the generated dataset; "" generates in memory, writing nothing.
+std::string cache_holding(const io::ScanConfig& scan, const ResultsFile& file, std::vector<std::string> dirs) {
   const fs::path dir = fs::path(file.path()).parent_path();
-  if (!scan.data.path.empty() && fs::path(scan.data.path).is_relative()) {
-    const fs::path rel = dir / scan.data.path;
-    if (fs::exists(rel)) scan.data.path = rel.string();
-  }
-  std::vector<std::string> dirs = cache_dirs;
   fs::path cache = scan.cache_dir.empty() ? dir / "kanscan-cache" : fs::path(scan.cache_dir);
-  if (cache.is_relative() && !scan.cache_dir.empty()) cache = dir / cache;
+  if (cache.is_relative() && !scan.cache_dir.empty())
+    cache = (scan.source_dir.empty() ? dir : fs::path(scan.source_dir)) / cache;
   dirs.push_back(cache.string());
+  for (const auto& d : dirs)
+    if (!d.empty() && fs::is_directory(d) && fs::exists(io::cache_path(scan.data, d))) return d;
+  return "";
+}
+
+}  // namespace
+
+bool events_from_config(const ResultsFile& file, io::ScanConfig scan, const std::vector<std::string>& cache_dirs,
+                        Events& e, std::vector<std::string>& notes) {
+  std::string cache_dir;
   try {
-    // A directory that already holds the dataset; "" generates in memory without writing.
-    std::string cache_dir;
-    for (const auto& d : dirs)
-      if (!d.empty() && fs::is_directory(d) && !scan.data.generator.empty() &&
-          fs::exists(io::cache_path(scan.data, d))) {
-        cache_dir = d;
-        break;
+    if (!scan.data.path.empty()) {
+      const auto candidates = data_candidates(scan, file);
+      const auto found =
+          std::find_if(candidates.begin(), candidates.end(), [](const std::string& c) { return fs::is_regular_file(c); });
+      if (found == candidates.end()) {
+        notes.push_back(fmt::format("the scan's data file '{}' was not found (looked at {}); pass --data FILE for the "
+                                    "spline-vs-LLR study and a data-based feature importance",
+                                    scan.data.path, fmt::join(candidates, ", ")));
+        return false;
       }
+      scan.data.path = *found;
+    } else {
+      cache_dir = cache_holding(scan, file, cache_dirs);
+    }
     const DataSplit split = io::load_data(scan.data, scan.task, cache_dir);
     e = Events{};
     e.f = split.test.n_features();
@@ -129,11 +164,14 @@ bool events_from_config(const ResultsFile& file, const std::vector<std::string>&
       const auto shape = io::gen::generator_shape(scan.data.generator, scan.data.knobs);
       e.class_names = shape.classes;
       e.signal_class = shape.signal_class;
-      e.source = "generator " + scan.data.generator + (cache_dir.empty() ? " (regenerated in memory)" : " (cache " + cache_dir + ")");
+      e.source = "generator " + scan.data.generator +
+                 (cache_dir.empty() ? " (rerun in memory)" : " (from the cache " + cache_dir + ")");
     } else {
-      e.source = scan.data.path;
+      e.source = "the scan's data file, found at " + scan.data.path;
+      e.class_names = scan.data.classes;
     }
     if (!e.labels.empty()) default_class_names(e);
+    notes.push_back("events: " + e.source);
     return true;
   } catch (const InputError& err) {
     notes.push_back(std::string("cannot load the scan's data: ") + err.what());

@@ -5,11 +5,13 @@
 // true values).
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "analysis/results_file.hpp"
+#include "io/config.hpp"
 
 namespace kanscan::analysis {
 
@@ -34,17 +36,22 @@ struct Events {
   mutable std::unordered_map<std::int64_t, std::size_t> position_;
 };
 
-// The events of a data file (--data or the data_file attribute): features, and labels,
-// weights and (task regression) targets when present. Throws InputError.
-Events read_events(const std::string& path, const std::string& task);
+// The events of a data file (--data or the data_file attribute), read as `run` reads data
+// with the scan's settings when given (label column, classes, delimiter): features, and labels,
+// weights and (task regression) targets when present. A missing or bad file is an InputError.
+Events read_events(const std::string& path, const std::optional<io::ScanConfig>& scan, const std::string& task);
 
-// The scan's events from its own definition (/scan/config_yaml), with their split: the
-// generator's cached file is read from the first of `cache_dirs` (then the scan's cache_dir
-// and kanscan-cache next to the results file) that holds it, otherwise the events are
-// generated in memory (same seed, same events); a user data file is read relative to the
-// results file. False, with a note, when that fails.
-bool events_from_config(const ResultsFile& file, const std::vector<std::string>& cache_dirs, Events& e,
-                        std::vector<std::string>& notes);
+// The scan's events with their split, from its recorded definition (analysis/results_file's
+// recorded_scan): a user file where `run` found it (relative to the scan file, then beside the
+// results file), or the generator's cached file from the first of `cache_dirs` (then the
+// scan's cache_dir and kanscan-cache next to the results file) that holds it, otherwise the
+// events generated in memory (same seed, same events; nothing is written). False, with a note,
+// when that fails.
+bool events_from_config(const ResultsFile& file, io::ScanConfig scan, const std::vector<std::string>& cache_dirs,
+                        Events& e, std::vector<std::string>& notes);
+
+// recorded_scan, with a note instead of an exception when the definition does not parse.
+std::optional<io::ScanConfig> recorded_scan_or_note(const ResultsFile& file, std::vector<std::string>& notes);
 
 // n_test / n_train of the scan's splits, from its stored definition (k folds: 1 / (k - 2));
 // NaN when the definition cannot be read.

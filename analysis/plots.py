@@ -38,6 +38,7 @@ for cand in (HERE / "python", HERE.parent / "python"):
         break
 try:
     import kanscan  # noqa: E402
+    import kanscan.plotting  # noqa: E402
 except ImportError as e:
     print(f"plots.py: cannot import the kanscan reader module: {e}", file=sys.stderr)
     sys.exit(3)
@@ -107,33 +108,6 @@ def numeric_ticks(ax, values, log=False):
             t.set_ha("right")
 
 
-def log_cost_axis(ax, values, label):
-    """A log axis over costs with labelled ticks at every decade (and 2, 5 within when the
-    range spans less than two decades)."""
-    values = [v for v in values if v == v and v > 0]
-    ax.set_xscale("log")
-    if not values:
-        return
-    lo, hi = min(values), max(values)
-    decades = np.log10(hi / lo) if lo > 0 else 0
-    ticks = []
-    for e in range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1):
-        for m in ((1,) if decades >= 2 else (1, 2, 5)):
-            t = m * 10.0 ** e
-            if lo / 1.5 <= t <= hi * 1.5:
-                ticks.append(t)
-    if len(ticks) >= 2:
-        ax.xaxis.set_major_locator(FixedLocator(ticks))
-        ax.xaxis.set_minor_locator(NullLocator())
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
-    ax.set_xlabel(label)
-
-
-def unc_col(df, m):
-    col = f"{m}_unc"
-    return df[col].fillna(0) if col in df else df[f"{m}_std"].fillna(0)
-
-
 def plot_pareto(out, man, written):
     cfg = pd.read_csv(out / "configs.csv")
     par = pd.read_csv(out / "pareto.csv")
@@ -142,28 +116,13 @@ def plot_pareto(out, man, written):
     if cfg.empty:
         return
     cost = man.get("cost", {"name": "params", "label": "trainable parameters"})
-    xcol = "cost" if "cost" in cfg else "n_params"
     fig, ax = plt.subplots(figsize=(6.8, 4.6))
-    models = man["models"]
-    for model in models:
-        c = cfg[cfg["model"] == model]
-        if c.empty:
-            continue
-        ax.errorbar(c[xcol], c[f"{m}_mean"], yerr=unc_col(c, m), fmt="o", ms=4, alpha=0.45,
-                    color=color(model, models), elinewidth=1, capsize=2, label=f"{model} configurations")
-        f = par[par["scope"] == model].sort_values(xcol if xcol in par else "n_params")
-        if not f.empty:
-            ax.step(f[xcol if xcol in f else "n_params"], f[f"{m}_mean"], where="post", color=color(model, models),
-                    lw=1.6, label=f"{model} Pareto front")
-    fa = par[par["scope"] == "all"]
-    if not fa.empty:
-        ax.plot(fa[xcol if xcol in fa else "n_params"], fa[f"{m}_mean"], "o", mfc="none", mec="k", ms=9, mew=1.2,
-                label="overall front")
-    log_cost_axis(ax, cfg[xcol], cost["label"])
+    # The package's function, so that a notebook draws the same figure from a DataFrame.
+    kanscan.plotting.draw_pareto(ax, cfg, par, m, man["models"], man["higher_is_better"], metric_label(man),
+                                 cost["label"])
     ax.set_ylabel(metric_label(man))
     ax.set_title(wrap(f"{cost['label'].capitalize()} vs {metric_label(man)}: fronts {chosen_on(man)}, test values "
                       f"shown; {BARS}", 80), fontsize=9)
-    ax.legend(fontsize=8, loc="lower right" if man["higher_is_better"] else "upper right")
     err = f"{m}_err_mean"
     if err in cfg and cfg[err].notna().any():
         fig.text(0.01, 0.005, wrap(f"The test-sample part of the bars (about ±{cfg[err].median():.4f}) is shared by all "

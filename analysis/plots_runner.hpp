@@ -15,5 +15,8 @@ struct PlotsOutcome {
 };
 // /usr/bin/python3 (or $KANSCAN_PYTHON) plots.py DIR: DIR holds analysis.json and the CSVs.
 PlotsOutcome run_plots(const std::string& dir);
+// report_html.py DIR: DIR/report.html, one self-contained page of the summary, the tables and
+// the figures already in DIR (no network). Found beside plots.py.
+PlotsOutcome run_report(const std::string& dir);
 
 }  // namespace kanscan::analysis

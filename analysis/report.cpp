@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -41,30 +42,34 @@ std::string num(double v, int digits = 6) {
   return fmt::format("{:.{}g}", v, digits);
 }
 
-
-// The events: --data, a data_file root attribute, or the scan definition in the file.
+// The events: --data (a bad file is exit 2), a data_file root attribute, or the scan
+// definition in the file.
 bool find_events(const ResultsFile& file, const AnalyzeOptions& o, const std::string& task, Events& e,
                  std::vector<std::string>& notes) {
-  std::string path = o.data_file;
-  if (path.empty()) {
-    const std::string attr = file.attribute("data_file");
-    if (!attr.empty()) {
-      const fs::path rel = fs::path(file.path()).parent_path() / attr;
-      path = fs::exists(attr) ? attr : rel.string();
-    }
+  // An HDF5 --data needs no scan definition; a CSV is read with the scan's settings.
+  auto scan_for = [&](const std::string& path) {
+    return io::is_csv_data_path(path) ? recorded_scan_or_note(file, notes) : std::optional<io::ScanConfig>{};
+  };
+  if (!o.data_file.empty()) {
+    e = read_events(o.data_file, scan_for(o.data_file), task);
+    return true;
   }
-  if (!path.empty()) {
+  const std::string attr = file.attribute("data_file");
+  if (!attr.empty()) {
+    const std::string path = fs::exists(attr) ? attr : (fs::path(file.path()).parent_path() / attr).string();
     try {
-      e = read_events(path, task);
+      e = read_events(path, scan_for(path), task);
       return true;
     } catch (const InputError& err) {
       notes.push_back(std::string("data file unreadable, spline-vs-LLR study skipped: ") + err.what());
       return false;
     }
   }
-  if (events_from_config(file, {}, e, notes)) return true;
-  notes.push_back("no events found; pass --data DATA.h5 for the spline-vs-LLR study and a data-based feature "
-                  "importance");
+  const auto scan = recorded_scan_or_note(file, notes);
+  if (scan && events_from_config(file, *scan, {}, e, notes)) return true;
+  if (!scan)
+    notes.push_back("no events found; pass --data DATA.h5 for the spline-vs-LLR study and a data-based feature "
+                    "importance");
   return false;
 }
 
@@ -386,7 +391,8 @@ class OutputWriter {
       write_axis_slices_csv();
     }
     const auto studies = select_kan_studies();
-    if (!r_.metric.name.empty()) have_events_ = find_events(file_, o_, r_.task, events_, r_.notes);
+    // A bad --data is exit 2 even when nothing would use it.
+    if (!r_.metric.name.empty() || !o_.data_file.empty()) have_events_ = find_events(file_, o_, r_.task, events_, r_.notes);
     if (have_events_ && !events_.part.empty()) split_ = &events_;
     if (!r_.metric.name.empty()) {
       load_split();
@@ -577,9 +583,12 @@ class OutputWriter {
     std::vector<std::string> dirs;
     if (!o_.data_file.empty()) dirs.push_back(fs::path(o_.data_file).parent_path().string());
     std::vector<std::string> notes;
-    if (events_from_config(file_, dirs, split_events_, notes)) split_ = &split_events_;
-    else
-      for (const auto& n : notes) r_.notes.push_back("paired tests and physics plots: " + n);
+    const auto scan = recorded_scan_or_note(file_, notes);
+    if (scan && events_from_config(file_, *scan, dirs, split_events_, notes)) {
+      split_ = &split_events_;
+      return;
+    }
+    for (const auto& n : notes) r_.notes.push_back("paired tests and physics plots: " + n);
   }
 
   void write_physics_tables() {

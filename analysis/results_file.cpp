@@ -173,6 +173,28 @@ std::string ResultsFile::config_yaml() const {
   return "";
 }
 
+std::vector<std::string> ResultsFile::overrides() const {
+  const h5::Group r = root();
+  if (!r.exists("scan")) return {};
+  const h5::Group s = r.open_group("scan");
+  try {
+    if (s.is_dataset("overrides") && s.type_class("overrides") == h5::TypeClass::string) return s.read_strings("overrides");
+  } catch (const InputError&) {
+  }
+  return {};
+}
+
+std::string ResultsFile::scan_file() const {
+  const h5::Group r = root();
+  if (!r.exists("scan")) return "";
+  const h5::Group s = r.open_group("scan");
+  try {
+    if (s.has_attr("scan_file")) return s.attr_string("scan_file");
+  } catch (const InputError&) {
+  }
+  return "";
+}
+
 bool ResultsFile::has_trial_group(const std::string& id) const {
   return std::binary_search(groups_.begin(), groups_.end(), id);
 }
@@ -231,6 +253,15 @@ ModelState ResultsFile::read_model(const std::string& id) const {
   const h5::Group g = root().open_group("trial").open_group(id);
   if (!g.exists("model")) fail(g.where("model"), "this trial has no stored model (a failed or unfinished trial?)");
   return io::read_model(g.open_group("model"));
+}
+
+std::optional<io::ScanConfig> recorded_scan(const ResultsFile& file) {
+  const std::string yaml = file.config_yaml();
+  if (yaml.empty()) return std::nullopt;
+  io::ScanConfig scan = io::parse_scan_config(yaml, file.path() + ":/scan/config_yaml", file.overrides(), false);
+  const std::string scan_file = file.scan_file();
+  scan.source_dir = scan_file.empty() ? "" : std::filesystem::path(scan_file).parent_path().string();
+  return scan;
 }
 
 }  // namespace kanscan::analysis

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "types/model_state.hpp"
+#include "io/config.hpp"
 #include "io/h5.hpp"
 
 namespace kanscan::analysis {
@@ -63,6 +64,8 @@ class ResultsFile {
   const std::map<std::string, std::string>& attributes() const { return attrs_; }
   std::string attribute(const std::string& name) const;
   std::string config_yaml() const;  // "" when missing
+  std::vector<std::string> overrides() const;  // /scan/overrides: `--set` of the run, in order (none: empty)
+  std::string scan_file() const;               // where the YAML was when the scan ran ("" when not recorded)
 
   // The /trials table with rows that have no trial_id (unwritten tail of an extendible
   // table) dropped. Empty when /trials does not exist yet.
@@ -90,5 +93,10 @@ class ResultsFile {
 
 // Reads a compound dataset generically (exposed for the Python-free tests of odd layouts).
 TrialsTable read_compound_table(const h5::Group& parent, const std::string& name);
+
+// The scan as it ran: /scan/config_yaml with the run's /scan/overrides, its folder taken from
+// /scan's `scan_file` (for relative paths). nullopt when the file records no definition; an
+// InputError when it does not parse. The data file need not exist any more.
+std::optional<io::ScanConfig> recorded_scan(const ResultsFile& file);
 
 }  // namespace kanscan::analysis

@@ -17,6 +17,27 @@ std::string format_location(const Location& where) {
   return out;
 }
 
+namespace {
+// Start of the UTF-8 character that holds byte `i` (continuation bytes are 10xxxxxx).
+std::size_t char_start(const std::string& s, std::size_t i) {
+  while (i > 0 && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) --i;
+  return i;
+}
+}  // namespace
+
+std::string excerpt(const std::string& text, std::size_t max) {
+  std::string one_line;
+  for (char c : text) one_line += (c == '\n' || c == '\r') ? ' ' : c;
+  if (one_line.size() <= max) return one_line;
+  return one_line.substr(0, char_start(one_line, max)) + "…";
+}
+
+std::string cap_message(const std::string& message, std::size_t max) {
+  if (message.size() <= max) return message;
+  const std::size_t cut = char_start(message, max);
+  return message.substr(0, cut) + fmt::format("… ({} more bytes not shown)", message.size() - cut);
+}
+
 static std::string compose(const Location& where, const std::string& detail) {
   const std::string loc = format_location(where);
   return loc.empty() ? detail : fmt::format("{}: {}", loc, detail);

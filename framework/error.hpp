@@ -1,6 +1,7 @@
 #pragma once
 // Error types shared by every module. main() maps InputError to exit code 2 and
 // everything else (IoError included) to exit code 1 (see scans/main.cpp).
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 
@@ -50,5 +51,11 @@ class NumericalError : public std::runtime_error {
 };
 
 std::string format_location(const Location& where);
+
+// Input quoted in a message, cut to `max` characters (UTF-8 safe) with "…" when longer, so
+// that a long cell or a whole file read as one value is never echoed whole.
+std::string excerpt(const std::string& text, std::size_t max = 80);
+// A message as printed: at most `max` bytes, cut with a note of how much was left out.
+std::string cap_message(const std::string& message, std::size_t max = 4000);
 
 }  // namespace kanscan

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -39,7 +40,7 @@ std::string got(const YAML::Node& n) {
     case YAML::NodeType::Null: return "nothing (an empty value)";
     case YAML::NodeType::Map: return "a mapping";
     case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Scalar: return "'" + n.Scalar() + "'";
+    case YAML::NodeType::Scalar: return fmt::format("'{}'", excerpt(n.Scalar()));
     default: return "an undefined value";
   }
 }
@@ -444,14 +445,35 @@ namespace {
 // through the key table, every position remembered for later messages.
 class ScanParser {
  public:
-  ScanParser(const std::string& yaml_text, const std::string& file_name) : c_{file_name} {
+  ScanParser(const std::string& yaml_text, const std::string& file_name, const std::vector<std::string>& overrides,
+             bool data_file_must_exist)
+      : c_{file_name}, data_file_must_exist_(data_file_must_exist) {
     scan_.source_file = file_name;
     scan_.source_dir = fs::path(file_name).parent_path().string();
     scan_.yaml_text = yaml_text;
+    scan_.overrides = overrides;
   }
 
+  // A problem in a key that a --set override gave is reported at the override, not in the file.
   ScanConfig parse() {
-    const YAML::Node root = load();
+    try {
+      return parse_all();
+    } catch (const InputError& e) {
+      const std::string& key = e.where().key;
+      for (const auto& [path, text] : override_paths_) {
+        // The key itself, a key inside it, or the group it belongs to (data.split for data.split.train).
+        const bool under = key == path || key.rfind(path + ".", 0) == 0 || key.rfind(path + "[", 0) == 0 ||
+                           (!key.empty() && path.rfind(key + ".", 0) == 0);
+        if (under) throw InputError(Location{"--set " + excerpt(text), -1, -1, key}, e.detail());
+      }
+      throw;
+    }
+  }
+
+ private:
+  ScanConfig parse_all() {
+    YAML::Node root = load();
+    for (const auto& o : scan_.overrides) apply_override(root, o);
     parse_top(root);
     if (!data_) fail(c_, root, "data", "missing required section 'data' (generator or path, events, split)");
     parse_data(*data_);
@@ -462,7 +484,81 @@ class ScanParser {
     return std::move(scan_);
   }
 
- private:
+  // `--set PATH=VALUE`: VALUE is YAML (a scalar or a flow list/mapping) put at PATH (dotted
+  // names, `[i]` for a list element, e.g. models[0].grid_size) before the scan is checked, so
+  // the key table judges it like a key of the file; `PATH=null` removes the key.
+  void apply_override(YAML::Node& root, const std::string& text) {
+    const Location here{"--set " + excerpt(text), -1, -1, ""};
+    const auto eq = text.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == text.size())
+      throw InputError(here, "expected KEY=VALUE, e.g. --set train.epochs=5 or --set 'models[0].grid_size=[3,5]'");
+    const std::string path = text.substr(0, eq), value_text = text.substr(eq + 1);
+    YAML::Node value;
+    try {
+      value = YAML::Load(value_text);
+    } catch (const YAML::Exception& e) {
+      throw InputError(Location{here.file, -1, -1, path}, "the value is not valid YAML: " + e.msg);
+    }
+    YAML::Node cur;
+    cur.reset(root);
+    std::string shown;
+    std::size_t pos = 0;
+    while (pos < path.size()) {
+      std::size_t end = path.find_first_of(".[", pos);
+      if (end == std::string::npos) end = path.size();
+      const std::string name = path.substr(pos, end - pos);
+      if (name.empty()) throw InputError(Location{here.file, -1, -1, path}, "expected a key path like train.epochs or models[0].width");
+      shown += (shown.empty() ? "" : ".") + name;
+      std::optional<std::size_t> index;
+      pos = end;
+      if (pos < path.size() && path[pos] == '[') {
+        const auto close = path.find(']', pos);
+        std::size_t i = 0;
+        const auto [p, ec] = std::from_chars(path.data() + pos + 1, path.data() + (close == std::string::npos ? pos + 1 : close), i);
+        if (close == std::string::npos || ec != std::errc() || p != path.data() + close)
+          throw InputError(Location{here.file, -1, -1, path}, "expected a list index like models[0]");
+        index = i;
+        pos = close + 1;
+      }
+      if (pos < path.size() && path[pos] == '.') ++pos;
+      const bool last = pos >= path.size();
+      if (!cur.IsMap()) {
+        if (!cur.IsScalar() || !cur.IsDefined()) throw InputError(Location{here.file, -1, -1, path}, fmt::format("'{}' is not a mapping", shown));
+        // `optimizer: adam` is short for `optimizer: {name: adam}`: a sub-key needs the long form.
+        YAML::Node long_form(YAML::NodeType::Map);
+        long_form["name"] = cur.Scalar();
+        cur = long_form;  // assigns in place: cur is the tree's node
+      }
+      if (last && !index && value.IsNull()) {  // `KEY=null` removes the key: its default applies
+        cur.remove(name);
+        break;
+      }
+      if (!cur[name] || cur[name].IsNull()) {
+        if (index) throw InputError(Location{here.file, -1, -1, shown}, "not in the scan file: there is no list to index");
+        cur[name] = last ? value : YAML::Node(YAML::NodeType::Map);
+        if (last) break;
+      }
+      YAML::Node next;
+      next.reset(cur[name]);
+      if (index) {
+        if (!next.IsSequence() || *index >= next.size())
+          throw InputError(Location{here.file, -1, -1, shown},
+                           fmt::format("'{}' has {} element(s); [{}] does not exist", shown,
+                                       next.IsSequence() ? next.size() : 0, *index));
+        shown += fmt::format("[{}]", *index);
+        YAML::Node elem;
+        elem.reset(next[*index]);
+        next.reset(elem);
+      }
+      if (last) {
+        next = value;  // assigns in place
+        break;
+      }
+      cur.reset(next);
+    }
+    override_paths_.emplace_back(shown, text);
+  }
+
   void record(const std::string& path, const YAML::Node& n) { scan_.where[path] = loc(c_, n, path); }
   Location where_or(const std::string& key, const Location& fallback) const {
     auto it = scan_.where.find(key);
@@ -565,7 +661,7 @@ class ScanParser {
                        fmt::format("generator '{}' produces a {} task, but task is '{}'", d.generator,
                                    to_string(produced), to_string(scan_.task)));
     check_knobs(scan_, where_or("data.knobs", data_loc));
-    for (const char* k : {"data.label", "data.targets", "data.weights"})
+    for (const char* k : {"data.label", "data.targets", "data.weights", "data.delimiter", "data.classes"})
       if (scan_.where.count(k)) throw InputError(where_or(k, data_loc), "only for CSV files given by 'path', not with a generator");
   }
 
@@ -577,16 +673,26 @@ class ScanParser {
     const bool csv = ext == ".csv";
     if (!csv && ext != ".h5" && ext != ".hdf5")
       throw InputError(where_or("data.path", data_loc), fmt::format("expected a .h5, .hdf5 or .csv file, got '{}'", d.path));
-    if (!fs::exists(p))
+    if (data_file_must_exist_ && !fs::exists(p))
       throw InputError(where_or("data.path", data_loc), fmt::format("file '{}' not found (looked for {})", d.path, p.string()));
     if (csv && scan_.task == Task::classification && d.label_column.empty())
       throw InputError(where_or("data", data_loc), "a CSV file for classification needs 'label' (the label column)");
     if (csv && scan_.task == Task::regression && d.target_columns.empty())
       throw InputError(where_or("data", data_loc), "a CSV file for regression needs 'targets' (the target columns)");
     if (!csv)
-      for (const char* k : {"data.label", "data.targets", "data.weights"})
+      for (const char* k : {"data.label", "data.targets", "data.weights", "data.delimiter", "data.classes"})
         if (scan_.where.count(k))
-          throw InputError(where_or(k, data_loc), "only for CSV files; HDF5 files use /labels, /targets and /weights");
+          throw InputError(where_or(k, data_loc),
+                           "only for CSV files; HDF5 files use /labels, /targets, /weights and /class_names");
+    if (d.delimiter.size() != 1 || d.delimiter == "\"" || d.delimiter == "\n" || d.delimiter == "\r")
+      throw InputError(where_or("data.delimiter", data_loc),
+                       fmt::format("expected one character other than a quote or a line break (e.g. \";\" or \"\\t\"), got '{}'",
+                                   excerpt(d.delimiter)));
+    if (!d.classes.empty() && scan_.task != Task::classification)
+      throw InputError(where_or("data.classes", data_loc), "only for task: classification");
+    if (scan_.where.count("data.classes") && d.classes.size() < 2)
+      throw InputError(where_or("data.classes", data_loc),
+                       fmt::format("expected at least two class names (class index = position), got {}", d.classes.size()));
   }
 
   // Train defaults: scalars only (lists expand inside model blocks).
@@ -683,22 +789,30 @@ class ScanParser {
   Ctx c_;
   ScanConfig scan_;
   std::optional<YAML::Node> data_, train_, models_;
+  std::vector<std::pair<std::string, std::string>> override_paths_;  // key path as shown, --set text
+  bool data_file_must_exist_ = true;
 };
 
 }  // namespace
 
-ScanConfig parse_scan_config(const std::string& yaml_text, const std::string& file_name) {
-  return ScanParser(yaml_text, file_name).parse();
+ScanConfig parse_scan_config(const std::string& yaml_text, const std::string& file_name,
+                             const std::vector<std::string>& overrides, bool data_file_must_exist) {
+  return ScanParser(yaml_text, file_name, overrides, data_file_must_exist).parse();
 }
 
-ScanConfig load_scan_config(const std::string& path) {
+ScanConfig load_scan_config(const std::string& path, const std::vector<std::string>& overrides) {
   if (!fs::exists(path)) throw InputError(Location{path, -1, -1, ""}, "scan file not found");
   if (fs::is_directory(path)) throw InputError(Location{path, -1, -1, ""}, "expected a YAML file, got a directory");
+  const std::string ext = lower(fs::path(path).extension().string());
+  if (ext == ".csv" || ext == ".h5" || ext == ".hdf5" || ext == ".txt" || ext == ".tsv")
+    throw InputError(Location{path, -1, -1, ""},
+                     "expected a YAML scan definition, got a data file; name it in the scan's data block "
+                     "(data: {path: " + fs::path(path).filename().string() + ", ...}) and run the YAML file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(Location{path, -1, -1, ""}, "cannot read the scan file");
   std::stringstream ss;
   ss << in.rdbuf();
-  return parse_scan_config(ss.str(), path);
+  return parse_scan_config(ss.str(), path, overrides);
 }
 
 void apply_value(TrialConfig& cfg, const KeyDecl& key, const Value& value) { key.set(cfg, value); }
@@ -765,6 +879,9 @@ std::string canonical_json(const TrialConfig& cfg0, const DataConfig& d) {
   data["label"] = d.label_column;
   data["targets"] = d.target_columns;
   data["weights"] = d.weight_column;
+  // Keys added after the first release enter the id only when they differ from their default.
+  if (d.delimiter != ",") data["delimiter"] = d.delimiter;
+  if (!d.classes.empty()) data["classes"] = d.classes;
   j["data"] = data;
   return j.dump();
 }

@@ -90,6 +90,7 @@ struct ScanConfig {
   std::string source_file;    // the YAML file
   std::string source_dir;     // its directory (relative paths in the YAML are relative to it)
   std::string yaml_text;      // the file as given
+  std::vector<std::string> overrides;  // `--set KEY=VALUE` applied on top of it, in order
   std::int64_t max_trials = 1000000;
   std::map<std::string, Location> where;  // key path -> position, for later messages
 };
@@ -97,8 +98,13 @@ struct ScanConfig {
 // Parses and validates a scan definition. Throws InputError ("file:line:col: key.path: ...")
 // for YAML syntax errors, unknown keys (with "did you mean"), wrong types and values out of
 // bounds, and inconsistent combinations (task vs loss, split fractions, ...).
-ScanConfig parse_scan_config(const std::string& yaml_text, const std::string& file_name);
-ScanConfig load_scan_config(const std::string& path);
+// `overrides` are `KEY=VALUE` texts (`--set`): each VALUE, read as YAML, replaces the value at
+// KEY (`train.epochs`, `models[0].grid_size`, `data.events`) before the checks; an error in
+// one names the override. `data_file_must_exist` false: a scan read back from a results file,
+// whose data file may live elsewhere now.
+ScanConfig parse_scan_config(const std::string& yaml_text, const std::string& file_name,
+                             const std::vector<std::string>& overrides = {}, bool data_file_must_exist = true);
+ScanConfig load_scan_config(const std::string& path, const std::vector<std::string>& overrides = {});
 
 // Applies one value of a trial key (an axis value) to a trial config.
 void apply_value(TrialConfig& cfg, const KeyDecl& key, const Value& value);

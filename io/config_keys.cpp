@@ -214,6 +214,20 @@ void add_data_keys(std::vector<KeyDecl>& t) {
                        [](ScanConfig& s, const Value& v) { s.data.target_columns = std::get<std::vector<std::string>>(v); }));
   t.push_back(scan_key(S::data, "weights", KeyType::string, "CSV: the event-weight column (optional).",
                        [](ScanConfig& s, const Value& v) { s.data.weight_column = std::get<std::string>(v); }));
+  // Added after the first release: in the trial id only when set (io::canonical_json).
+  t.push_back(scan_key(S::data, "delimiter", KeyType::string,
+                       "CSV: the field separator, one character (`\";\"`, `\"\\t\"` or `tab`, `\"|\"`).",
+                       [](ScanConfig& s, const Value& v) {
+                         const auto& d = std::get<std::string>(v);
+                         s.data.delimiter = d == "tab" || d == "\\t" ? std::string("\t") : d;
+                       }));
+  t.back().default_text = ",";
+  t.back().omit_default = true;
+  t.push_back(scan_key(S::data, "classes", KeyType::string_list,
+                       "CSV, classification: the label column's strings, in class-index order (e.g. `[bkg, sig]`: "
+                       "bkg = 0, sig = 1). Without it labels are class indices 0, 1, ...",
+                       [](ScanConfig& s, const Value& v) { s.data.classes = std::get<std::vector<std::string>>(v); }));
+  t.back().omit_default = true;
   t.push_back(scan_key(S::data, "knobs", KeyType::number_map,
                        "Generator knobs by name (docs/data.md, Knobs), e.g. `{m_phi: 400}`; checked by the generator.",
                        [](ScanConfig& s, const Value& v) { s.data.knobs = std::get<std::map<std::string, double>>(v); }));

@@ -14,6 +14,7 @@
 #include "framework/error.hpp"
 #include "framework/rng.hpp"
 #include "io/h5.hpp"
+#include "io/readers_internal.hpp"
 
 namespace kanscan::io {
 namespace {
@@ -89,6 +90,10 @@ std::vector<std::string> read_names(const h5::Group& root, const std::string& na
   return names;
 }
 
+}  // namespace
+
+namespace detail {
+
 void check_labels(const std::vector<std::int32_t>& labels, int n_classes_declared, const std::string& file,
                   const std::string& key, const std::vector<int>& lines, int& n_classes) {
   std::int32_t max_label = -1;
@@ -123,55 +128,15 @@ Dataset finish(Dataset d, const DataConfig& cfg, const std::string& file) {
   return d;
 }
 
-// ---------- CSV ----------
-
-std::string trim(std::string_view s) {
-  std::size_t a = 0, b = s.size();
-  while (a < b && (s[a] == ' ' || s[a] == '\t' || s[a] == '\r')) ++a;
-  while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t' || s[b - 1] == '\r')) --b;
-  s = s.substr(a, b - a);
-  if (s.size() >= 2 && ((s.front() == '"' && s.back() == '"') || (s.front() == '\'' && s.back() == '\'')))
-    s = s.substr(1, s.size() - 2);
-  return std::string(s);
-}
-
-void split_fields(const std::string& line, std::vector<std::string>& out) {
-  out.clear();
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t comma = line.find(',', start);
-    out.push_back(trim(std::string_view(line).substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-}
-
-bool blank(const std::string& line) {
-  return std::all_of(line.begin(), line.end(), [](char c) { return c == ' ' || c == '\t' || c == '\r'; });
-}
-
-double parse_number(const std::string& s, const std::string& file, int line, const std::string& column) {
-  if (s.empty()) fail_line(file, line, fmt::format("column {}: empty value, expected a number", column));
-  double v = 0;
-  const char* b = s.data();
-  const char* e = s.data() + s.size();
-  if (*b == '+') ++b;
-  const auto [ptr, ec] = std::from_chars(b, e, v);
-  if (ec != std::errc() || ptr != e)
-    fail_line(file, line, fmt::format("column {}: '{}' is not a number", column, s));
-  if (!std::isfinite(v))
-    fail_line(file, line, fmt::format("column {}: non-finite value '{}' (NaN and inf are not allowed)", column, s));
-  return v;
-}
-
-}  // namespace
+}  // namespace detail
 
 void select_features(Dataset& d, const std::vector<std::string>& names, const std::string& file) {
   std::vector<Eigen::Index> cols;
   for (const auto& n : names) {
     auto it = std::find(d.feature_names.begin(), d.feature_names.end(), n);
     if (it == d.feature_names.end())
-      fail(file, "data.features", fmt::format("unknown feature '{}'; available: {}", n, join(d.feature_names)));
+      fail(file, "data.features",
+           fmt::format("unknown feature '{}'; available: {}", excerpt(n), excerpt(join(d.feature_names), 400)));
     cols.push_back(static_cast<Eigen::Index>(it - d.feature_names.begin()));
   }
   RowMatrixXf f(d.features.rows(), static_cast<Eigen::Index>(cols.size()));
@@ -196,6 +161,8 @@ Dataset take_rows(const Dataset& d, const std::vector<std::int64_t>& rows) {
   out.feature_names = d.feature_names;
   out.target_names = d.target_names;
   out.n_classes = d.n_classes;
+  out.class_names = d.class_names;
+  out.notes = d.notes;
   return out;
 }
 
@@ -240,7 +207,10 @@ void read_labels_part(const h5::Group& root, const std::string& path, Dataset& d
   check_rows(path, "labels", root.shape_of("labels"), d.size(), false);
   const auto arr = root.read_int64("labels");
   int declared = 0;
-  if (root.is_dataset("class_names")) declared = static_cast<int>(root.read_strings("class_names").size());
+  if (root.is_dataset("class_names")) {
+    d.class_names = root.read_strings("class_names");
+    declared = static_cast<int>(d.class_names.size());
+  }
   else if (root.has_attr("n_classes")) declared = static_cast<int>(root.attr_int("n_classes"));
   for (std::size_t i = 0; i < arr.data.size(); ++i) {
     const auto v = arr.data[i];
@@ -248,7 +218,7 @@ void read_labels_part(const h5::Group& root, const std::string& path, Dataset& d
       fail(path, "/labels", fmt::format("label {} at row {} (0-based) outside the class range", v, i));
     d.labels.push_back(static_cast<std::int32_t>(v));
   }
-  check_labels(d.labels, declared, path, "/labels", {}, d.n_classes);
+  detail::check_labels(d.labels, declared, path, "/labels", {}, d.n_classes);
 }
 
 void read_targets_part(const h5::Group& root, const std::string& path, Dataset& d) {
@@ -283,7 +253,7 @@ Dataset read_hdf5_data(const std::string& path, Task task, const DataConfig& cfg
   if (task == Task::classification) read_labels_part(root, path, d);
   else read_targets_part(root, path, d);
   read_weights_part(root, path, d);
-  return finish(std::move(d), cfg, path);
+  return detail::finish(std::move(d), cfg, path);
 }
 
 Dataset read_hdf5_features(const std::string& path, bool with_labels_and_weights) {
@@ -300,121 +270,10 @@ Dataset read_hdf5_features(const std::string& path, bool with_labels_and_weights
 
 namespace {
 
-// Opens a CSV file and reads its header row (after a byte-order mark, blank and # lines);
-// `line_no` is then the header's line.
-std::vector<std::string> read_csv_header(std::ifstream& in, const std::string& path, int& line_no) {
-  if (!std::filesystem::exists(path)) fail(path, "", "file does not exist");
-  in.open(path);
-  if (!in) fail(path, "", "cannot open file");
-  std::string line;
-  line_no = 0;
-  std::vector<std::string> header;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (line_no == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // UTF-8 byte-order mark
-    if (blank(line) || line[0] == '#') continue;
-    split_fields(line, header);
-    break;
-  }
-  if (header.empty()) fail(path, "", "empty file: expected a header row with column names, then one row per event");
-  std::set<std::string> seen;
-  for (std::size_t i = 0; i < header.size(); ++i) {
-    if (header[i].empty()) fail_line(path, line_no, fmt::format("header: column {} has no name", i + 1));
-    if (!seen.insert(header[i]).second) fail_line(path, line_no, fmt::format("header: duplicate column '{}'", header[i]));
-  }
-  return header;
-}
-
-}  // namespace
-
-Dataset read_csv_data(const std::string& path, Task task, const DataConfig& cfg) {
-  std::ifstream in;
-  int line_no = 0;
-  const std::vector<std::string> header = read_csv_header(in, path, line_no);
-  const int header_line = line_no;
-  std::string line;
-  auto column = [&](const std::string& name, const std::string& key) {
-    auto it = std::find(header.begin(), header.end(), name);
-    if (it == header.end())
-      fail(path, key, fmt::format("column '{}' not in the CSV header; columns: {}", name, join(header)));
-    return static_cast<std::size_t>(it - header.begin());
-  };
-  std::vector<std::size_t> special;
-  int label_col = -1, weight_col = -1;
-  std::vector<std::size_t> target_cols;
-  if (task == Task::classification) {
-    if (cfg.label_column.empty())
-      fail(path, "data.label_column", fmt::format("a CSV classification file needs the label column named in the scan (data.label_column); columns: {}", join(header)));
-    label_col = static_cast<int>(column(cfg.label_column, "data.label_column"));
-    special.push_back(static_cast<std::size_t>(label_col));
-  } else {
-    if (cfg.target_columns.empty())
-      fail(path, "data.target_columns", fmt::format("a CSV regression file needs the target columns named in the scan (data.target_columns); columns: {}", join(header)));
-    for (const auto& t : cfg.target_columns) target_cols.push_back(column(t, "data.target_columns"));
-    special.insert(special.end(), target_cols.begin(), target_cols.end());
-  }
-  if (!cfg.weight_column.empty()) {
-    weight_col = static_cast<int>(column(cfg.weight_column, "data.weight_column"));
-    special.push_back(static_cast<std::size_t>(weight_col));
-  }
-  std::vector<std::size_t> feat_cols;
-  for (std::size_t i = 0; i < header.size(); ++i)
-    if (std::find(special.begin(), special.end(), i) == special.end()) feat_cols.push_back(i);
-  if (feat_cols.empty()) fail(path, "", "no feature columns left after the label/target/weight columns");
-
-  std::vector<float> feats, targs;
-  std::vector<std::int32_t> labels;
-  std::vector<float> weights;
-  std::vector<int> lines;
-  std::vector<std::string> fields;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (blank(line) || line[0] == '#') continue;
-    split_fields(line, fields);
-    if (fields.size() != header.size())
-      fail_line(path, line_no,
-                fmt::format("ragged row: {} fields, expected {} as in the header (line {})", fields.size(), header.size(),
-                            header_line));
-    for (std::size_t c : feat_cols) feats.push_back(static_cast<float>(parse_number(fields[c], path, line_no, header[c])));
-    for (std::size_t c : target_cols) targs.push_back(static_cast<float>(parse_number(fields[c], path, line_no, header[c])));
-    if (label_col >= 0) {
-      const double v = parse_number(fields[static_cast<std::size_t>(label_col)], path, line_no, cfg.label_column);
-      if (v != std::floor(v) || v > 1e9)
-        fail_line(path, line_no, fmt::format("column {}: label '{}' is not a class index (an integer >= 0)", cfg.label_column,
-                                             fields[static_cast<std::size_t>(label_col)]));
-      if (v < 0)
-        fail_line(path, line_no, fmt::format("column {}: label {} outside the class range (class indices are >= 0)",
-                                             cfg.label_column, v));
-      labels.push_back(static_cast<std::int32_t>(v));
-    }
-    if (weight_col >= 0)
-      weights.push_back(static_cast<float>(parse_number(fields[static_cast<std::size_t>(weight_col)], path, line_no, cfg.weight_column)));
-    lines.push_back(line_no);
-  }
-  const std::size_t n = lines.size();
-  if (n == 0) fail(path, "", "no data rows after the header: expected one row per event");
-  Dataset d;
-  for (std::size_t c : feat_cols) d.feature_names.push_back(header[c]);
-  d.features = Eigen::Map<RowMatrixXf>(feats.data(), static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(feat_cols.size()));
-  if (task == Task::classification) {
-    d.labels = std::move(labels);
-    check_labels(d.labels, 0, path, "column " + cfg.label_column, lines, d.n_classes);
-  } else {
-    d.target_names = cfg.target_columns;
-    d.targets = Eigen::Map<RowMatrixXf>(targs.data(), static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(target_cols.size()));
-  }
-  d.weights = std::move(weights);
-  d.index.resize(n);
-  for (std::size_t i = 0; i < n; ++i) d.index[i] = static_cast<std::int64_t>(i);
-  return finish(std::move(d), cfg, path);
-}
-
-namespace {
-
 // true: HDF5, false: CSV, by extension (else sniffed); InputError for neither.
 bool is_hdf5_data(const std::string& path) {
   const std::string ext = lower_ext(path);
-  if (ext == ".csv" || ext == ".txt") return false;
+  if (ext == ".csv" || ext == ".txt" || ext == ".tsv") return false;
   if (ext == ".h5" || ext == ".hdf5" || ext == ".he5" || ext == ".hdf") return true;
   if (h5::is_hdf5(path)) return true;
   if (!std::filesystem::exists(path)) fail(path, "data.path", "file does not exist");
@@ -435,34 +294,21 @@ DataFileShape probe_hdf5(const std::string& path, Task task) {
   return s;
 }
 
-DataFileShape probe_csv(const std::string& path, Task task, const DataConfig& cfg) {
-  std::ifstream in;
-  int line_no = 0;
-  const std::vector<std::string> header = read_csv_header(in, path, line_no);
-  std::vector<std::string> special = cfg.target_columns;
-  if (task == Task::classification) special.assign({cfg.label_column});
-  special.push_back(cfg.weight_column);
-  DataFileShape s;
-  for (const auto& h : header)
-    if (std::find(special.begin(), special.end(), h) == special.end()) s.feature_names.push_back(h);
-  s.features = s.feature_names.size();
-  if (task == Task::regression) {
-    s.targets = cfg.target_columns.size();
-    s.target_names = cfg.target_columns;
-  }
-  std::string line;
-  while (std::getline(in, line)) s.rows += !(blank(line) || line[0] == '#');
-  return s;
-}
-
 }  // namespace
+
+bool detail::is_csv_path(const std::string& path) { return !is_hdf5_data(path); }
+
+bool is_csv_data_path(const std::string& path) {
+  const std::string ext = lower_ext(path);
+  return ext == ".csv" || ext == ".txt" || ext == ".tsv";
+}
 
 Dataset read_data_file(const std::string& path, Task task, const DataConfig& cfg) {
   return is_hdf5_data(path) ? read_hdf5_data(path, task, cfg) : read_csv_data(path, task, cfg);
 }
 
 DataFileShape probe_data_file(const std::string& path, Task task, const DataConfig& cfg) {
-  return is_hdf5_data(path) ? probe_hdf5(path, task) : probe_csv(path, task, cfg);
+  return is_hdf5_data(path) ? probe_hdf5(path, task) : detail::probe_csv(path, task, cfg);
 }
 
 void validate_split(const DataConfig& cfg) {

@@ -16,13 +16,20 @@ namespace kanscan::io {
 // cfg.events > 0. Dataset::index holds the row number of each event in the file (0-based).
 Dataset read_hdf5_data(const std::string& path, Task task, const DataConfig& cfg);
 Dataset read_csv_data(const std::string& path, Task task, const DataConfig& cfg);
-// Dispatches on the extension: .h5/.hdf5/.he5 -> HDF5, .csv -> CSV (else: sniffs HDF5).
+// Dispatches on the extension: .h5/.hdf5/.he5 -> HDF5, .csv/.tsv/.txt -> CSV (else: sniffs HDF5).
 Dataset read_data_file(const std::string& path, Task task, const DataConfig& cfg);
+// Whether read_data_file reads `path` as CSV (by extension; false for a missing file).
+bool is_csv_data_path(const std::string& path);
 
 // /features [N, F] and its names of an HDF5 data file, with the checks read_hdf5_data applies,
 // without labels or targets (to apply a model to new events). With with_labels_and_weights,
 // also /labels and /weights when the file has them, checked as read_hdf5_data checks them.
 Dataset read_hdf5_features(const std::string& path, bool with_labels_and_weights = false);
+
+// Events to apply a model to or to study (`predict --data`, `analyze --data`): HDF5 as
+// read_hdf5_features(path, true); CSV with the scan's settings in cfg (delimiter, classes),
+// where the label, target and weight columns may be missing and are never features.
+Dataset read_data_features(const std::string& path, Task task, const DataConfig& cfg);
 
 // What a data file holds, from its HDF5 dataset shapes or its CSV header and row count; the
 // arrays are not read (estimates before a scan). CSV features are the columns that are not

@@ -66,6 +66,8 @@ std::string header_json(const StoreSchema& s) {
   j["scan_name"] = s.scan_name;
   j["task"] = s.task == Task::regression ? "regression" : "classification";
   j["config_yaml"] = s.config_yaml;
+  j["overrides"] = s.overrides;
+  j["scan_file"] = s.scan_file;
   j["metric_columns"] = s.metric_columns;
   j["trials_expected"] = s.trials_expected;
   j["created_utc"] = s.created_utc;
@@ -79,6 +81,8 @@ StoreSchema parse_header_json(const std::string& text) {
     s.scan_name = j.at("scan_name").get<std::string>();
     s.task = j.at("task").get<std::string>() == "regression" ? Task::regression : Task::classification;
     s.config_yaml = j.at("config_yaml").get<std::string>();
+    s.overrides = j.value("overrides", std::vector<std::string>{});
+    s.scan_file = j.value("scan_file", std::string());
     s.metric_columns = j.at("metric_columns").get<std::vector<std::string>>();
     s.trials_expected = j.value("trials_expected", std::int64_t{0});
     s.created_utc = j.value("created_utc", std::string());
@@ -103,12 +107,19 @@ struct ResultStore::Writer {
     root.set_attr("created_utc", s.created_utc);
     root.set_attr("task", std::string(s.task == Task::regression ? "regression" : "classification"));
     root.set_attr("n_trials_expected", s.trials_expected);
-    write_yaml(s.config_yaml);
+    write_definition(s);
     root.create_group("trial");
     table.emplace(root.create_table(kTrialsTable, schema.columns, 64));
   }
 
-  void write_yaml(const std::string& yaml) { file.root().require_group("scan").write_string("config_yaml", yaml); }
+  // /scan: the YAML as given, the --set overrides on top of it, and where the YAML was.
+  void write_definition(const StoreSchema& s) {
+    h5::Group scan = file.root().require_group("scan");
+    scan.write_string("config_yaml", s.config_yaml);
+    scan.remove("overrides");
+    if (!s.overrides.empty()) scan.write_strings("overrides", s.overrides);
+    if (!s.scan_file.empty()) scan.set_attr("scan_file", s.scan_file);
+  }
 
   void append_row(const TrialConfig& cfg, const TrialOutcome& outcome, const std::vector<std::string>& metric_names) {
     h5::Row row(schema.columns.size());
@@ -211,6 +222,7 @@ ResultStore::ResultStore(const std::string& out_path, StoreSchema schema, Mode m
                        "a journal of an earlier run exists; pass --resume to continue it, or remove it");
     fs::remove(work_path());
     resume_.previous_yaml = schema_.config_yaml;
+    resume_.previous_overrides = schema_.overrides;
     if (schema_.created_utc.empty()) schema_.created_utc = utc_now();
     journal_ = std::make_unique<Journal>(journal_path(), nullptr);
     journal_->append(JournalRecordType::header, header_json(schema_));
@@ -238,14 +250,14 @@ void ResultStore::replay(const PlannedLookup& planned) {
                          "cannot resume: the data's targets changed (metric columns differ from the recorded scan)");
       if (!have_header) schema_.created_utc = old.created_utc;
       resume_.previous_yaml = old.config_yaml;
-      if (!writer_) {
-        StoreSchema s = schema_;
-        s.config_yaml = old.config_yaml;
-        s.trials_expected = old.trials_expected;
-        writer_ = std::make_unique<Writer>(work_path(), s);
-      } else {
-        writer_->write_yaml(old.config_yaml);
-      }
+      resume_.previous_overrides = old.overrides;
+      StoreSchema s = schema_;
+      s.config_yaml = old.config_yaml;
+      s.overrides = old.overrides;
+      if (!old.scan_file.empty()) s.scan_file = old.scan_file;
+      s.trials_expected = old.trials_expected;
+      if (!writer_) writer_ = std::make_unique<Writer>(work_path(), s);
+      else writer_->write_definition(s);
       have_header = true;
       return;
     }
@@ -282,6 +294,7 @@ void ResultStore::replay(const PlannedLookup& planned) {
     if (schema_.created_utc.empty()) schema_.created_utc = utc_now();
     journal_->append(JournalRecordType::header, header_json(schema_));
     resume_.previous_yaml = schema_.config_yaml;
+    resume_.previous_overrides = schema_.overrides;
     open_work();
   }
   writer_->file.flush();
@@ -302,11 +315,13 @@ void ResultStore::open_work() {
   writer_->file.flush();
 }
 
-void ResultStore::record_config(const std::string& config_yaml, std::int64_t trials_expected) {
+void ResultStore::record_config(const std::string& config_yaml, const std::vector<std::string>& overrides,
+                                std::int64_t trials_expected) {
   schema_.config_yaml = config_yaml;
+  schema_.overrides = overrides;
   schema_.trials_expected = trials_expected;
   journal_->append(JournalRecordType::header, header_json(schema_));
-  writer_->write_yaml(config_yaml);
+  writer_->write_definition(schema_);
   writer_->file.root().set_attr("n_trials_expected", trials_expected);
   writer_->file.flush();
 }

@@ -32,6 +32,8 @@ struct StoreSchema {
   std::string scan_name;
   Task task = Task::classification;
   std::string config_yaml;                  // the scan definition as given
+  std::vector<std::string> overrides;       // `--set KEY=VALUE` on top of it (/scan/overrides)
+  std::string scan_file;                    // absolute path of the YAML file (/scan attribute `scan_file`)
   std::vector<std::string> metric_columns;  // /trials metric columns, in order
   std::int64_t trials_expected = 0;         // size of the expansion (root attribute)
   std::string created_utc;                  // filled by the store (kept across resumes)
@@ -56,6 +58,7 @@ struct ResumeState {
   std::map<std::string, std::string> completed;  // trial id -> status (ok | failed)
   std::map<std::string, std::map<std::string, double>> metrics;  // trial id -> its metrics
   std::string previous_yaml;                     // the scan definition the journal last recorded
+  std::vector<std::string> previous_overrides;   // and its --set overrides
   std::uint64_t torn_bytes = 0;                  // cut from the journal's tail
   std::size_t duplicates_dropped = 0;
 };
@@ -74,7 +77,8 @@ class ResultStore {
 
   const ResumeState& resume_state() const { return resume_; }
   // Records a new scan definition in the journal (resume with a changed YAML that only adds trials).
-  void record_config(const std::string& config_yaml, std::int64_t trials_expected);
+  void record_config(const std::string& config_yaml, const std::vector<std::string>& overrides,
+                     std::int64_t trials_expected);
 
   // A finished trial: journal first (fsync), then the working file; publishes when due.
   // `config` is the planned trial (trial_id and model_name included), `config_json` its

@@ -46,6 +46,10 @@ int run_analyze(Context& ctx, const AnalyzeArgs& a) {
     else log::warn("{}", plots.message);
   }
   std::cout.flush();
+  const auto page = analysis::run_report(dir);
+  if (page.ran) std::cout << "report (one self-contained page, no network): " << dir << "/report.html\n";
+  else log::warn("{}", page.message);
+  std::cout.flush();
   return kExitOk;
 }
 
@@ -65,7 +69,8 @@ void add_analyze_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--cost", args->cost,
                   "Cost of the Pareto fronts and matched budgets: params (default), train_flops, infer_flops, "
                   "train_seconds");
-  cmd->add_option("--data", args->data, "Data file with the events (for the spline-vs-LLR and importance plots)");
+  cmd->add_option("--data", args->data, "Data file with the events (for the spline-vs-LLR and importance plots; default: the scan's "
+                  "own data file, looked up relative to the scan file, then beside FILE, or its generator cache)");
   cmd->add_option("--top", args->top, "Best configurations to list")->check(CLI::PositiveNumber);
   cmd->add_flag("--no-plots", args->no_plots, "Write the CSVs only, do not run matplotlib");
   cmd->callback([&ctx, args] { ctx.action = [&ctx, args] { return run_analyze(ctx, *args); }; });

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "analysis/results_file.hpp"
+#include "analysis/select.hpp"
 #include "framework/error.hpp"
 #include "framework/parallel.hpp"
 #include "io/atomic_file.hpp"
@@ -42,13 +43,24 @@ std::string resolve_trial(const analysis::ResultsFile& f, const std::string& id)
 int run_predict(Context& ctx, const PredictArgs& a) {
   if (ctx.comm && ctx.comm->rank() != 0) return kExitOk;
   const analysis::ResultsFile results(a.file);
-  const std::string id = resolve_trial(results, a.trial);
+  std::string id;
+  if (a.trial == "best") {
+    const analysis::ChosenTrial best = analysis::best_trial(results);
+    id = best.id;
+    if (!best.note.empty()) std::cerr << "kanscan: note: " << best.note << "\n";
+    std::cout << fmt::format("best trial by {} ({} is better): {} ({} = {:.6g})\n", best.column,
+                             best.higher_is_better ? "higher" : "lower", id, best.column, best.value);
+  } else {
+    id = resolve_trial(results, a.trial);
+  }
   if (!results.has_model(id))
     throw InputError(Location{a.file, -1, -1, "--trial"},
                      "trial " + id + " has no stored model (a failed or unfinished trial)");
   const ModelState model = results.read_model(id);
 
-  const Dataset data = io::read_hdf5_features(a.data);
+  // A CSV is read with the scan's own settings (label/weight columns are not features).
+  const auto scan = io::is_csv_data_path(a.data) ? analysis::recorded_scan(results) : std::nullopt;
+  const Dataset data = io::read_data_features(a.data, model.task, scan ? scan->data : DataConfig{});
   if (data.n_features() != model.input_mean.size())
     throw InputError(Location{a.data, -1, -1, "/features"},
                      fmt::format("{} features per event, but the model of trial {} was trained on {}",
@@ -90,8 +102,8 @@ void add_predict_command(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<PredictArgs>();
   auto* cmd = app.add_subcommand("predict", "Apply a trained model from a results file to new events");
   cmd->add_option("file", args->file, "Results file written by `kanscan run`")->required();
-  cmd->add_option("--trial", args->trial, "Trial id (or a unique prefix of it)")->required();
-  cmd->add_option("--data", args->data, "HDF5 data file with /features [N, F]")->required();
+  cmd->add_option("--trial", args->trial, "Trial id (or a unique prefix of it), or `best`: the best by the validation metric")->required();
+  cmd->add_option("--data", args->data, "Data file: HDF5 with /features [N, F], or a CSV like the scan's")->required();
   cmd->add_option("--out", args->out, "Output HDF5 file: /predictions [N] or [N, T]")->required();
   cmd->add_option("--threads", args->threads, "OpenMP threads (0 = all)")->check(CLI::NonNegativeNumber);
   cmd->callback([&ctx, args] { ctx.action = [&ctx, args] { return run_predict(ctx, *args); }; });

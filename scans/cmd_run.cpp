@@ -25,6 +25,11 @@ void add_run_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--publish-seconds", opts->publish_seconds,
                   "Minimum seconds between atomic updates of the results file while running (default 2)")
       ->check(CLI::Range(0.0, 1e6));
+  cmd->add_option("--set", opts->overrides,
+                  "Override a key of the scan: KEY=VALUE (YAML value), e.g. --set train.epochs=5 "
+                  "--set 'models[0].grid_size=[3,5]'; repeatable; recorded in the results file (/scan/overrides)")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_flag("--coordinator-only", *only_coordinate,
                 "Rank 0 only coordinates and writes results (default: it also runs trials on a worker thread)");
   cmd->callback([&ctx, opts, only_coordinate] {

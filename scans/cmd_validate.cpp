@@ -3,10 +3,14 @@
 // key reference that docs/scan-format.md is generated from.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <iostream>
 
 #include "framework/error.hpp"
 #include "io/config.hpp"
+#include "io/data.hpp"
+#include "io/generators/registry.hpp"
 #include "scans/cli.hpp"
 #include "scans/expand.hpp"
 
@@ -15,9 +19,68 @@ namespace {
 
 struct ValidateArgs {
   std::string scan;
+  std::vector<std::string> overrides;
   bool describe_keys = false;
   bool list_trials = false;
 };
+
+std::string names_line(const std::vector<std::string>& names) {
+  return fmt::format("({}) {}", names.size(), fmt::join(names, ", "));
+}
+
+// What `run` will train on, read and split as `run` reads it: a data file is opened (every
+// error `run` would give is given now); a generator is described by its registry entry.
+// Fills `shape` from the data read. Every check of the data lives in io (readers, load_data,
+// split_dataset), so checks added there are validate's checks too.
+std::string describe_data(const io::ScanConfig& scan, scans::DataShape& shape) {
+  std::string out;
+  const auto& d = scan.data;
+  if (!d.generator.empty()) {
+    const auto g = io::gen::generator_shape(d.generator, d.knobs);
+    out += fmt::format("    features {}\n", names_line(d.features.empty() ? g.features : d.features));
+    if (scan.task == Task::classification) out += fmt::format("    classes {} (balanced)\n", names_line(g.classes));
+    else out += fmt::format("    targets {}\n", names_line(g.targets));
+    return out;
+  }
+  DataConfig cfg = d;
+  if (std::filesystem::path(cfg.path).is_relative() && !scan.source_dir.empty())
+    cfg.path = (std::filesystem::path(scan.source_dir) / cfg.path).lexically_normal().string();
+  const DataSplit split = io::load_data(cfg, scan.task, "");
+  const Dataset* parts[] = {&split.train, &split.val, &split.test};
+  const std::size_t n = split.train.size() + split.val.size() + split.test.size();
+  out += fmt::format("    read {}: {} events -> train {} / val {} / test {}\n", cfg.path, n, split.train.size(),
+                           split.val.size(), split.test.size());
+  out += fmt::format("    features {}\n", names_line(split.train.feature_names));
+  if (scan.task == Task::classification) {
+    std::vector<std::size_t> count(static_cast<std::size_t>(std::max(split.train.n_classes, 0)), 0);
+    for (const Dataset* p : parts)
+      for (auto l : p->labels) ++count[static_cast<std::size_t>(l)];
+    std::string balance;
+    for (std::size_t c = 0; c < count.size(); ++c) {
+      const std::string name = c < split.train.class_names.size() ? fmt::format("{} = {}", split.train.class_names[c], c)
+                                                                  : std::to_string(c);
+      balance += fmt::format("{}{}: {} ({:.1f}%)", c ? ", " : "", name, count[c], 100.0 * static_cast<double>(count[c]) / static_cast<double>(n));
+    }
+    out += fmt::format("    labels: {}, {} classes: {}\n",
+                             d.label_column.empty() ? std::string("/labels") : "column '" + d.label_column + "'",
+                             count.size(), balance);
+  } else {
+    out += fmt::format("    targets {}\n", names_line(split.train.target_names));
+  }
+  if (!split.train.weights.empty()) {
+    double sum = 0;
+    for (const Dataset* p : parts)
+      for (float w : p->weights) sum += w;
+    out += fmt::format("    weights: {} (sum {:.6g})\n",
+                             d.weight_column.empty() ? std::string("/weights") : "column '" + d.weight_column + "'", sum);
+  }
+  for (const auto& note : split.train.notes) out += "    note: " + note + "\n";
+  shape.n_in = static_cast<int>(split.train.n_features());
+  shape.n_out = scan.task == Task::regression ? static_cast<int>(split.train.n_targets())
+                                              : (split.train.n_classes > 2 ? split.train.n_classes : 1);
+  shape.n_train = static_cast<std::int64_t>(split.train.size());
+  return out;
+}
 
 std::string human(double x) {
   if (x >= 1e9) return fmt::format("{:.1f}G", x / 1e9);
@@ -34,9 +97,10 @@ int run_validate(Context& ctx, const ValidateArgs& a) {
     return kExitOk;
   }
   if (a.scan.empty()) throw InputError("validate: missing SCAN.yaml (or pass --describe-keys)");
-  const io::ScanConfig scan = io::load_scan_config(a.scan);
+  const io::ScanConfig scan = io::load_scan_config(a.scan, a.overrides);
   const scans::Expansion ex = scans::expand(scan, scan.threads_per_trial);
-  const scans::DataShape shape = scans::estimate_data_shape(scan);
+  scans::DataShape shape = scans::estimate_data_shape(scan);
+  const std::string data_report = describe_data(scan, shape);  // before "OK": the data may be bad
   const auto& d = scan.data;
   std::cout << fmt::format("scan '{}' ({}): {} OK\n", scan.name,
                            scan.task == Task::classification ? "classification" : "regression", scan.source_file);
@@ -46,6 +110,8 @@ int run_validate(Context& ctx, const ValidateArgs& a) {
                            shape.n_in > 0 ? fmt::format(" ({} inputs, {} output{})", shape.n_in, shape.n_out,
                                                         shape.n_out == 1 ? "" : "s")
                                           : "");
+  std::cout << data_report;
+  for (const auto& o : scan.overrides) std::cout << fmt::format("  --set {}\n", o);
   std::cout << fmt::format("  seeds: [{}]\n", fmt::join(scan.seeds, ", "));
   std::vector<double> cost_by_block(ex.blocks.size(), 0.0);
   std::vector<std::pair<std::int64_t, std::int64_t>> params(ex.blocks.size(), {-1, -1});
@@ -98,6 +164,11 @@ void add_validate_command(CLI::App& app, Context& ctx) {
   cmd->add_option("scan", args->scan, "Scan definition (YAML)");
   cmd->add_flag("--describe-keys", args->describe_keys, "Print the reference of every scan key (Markdown) and exit");
   cmd->add_flag("--trials", args->list_trials, "Also list every trial id");
+  cmd->add_option("--set", args->overrides,
+                  "Override a key of the scan: KEY=VALUE (YAML value), e.g. --set train.epochs=5 "
+                  "--set 'models[0].grid_size=[3,5]'; repeatable")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->callback([&ctx, args] { ctx.action = [&ctx, args] { return run_validate(ctx, *args); }; });
 }
 

@@ -46,8 +46,8 @@ std::string hms(double seconds) {
 nlohmann::json data_to_json(const DataConfig& d) {
   return {{"generator", d.generator}, {"path", d.path}, {"events", d.events}, {"seed", d.seed}, {"knobs", d.knobs},
           {"train", d.train}, {"val", d.val}, {"test", d.test}, {"features", d.features}, {"label", d.label_column},
-          {"targets", d.target_columns}, {"weights", d.weight_column}, {"source_file", d.source_file},
-          {"folds", d.folds}, {"split_seeds", d.split_seeds}};
+          {"targets", d.target_columns}, {"weights", d.weight_column}, {"delimiter", d.delimiter}, {"classes", d.classes},
+          {"source_file", d.source_file}, {"folds", d.folds}, {"split_seeds", d.split_seeds}};
 }
 
 DataConfig data_from_json(const nlohmann::json& j) {
@@ -64,6 +64,8 @@ DataConfig data_from_json(const nlohmann::json& j) {
   d.label_column = j.at("label");
   d.target_columns = j.at("targets").get<std::vector<std::string>>();
   d.weight_column = j.at("weights");
+  d.delimiter = j.at("delimiter");
+  d.classes = j.at("classes").get<std::vector<std::string>>();
   d.source_file = j.at("source_file");
   d.folds = j.at("folds");
   d.split_seeds = j.at("split_seeds").get<std::vector<std::uint64_t>>();
@@ -273,6 +275,8 @@ void open_store(ScanPlan& p, const RunOptions& opts) {
   schema.scan_name = p.scan.name;
   schema.task = p.scan.task;
   schema.config_yaml = p.scan.yaml_text;
+  schema.overrides = p.scan.overrides;
+  schema.scan_file = fs::absolute(p.scan.source_file).lexically_normal().string();
   schema.metric_columns = io::metric_columns(p.scan.task, p.splits.data.front().train.target_names);
   schema.trials_expected = static_cast<std::int64_t>(p.ex.trials.size());
   std::map<std::string, const TrialConfig*> planned;
@@ -290,8 +294,8 @@ void open_store(ScanPlan& p, const RunOptions& opts) {
     log::info("resume: no earlier run of this scan at {}; starting it", p.out);
     return;
   }
-  if (rs.previous_yaml != p.scan.yaml_text) {
-    p.store->record_config(p.scan.yaml_text, static_cast<std::int64_t>(p.ex.trials.size()));
+  if (rs.previous_yaml != p.scan.yaml_text || rs.previous_overrides != p.scan.overrides) {
+    p.store->record_config(p.scan.yaml_text, p.scan.overrides, static_cast<std::int64_t>(p.ex.trials.size()));
     log::info("resume: the scan definition changed and only adds trials; recorded the new definition");
   }
   if (rs.torn_bytes > 0) log::warn("resume: cut {} bytes of an unfinished record from the journal", rs.torn_bytes);
@@ -314,7 +318,7 @@ void order_trials(ScanPlan& p) {
 
 ScanPlan plan_scan(const RunOptions& opts, const Hooks& hooks) {
   ScanPlan p;
-  p.scan = io::load_scan_config(opts.scan_path);
+  p.scan = io::load_scan_config(opts.scan_path, opts.overrides);
   p.ex = expand(p.scan, opts.threads >= 0 ? opts.threads : p.scan.threads_per_trial);
   p.out = results_path(opts, p.scan);
   p.setup = make_setup(opts, p.scan, p.out);
@@ -322,6 +326,7 @@ ScanPlan plan_scan(const RunOptions& opts, const Hooks& hooks) {
             p.ex.trials.size(), p.ex.duplicates);
   fs::create_directories(p.setup.cache_dir);
   p.splits = load_splits(hooks, p.setup.data, p.scan.task, p.setup.cache_dir);
+  for (const auto& note : p.splits.data.front().train.notes) log::info("data: {}", note);
   p.shape = shape_of(p.splits.data.front(), p.scan.task);
   open_store(p, opts);
   order_trials(p);
@@ -427,7 +432,7 @@ int run_scan(Communicator& comm, const RunOptions& opts, const Hooks& hooks) {
     for (int r = 1; r < comm.size(); ++r) comm.send(r, kTagSetup, bytes);
   };
   auto fail = [&](int code, const std::string& what) {
-    std::cerr << "kanscan: error: " << what << "\n";
+    std::cerr << "kanscan: error: " << cap_message(what) << "\n";
     Setup s;
     s.code = code;
     broadcast_setup(s);

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "framework/communicator.hpp"
 #include "types/dataset.hpp"
@@ -16,6 +17,7 @@ namespace kanscan::scans {
 
 struct RunOptions {
   std::string scan_path;
+  std::vector<std::string> overrides;  // --set KEY=VALUE, applied on top of the YAML
   std::string out;             // "" = from the YAML (`output`) or <name>.h5
   std::string cache_dir;       // "" = from the YAML or kanscan-cache next to the results
   bool resume = false;

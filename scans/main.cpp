@@ -22,10 +22,10 @@ int main(int argc, char** argv) {
     try {
       code = cli::run(argc, argv, ctx);
     } catch (const InputError& e) {
-      if (!ctx.collective_exit || world.comm().rank() == 0) std::cerr << "kanscan: error: " << e.what() << "\n";
+      if (!ctx.collective_exit || world.comm().rank() == 0) std::cerr << "kanscan: error: " << cap_message(e.what()) << "\n";
       code = cli::kExitBadInput;
     } catch (const std::exception& e) {
-      if (!ctx.collective_exit || world.comm().rank() == 0) std::cerr << "kanscan: error: " << e.what() << "\n";
+      if (!ctx.collective_exit || world.comm().rank() == 0) std::cerr << "kanscan: error: " << cap_message(e.what()) << "\n";
       code = cli::kExitFailure;
     }
     // A rank that fails while others wait would hang the job: take the whole job down, unless

@@ -6,8 +6,9 @@
 set -euo pipefail
 packages=(build-essential cmake git pkg-config
   libeigen3-dev libopenmpi-dev openmpi-bin libhdf5-dev libyaml-cpp-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev libfmt-dev libxxhash-dev
-  python3 python3-numpy python3-h5py python3-matplotlib python3-pandas python3-sklearn python3-torch)
+  libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev libfmt-dev libxxhash-dev libcsv-dev
+  python3 python3-numpy python3-h5py python3-matplotlib python3-pandas python3-sklearn python3-torch
+  python3-pytest python3-yaml chromium)
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(libopenblas0-openmp)
 fi

@@ -48,6 +48,7 @@ def only_in(pattern, allowed, what):
 only_in(r'#\s*include\s*[<"](hdf5|H5[A-Za-z]*)\.h[>"]|\bH5[A-Z][a-z]*[A-Za-z_]*\(', ["io/h5"], "HDF5")
 only_in(r"\bYAML::|yaml-cpp/", ["io/config.cpp"], "yaml-cpp")
 only_in(r"#\s*include\s*[<\"]mpi\.h[>\"]|\bMPI_[A-Z][a-z_]+\(", ["framework/mpi/"], "MPI")
+only_in(r"#\s*include\s*[<\"]csv\.h[>\"]|\bcsv_(init|parse|fini)\(", ["io/csv_table.cpp"], "libcsv")
 
 # Dependencies point one way: framework <- models <- scans; framework <- io <- scans; analysis reads io.
 layers = {

@@ -22,6 +22,8 @@ struct Dataset {
   std::vector<std::string> feature_names;
   std::vector<std::string> target_names;
   int n_classes = 0;                  // classification only
+  std::vector<std::string> class_names;  // when the file names them (CSV `classes`, HDF5 /class_names)
+  std::vector<std::string> notes;     // what the reader decided on its own (e.g. a pandas index column left out)
 
   std::size_t size() const { return static_cast<std::size_t>(features.rows()); }
   std::size_t n_features() const { return static_cast<std::size_t>(features.cols()); }

@@ -32,6 +32,8 @@ struct DataConfig {
   std::string label_column;                 // CSV classification
   std::vector<std::string> target_columns;  // CSV regression
   std::string weight_column;                // CSV, optional
+  std::string delimiter = ",";              // CSV field separator (one character; "\t" for tab)
+  std::vector<std::string> classes;         // CSV: label strings, class index = position
   std::string source_file;          // the YAML file the block came from (for messages)
 };
 

@@ -1,16 +1,19 @@
 """Read kanscan results files in notebooks.
 
     import kanscan
-    trials = kanscan.load_trials("scan.h5")          # /trials as a pandas DataFrame
-    hist = kanscan.read_history("scan.h5", trial_id)  # per-epoch curves
-    model = kanscan.read_model("scan.h5", trial_id)   # tensors as numpy arrays
+    trials = kanscan.load_trials("scan.h5")           # /trials as a pandas DataFrame (NaN/<NA> = not applicable)
+    front = kanscan.pareto(trials)                    # parameters-vs-metric front over seed means
+    hist = kanscan.load_history("scan.h5", trial_id)  # per-epoch curves
+    model = kanscan.load_model("scan.h5", "best")     # tensors as numpy arrays; model.predict(X), model.to_torch()
     phi = kanscan.kan_edge(model["layers"][0], 0, 3, x)  # a KAN layer's learned function
+    import kanscan.plotting                           # the plots of kanscan analyze, from DataFrames
 
 Layout: docs/scan-format.md "Results file". Files are opened read-only without HDF5 file locking, so a
 scan that is still running (or crashed) can be read.
 """
-from .results import (ResultsFile, load_trials, read_history, read_model, read_trial, kan_edge,
-                      bspline_basis, predict)
+from .results import (Model, ResultsFile, best_trial, bspline_basis, configurations, kan_edge, load_history,
+                      load_model, load_trials, pareto, predict, read_history, read_model, read_trial)
 
-__all__ = ["ResultsFile", "load_trials", "read_history", "read_model", "read_trial", "kan_edge",
-           "bspline_basis", "predict"]
+__version__ = "0.2.0"
+__all__ = ["Model", "ResultsFile", "best_trial", "bspline_basis", "configurations", "kan_edge", "load_history",
+           "load_model", "load_trials", "pareto", "predict", "read_history", "read_model", "read_trial"]

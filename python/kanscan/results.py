@@ -65,7 +65,7 @@ class ResultsFile:
                 df[col] = df[col].map(_text)
         if "trial_id" in df.columns:
             df = df[df["trial_id"].astype(str) != ""].reset_index(drop=True)
-        return df
+        return _missing_for_not_applicable(df)
 
     def trial_ids(self):
         return sorted(self._f["trial"].keys()) if "trial" in self._f else []
@@ -127,24 +127,165 @@ class ResultsFile:
         return out
 
 
+def _missing_for_not_applicable(df):
+    """Settings that do not apply to a row (the width of a single-layer model, grid_size of an
+    MLP, momentum of Adam) become missing: <NA> in integer columns (pandas Int64), NaN in float
+    columns (as stored), None in string columns. The file stores -1 in its int64 configuration
+    columns (docs/scan-format.md, "/trials"); those are the columns between n_params and
+    epochs_run."""
+    cols = list(df.columns)
+    if "n_params" not in cols or "epochs_run" not in cols:
+        return df
+    for c in cols[cols.index("n_params") + 1:cols.index("epochs_run")]:
+        s = df[c]
+        if s.dtype.kind in "iu":
+            df[c] = s.astype("Int64").mask(s == -1)
+        elif s.dtype == object:
+            df[c] = s.where(s != "", None)
+    return df
+
+
 def load_trials(path):
+    """/trials as a pandas DataFrame, one row per trial; not-applicable settings are missing
+    (NaN / <NA> / None), so a groupby leaves them out instead of showing width = -1."""
     with ResultsFile(path) as f:
         return f.trials()
 
 
-def read_history(path, trial_id):
+def load_history(path, trial_id):
+    """Per-epoch curves of a trial: epoch, train_loss, val_loss, val_metric (a DataFrame)."""
     with ResultsFile(path) as f:
-        return f.history(trial_id)
+        return f.history(_trial_id(f, trial_id))
+
+
+read_history = load_history
 
 
 def read_trial(path, trial_id):
     with ResultsFile(path) as f:
-        return f.trial(trial_id)
+        return f.trial(_trial_id(f, trial_id))
 
 
-def read_model(path, trial_id):
+class Model(dict):
+    """A trained model as stored (input/target standardisation, per-layer tensors and attributes;
+    a dict as read_model always returned) with predict() in numpy and to_torch()."""
+
+    def predict(self, features):
+        """Predictions on raw features [N, F], in the units of test_predictions."""
+        return predict(self, features)
+
+    def to_torch(self):
+        """(torch.nn.Sequential in float64, info) for kanscan.torch_model.predict; needs torch."""
+        from . import torch_model
+        return torch_model.load_group(_DictGroup(self))
+
+
+class _DictGroup:
+    """The model dict seen as the h5py group torch_model.load_group reads."""
+
+    def __init__(self, model):
+        self.attrs = {k: v for k, v in model.items() if not isinstance(v, (np.ndarray, list))}
+        self._items = {k: v for k, v in model.items() if isinstance(v, np.ndarray)}
+        for i, layer in enumerate(model.get("layers", [])):
+            self._items[f"layer_{i}"] = _DictGroup(layer)
+
+    def __contains__(self, k):
+        return k in self._items
+
+    def __getitem__(self, k):
+        return self._items[k]
+
+
+def load_model(path, trial_id):
+    """The model of a trial (an id, a unique prefix, or "best": the best by the validation
+    metric, as `kanscan predict --trial best` chooses)."""
     with ResultsFile(path) as f:
-        return f.model(trial_id)
+        return Model(f.model(_trial_id(f, trial_id)))
+
+
+read_model = load_model
+
+
+def best_trial(df, task=None):
+    """(trial_id, column) of the best ok trial of a load_trials DataFrame: by val_auc (higher is
+    better) for classification, val_mae then val_loss (lower is better) for regression; without
+    validation columns (schema_version 1 files) by test_auc / test_mae. Ties: the smallest id."""
+    if task is None:
+        task = "regression" if "test_mae" in df.columns else "classification"
+    order = ([("val_mae", False), ("val_loss", False), ("test_mae", False), ("test_loss", False)]
+             if task == "regression" else
+             [("val_auc", True), ("val_loss", False), ("test_auc", True), ("test_loss", False)])
+    ok = df[df["status"] == "ok"] if "status" in df.columns else df
+    for col, higher in order:
+        if col not in ok.columns:
+            continue
+        rows = ok[np.isfinite(ok[col].astype(float))]
+        if len(rows):
+            rows = rows.sort_values([col, "trial_id"], ascending=[not higher, True])
+            return rows["trial_id"].iloc[0], col
+    raise ValueError("no finished trial with a finite metric")
+
+
+def _trial_id(f, trial_id):
+    ids = f.trial_ids()
+    if trial_id == "best":
+        df = f.trials()
+        df = df[df["trial_id"].isin(ids)]
+        return best_trial(df, f.attrs.get("task"))[0]
+    if trial_id in ids:
+        return trial_id
+    matches = [i for i in ids if i.startswith(str(trial_id))]
+    return matches[0] if len(matches) == 1 else trial_id
+
+
+def higher_is_better(metric):
+    """Direction of a /trials metric column, from its name (as kanscan analyze decides)."""
+    return any(w in metric for w in ("auc", "accuracy", "significance", "eff"))
+
+
+def default_metric(df):
+    for m in ("test_auc", "test_mae", "test_accuracy", "test_loss"):
+        if m in df.columns:
+            return m
+    raise ValueError("no metric column in this table")
+
+
+def configurations(df, metric=None):
+    """Seeds aggregated per configuration (same model and settings): mean/std/n of the metric,
+    mean n_params, and the trial ids; failed trials left out."""
+    metric = metric or default_metric(df)
+    ok = df[df["status"] == "ok"] if "status" in df.columns else df
+    cols = list(df.columns)
+    if "n_params" in cols and "epochs_run" in cols:
+        keys = ["model"] + cols[cols.index("n_params") + 1:cols.index("epochs_run")]
+    else:
+        keys = ["model"]
+    g = ok.groupby(keys, dropna=False, sort=False)
+    out = g.agg(n_params=("n_params", "mean"), mean=(metric, "mean"), std=(metric, "std"),
+                n=(metric, "count"), trial_ids=("trial_id", lambda s: sorted(s))).reset_index()
+    out.attrs["metric"] = metric
+    return out
+
+
+def pareto(df, metric=None, cost="n_params"):
+    """The Pareto front of parameter count against the metric over configurations (seed
+    means), cheapest first: the rows no other configuration beats in both cost and metric
+    (kanscan analyze's pareto.csv, scope "all")."""
+    conf = configurations(df, metric)
+    metric = conf.attrs["metric"]
+    sign = 1.0 if higher_is_better(metric) else -1.0
+    conf = conf[np.isfinite(conf["mean"].astype(float))]
+    value = sign * conf["mean"].astype(float)
+    order = np.lexsort((-value.to_numpy(), conf[cost].to_numpy()))
+    keep, best, last = [], -np.inf, None
+    for i in order:
+        v, c = value.iloc[i], conf[cost].iloc[i]
+        if v > best or (last is not None and (c, v) == last):  # identical points are all kept
+            keep.append(i)
+            best, last = v, (c, v)
+    front = conf.iloc[keep].reset_index(drop=True)
+    front.attrs["metric"] = metric
+    return front
 
 
 def bspline_basis(knots, order, x):

@@ -181,14 +181,16 @@ TEST(Report, SplineVersusLlrWithADataFile) {
   EXPECT_NEAR(std::stod(wp[1][col(wp[0], "best_accuracy")]), 1.0, 1e-12);
   EXPECT_NEAR(std::stod(wp[1][col(wp[0], "significance")]), std::sqrt(2 * (3 * std::log(3.0) - 2)), 1e-6);
   EXPECT_NEAR(std::stod(wp[1][col(wp[0], "significance_threshold")]), 0.4, 1e-6);
-  // A wrong --data is a note, not a failure.
+  // A wrong --data is bad input (exit 2), not a note: the user asked for that file.
   a::AnalyzeOptions bad;
   bad.data_file = (dir / "nope.h5").string();
   a::Report r2 = a::analyze(file, bad);
-  a::write_outputs(file, r2, (dir / "out2").string(), bad);
-  bool noted = false;
-  for (const auto& n : r2.notes) noted = noted || n.find("data file unreadable") != std::string::npos;
-  EXPECT_TRUE(noted);
+  try {
+    a::write_outputs(file, r2, (dir / "out2").string(), bad);
+    ADD_FAILURE() << "expected an InputError for a missing --data";
+  } catch (const kanscan::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("nope.h5"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Report, EmptyAndRegressionFiles) {

@@ -287,3 +287,76 @@ TEST(KeyTable, ChoicesComeFromTheVocabulary) {
   }
   EXPECT_EQ(kanscan::io::find_key(kanscan::io::Section::top, "task")->choices, kanscan::names_of<kanscan::Task>());
 }
+
+// ---------- --set overrides and the data keys added for user files (issue 16) ----------
+
+namespace {
+kanscan::TrialConfig first_trial(const kanscan::io::ScanConfig& s) {
+  kanscan::TrialConfig t = s.models[0].base;
+  for (const auto& ax : s.models[0].axes) kanscan::io::apply_value(t, *ax.key, ax.values[0]);
+  return t;
+}
+}  // namespace
+
+TEST(ConfigOverrides, ActLikeTheSameKeyInTheFile) {
+  const std::string yaml = kHead + "train:\n  epochs: 7\n" + kModels;
+  const auto over = parse_scan_config(kHead + kModels, "scan.yaml", {"train.epochs=7"});
+  const auto file = parse_scan_config(yaml, "scan.yaml");
+  EXPECT_EQ(over.train.epochs, 7);
+  EXPECT_EQ(over.overrides, std::vector<std::string>{"train.epochs=7"});
+  // The trial id changes only through the override's effect.
+  EXPECT_EQ(kanscan::io::canonical_json(first_trial(over), over.data),
+            kanscan::io::canonical_json(first_trial(file), file.data));
+  const auto axis = parse_scan_config(kHead + kModels, "scan.yaml", {"models[0].grid_size=[3,5]", "data.events=500"});
+  EXPECT_EQ(axis.models[0].axes.size(), 2u);
+  EXPECT_EQ(axis.data.events, 500);
+  const auto removed = parse_scan_config(yaml, "scan.yaml", {"train.epochs=null"});
+  EXPECT_EQ(removed.train.epochs, kanscan::TrialConfig{}.train.epochs);
+}
+
+TEST(ConfigOverrides, ErrorsNameTheOverride) {
+  auto err = [](const std::vector<std::string>& o) {
+    try {
+      parse_scan_config(kHead + kModels, "scan.yaml", o);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("<no error>");
+  };
+  EXPECT_NE(err({"train.epoch=5"}).find("--set train.epoch=5: train.epoch: unknown key; did you mean 'epochs'?"),
+            std::string::npos)
+      << err({"train.epoch=5"});
+  EXPECT_NE(err({"models[0].depth=-3"}).find("--set models[0].depth=-3"), std::string::npos);
+  EXPECT_NE(err({"models[2].depth=1"}).find("has 1 element(s)"), std::string::npos);
+  EXPECT_NE(err({"train.epochs"}).find("expected KEY=VALUE"), std::string::npos);
+  EXPECT_NE(err({"train.epochs=[1,"}).find("not valid YAML"), std::string::npos);
+  EXPECT_NE(err({"models[0].grid_size=[3,5]"}).find("<no error>"), std::string::npos);
+}
+
+TEST(ConfigDataKeys, DefaultsStayOutOfTheTrialId) {
+  kanscan::test::TempDir dir;
+  kanscan::test::write_file(dir / "ev.csv", "a,y\n1,0\n2,1\n");
+  const std::string head = "name: t\ntask: classification\ndata:\n  path: ev.csv\n  label: y\n";
+  const std::string yaml_file = (dir / "scan.yaml").string();
+  const auto plain = parse_scan_config(head + kModels, yaml_file);
+  const std::string id_json = kanscan::io::canonical_json(first_trial(plain), plain.data);
+  EXPECT_EQ(id_json.find("delimiter"), std::string::npos) << id_json;
+  EXPECT_EQ(id_json.find("classes"), std::string::npos) << id_json;
+  const auto set = parse_scan_config(head + "  delimiter: \";\"\n  classes: [bkg, sig]\n" + kModels, yaml_file);
+  EXPECT_EQ(set.data.delimiter, ";");
+  const std::string set_json = kanscan::io::canonical_json(first_trial(set), set.data);
+  EXPECT_NE(set_json.find("\"delimiter\":\";\""), std::string::npos) << set_json;
+  EXPECT_NE(set_json.find("\"classes\":[\"bkg\",\"sig\"]"), std::string::npos) << set_json;
+  EXPECT_EQ(parse_scan_config(head + "  delimiter: tab\n" + kModels, yaml_file).data.delimiter, "\t");
+  auto err = [&](const std::string& extra) {
+    try {
+      parse_scan_config(head + extra + kModels, yaml_file);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("<no error>");
+  };
+  EXPECT_NE(err("  delimiter: ';;'\n").find("data.delimiter: expected one character"), std::string::npos);
+  EXPECT_NE(err("  classes: [sig]\n").find("at least two class names"), std::string::npos);
+  EXPECT_NE(kanscan::io::describe_keys_markdown().find("| `delimiter` |"), std::string::npos);
+}

@@ -294,13 +294,13 @@ TEST(ReadCsv, BadValues) {
   test::TempDir dir;
   const std::string p = (dir / "bad.csv").string();
   test::write_file(p, "a,b,label\n1,2,0\n1,abc,1\n");
-  expect_input_error([&] { io::read_csv_data(p, Task::classification, csv_cls()); }, {p + ":3", "column b", "'abc'"});
+  expect_input_error([&] { io::read_csv_data(p, Task::classification, csv_cls()); }, {p + ":3", "column 'b'", "'abc'"});
   test::write_file(p, "a,b,label\n1,nan,0\n1,2,1\n");
-  expect_input_error([&] { io::read_csv_data(p, Task::classification, csv_cls()); }, {p + ":2", "column b", "non-finite"});
+  expect_input_error([&] { io::read_csv_data(p, Task::classification, csv_cls()); }, {p + ":2", "column 'b'", "non-finite"});
   test::write_file(p, "a,b,label\n1,2,0\n1,inf,1\n");
   expect_input_error([&] { io::read_csv_data(p, Task::classification, csv_cls()); }, {p + ":3", "non-finite"});
   test::write_file(p, "a,b,label\n1,,0\n");
-  expect_input_error([&] { io::read_csv_data(p, Task::classification, csv_cls()); }, {p + ":2", "empty value"});
+  expect_input_error([&] { io::read_csv_data(p, Task::classification, csv_cls()); }, {p + ":2", "column 'b'", "data row 0", "empty cell"});
 }
 
 TEST(ReadCsv, LabelsOutsideTheClassRange) {
@@ -319,12 +319,12 @@ TEST(ReadCsv, ColumnsMustExistAndBeNamed) {
   const std::string p = (dir / "cols.csv").string();
   test::write_file(p, "a,b,y\n1,2,0\n3,4,1\n");
   expect_input_error([&] { io::read_csv_data(p, Task::classification, csv_cls("label")); },
-                     {"data.label_column", "'label'", "a, b, y"});
-  expect_input_error([&] { io::read_csv_data(p, Task::classification, csv_cls("")); }, {"data.label_column"});
-  expect_input_error([&] { io::read_csv_data(p, Task::regression, {}); }, {"data.target_columns"});
+                     {"data.label", "'label'", "a, b, y"});
+  expect_input_error([&] { io::read_csv_data(p, Task::classification, csv_cls("")); }, {"data.label"});
+  expect_input_error([&] { io::read_csv_data(p, Task::regression, {}); }, {"data.targets"});
   DataConfig w = csv_cls("y");
   w.weight_column = "weight";
-  expect_input_error([&] { io::read_csv_data(p, Task::classification, w); }, {"data.weight_column"});
+  expect_input_error([&] { io::read_csv_data(p, Task::classification, w); }, {"data.weights"});
   test::write_file(p, "a,a,y\n1,2,0\n");
   expect_input_error([&] { io::read_csv_data(p, Task::classification, csv_cls("y")); }, {p + ":1", "duplicate"});
 }
@@ -430,4 +430,105 @@ TEST(Split, FractionsAndDeterminism) {
   expect_input_error([&] { io::split_dataset(d, Task::classification, cfg); }, {"[0, 1]"});
   cfg.train = 0.0, cfg.val = 0.5, cfg.test = 0.5;
   expect_input_error([&] { io::split_dataset(d, Task::classification, cfg); }, {"training split is empty"});
+}
+
+// ---------- CSV as pandas and spreadsheets write it (RFC 4180, issue 16) ----------
+
+TEST(ReadCsv, QuotedFieldsDelimitersAndLineBreaksInside) {
+  test::TempDir dir;
+  const std::string p = (dir / "q.csv").string();
+  test::write_file(p, "\"p_T, \"\"GeV\"\"\",\"eta\nraw\",label\n\"1.5\",2,0\n3,\"4\",1\n");
+  const Dataset d = io::read_csv_data(p, Task::classification, csv_cls());
+  EXPECT_EQ(d.feature_names, (std::vector<std::string>{"p_T, \"GeV\"", "eta\nraw"}));
+  EXPECT_EQ(d.features(0, 0), 1.5f);
+  EXPECT_EQ(d.features(1, 1), 4.0f);
+  test::write_file(p, "a,label\n1,0\n\"2,1\n3,0\n");  // an unterminated quote
+  expect_input_error([&] { io::read_csv_data(p, Task::classification, csv_cls()); }, {p, "quoting"});
+  test::write_file(p, "a,label\n1,0\n2\"x\",1\n");  // a quote inside an unquoted field
+  expect_input_error([&] { io::read_csv_data(p, Task::classification, csv_cls()); }, {p + ":3", "quoting"});
+}
+
+TEST(ReadCsv, DelimiterKey) {
+  test::TempDir dir;
+  const std::string p = (dir / "t.csv").string();
+  test::write_file(p, "a\tb\tlabel\n1\t2\t0\n3\t4\t1\n");
+  expect_input_error([&] { io::read_csv_data(p, Task::classification, csv_cls()); }, {p + ":1", "data.delimiter"});
+  DataConfig cfg = csv_cls();
+  cfg.delimiter = "\t";
+  const Dataset d = io::read_csv_data(p, Task::classification, cfg);
+  EXPECT_EQ(d.feature_names, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(d.features(1, 1), 4.0f);
+}
+
+TEST(ReadCsv, StringLabelsThroughClasses) {
+  test::TempDir dir;
+  const std::string p = (dir / "s.csv").string();
+  test::write_file(p, "a,label\n1,sig\n2,bkg\n3,sig\n");
+  expect_input_error([&] { io::read_csv_data(p, Task::classification, csv_cls()); }, {p + ":2", "'sig'", "data.classes"});
+  DataConfig cfg = csv_cls();
+  cfg.classes = {"bkg", "sig"};
+  const Dataset d = io::read_csv_data(p, Task::classification, cfg);
+  EXPECT_EQ(d.labels, (std::vector<std::int32_t>{1, 0, 1}));
+  EXPECT_EQ(d.n_classes, 2);
+  EXPECT_EQ(d.class_names, cfg.classes);
+  test::write_file(p, "a,label\n1,sig\n2,qcd\n");
+  expect_input_error([&] { io::read_csv_data(p, Task::classification, cfg); }, {p + ":3", "'qcd'", "bkg, sig"});
+}
+
+TEST(ReadCsv, PandasIndexColumn) {
+  test::TempDir dir;
+  const std::string p = (dir / "i.csv").string();
+  test::write_file(p, ",a,label\n0,1.5,0\n1,2.5,1\n2,3.5,0\n");
+  Dataset d = io::read_csv_data(p, Task::classification, csv_cls());
+  EXPECT_EQ(d.feature_names, (std::vector<std::string>{"a"}));
+  ASSERT_EQ(d.notes.size(), 1u);
+  EXPECT_NE(d.notes[0].find("index"), std::string::npos);
+  test::write_file(p, "Unnamed: 0,a,label\n0,1.5,0\n1,2.5,1\n2,3.5,0\n");
+  d = io::read_csv_data(p, Task::classification, csv_cls());
+  EXPECT_EQ(d.feature_names, (std::vector<std::string>{"a"}));
+  EXPECT_EQ(d.features(2, 0), 3.5f);
+  test::write_file(p, "Unnamed: 0,a,label\n5,1.5,0\n9,2.5,1\n");  // filtered, then written back: not 0..N-1
+  expect_input_error([&] { io::read_csv_data(p, Task::classification, csv_cls()); }, {"Unnamed: 0", "data.features"});
+  DataConfig cfg = csv_cls();
+  cfg.features = {"a"};
+  EXPECT_EQ(io::read_csv_data(p, Task::classification, cfg).feature_names, (std::vector<std::string>{"a"}));
+  test::write_file(p, "a,,label\n1,2,0\n");  // an unnamed column elsewhere is not an index
+  expect_input_error([&] { io::read_csv_data(p, Task::classification, csv_cls()); }, {p + ":1", "column 2 has no name"});
+}
+
+TEST(ReadCsv, NumericOverflowIsNamed) {
+  test::TempDir dir;
+  const std::string p = (dir / "o.csv").string();
+  test::write_file(p, "a,label\n1e400,0\n2,1\n");
+  expect_input_error([&] { io::read_csv_data(p, Task::classification, csv_cls()); },
+                     {p + ":2", "column 'a'", "numeric overflow", "'1e400'", "64-bit"});
+  test::write_file(p, "a,label\n1,0\n-4e38,1\n");
+  expect_input_error([&] { io::read_csv_data(p, Task::classification, csv_cls()); }, {p + ":3", "float32"});
+  test::write_file(p, "a,label\n1e-400,0\n2,1\n");  // underflow is a (tiny) number
+  EXPECT_EQ(io::read_csv_data(p, Task::classification, csv_cls()).features(0, 0), 0.0f);
+}
+
+TEST(ReadCsv, LongCellsAreCutInMessages) {
+  test::TempDir dir;
+  const std::string p = (dir / "l.csv").string();
+  test::write_file(p, "a,label\n" + std::string(10000, 'x') + ",0\n");
+  try {
+    io::read_csv_data(p, Task::classification, csv_cls());
+    FAIL() << "expected an InputError";
+  } catch (const InputError& e) {
+    EXPECT_LT(std::string(e.what()).size(), 400u) << e.what();
+    EXPECT_NE(std::string(e.what()).find("…"), std::string::npos);
+  }
+}
+
+TEST(ReadCsv, FeaturesForPredictMayLackTheLabel) {
+  test::TempDir dir;
+  const std::string p = (dir / "n.csv").string();
+  test::write_file(p, ",a,w,b\n0,1,9,2\n1,3,9,4\n");
+  DataConfig cfg = csv_cls();
+  cfg.weight_column = "w";
+  const Dataset d = io::read_data_features(p, Task::classification, cfg);
+  EXPECT_EQ(d.feature_names, (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(d.labels.empty());
+  EXPECT_EQ(d.weights, (std::vector<float>{9.0f, 9.0f}));
 }
