@@ -24,7 +24,6 @@ try:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.colors import LogNorm
-    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
     import numpy as np
     import pandas as pd
 except ImportError as e:  # pragma: no cover - depends on the machine
@@ -87,25 +86,6 @@ def chosen_on(man):
     if sel == man["metric"]:
         return f"chosen on {sel} itself (no validation column)"
     return f"chosen on {sel}"
-
-
-def numeric_ticks(ax, values, log=False):
-    """Every value labelled once, none overlapping: a log axis gets fixed ticks at the values."""
-    values = sorted(set(v for v in values if v == v))
-    if not values:
-        return
-    if log:
-        ax.set_xscale("log")
-        ax.xaxis.set_minor_locator(NullLocator())
-    shown = values
-    if len(values) > 8:  # thin out: keep ends and every other value
-        shown = values[::2] + ([values[-1]] if values[-1] not in values[::2] else [])
-    ax.xaxis.set_major_locator(FixedLocator(shown))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    if len(shown) > 5:
-        for t in ax.get_xticklabels():
-            t.set_rotation(45)
-            t.set_ha("right")
 
 
 def plot_pareto(out, man, written):
@@ -304,31 +284,8 @@ def plot_metric_vs_axes(out, man, written):
     for k, (axis, model) in enumerate(panels):
         ax = axs[k // ncol][k % ncol]
         d = sl[(sl["axis"] == axis) & (sl["model"] == model)]
-        base = color(model, models)
-        shown = 0
-        values = []
-        for slice_id, s in d.groupby("slice", sort=False):
-            x = pd.to_numeric(s["value"], errors="coerce")
-            values += list(x)
-            best = int(s["through_best"].iloc[0]) == 1
-            if not best and (len(s) < 2 or shown >= 5):
-                continue
-            others = s["others"].iloc[0] if isinstance(s["others"].iloc[0], str) else ""
-            lab = (f"others at the best: {others}" if best else others) or "no other axis"
-            if best:
-                ax.errorbar(x, s[f"{m}_mean"], yerr=s[f"{m}_unc"].fillna(0), fmt="-o", ms=5, lw=2, capsize=2,
-                            color=base, label=wrap(lab, 40), zorder=3)
-            else:
-                ax.errorbar(x, s[f"{m}_mean"], yerr=s[f"{m}_unc"].fillna(0), fmt="-", marker=".", lw=0.9,
-                            capsize=1.5, alpha=0.75, label=wrap(lab, 40),
-                            color=plt.get_cmap("tab10")((shown + 2) % 10))
-                shown += 1
-        ax.set_xlabel(axis)
-        ax.set_ylabel(metric_label(man))
-        vals = [v for v in values if v == v]
-        numeric_ticks(ax, vals, log=axis == "width" and vals and min(vals) > 0 and max(vals) / min(vals) > 8)
-        ax.set_title(f"{model}: {axis}", fontsize=9)
-        ax.legend(fontsize=6.5)
+        # The package's function, so that kanscan.plotting.plot_metric_vs_axis draws the same.
+        kanscan.plotting.draw_axis_slices(ax, d, m, model, models, metric_label(man))
     for k in range(len(panels), nrow * ncol):
         axs[k // ncol][k % ncol].axis("off")
     fig.suptitle(wrap(f"{metric_label(man)} against each axis, the other axes held fixed (one line per setting, "
