@@ -134,12 +134,19 @@ def plot_roc(out, man, rf, written):
         info[row["best_trial"]] = (row["model"], npar, row.get("test_auc_mean", np.nan), row.get("test_auc_unc", np.nan))
     # At most eight curves: the front thinned evenly, always with its ends and each family's
     # best (the physics trials, chosen on validation).
-    best = {t["model"]: t["trial"] for t in phys.get("trials", [])}
+    sel = f"{man.get('select_metric') or man['metric']}_mean"
+    best = {}  # family -> its best configuration's chosen seed, on the selection metric
+    if sel in cfg:
+        for model, c in cfg[cfg[sel].notna()].groupby("model"):
+            row = c.loc[c[sel].idxmax() if man["higher_is_better"] else c[sel].idxmin()]
+            best[model] = row["best_trial"]
+    # The physics trials of a family trained with several losses: the best per loss, said so.
+    per_loss = {t["trial"]: t.get("loss", "") for t in phys.get("trials", []) if t["trial"] not in best.values()}
     keep = list(ids)
     if len(keep) > 8:
         pick = set(np.linspace(0, len(keep) - 1, 8 - len(best)).round().astype(int))
         keep = [t for k, t in enumerate(keep) if k in pick or t in best.values()]
-    for t in best.values():
+    for t in list(best.values()) + list(per_loss):
         if t not in keep:
             keep.append(t)
     curves = []
@@ -166,7 +173,8 @@ def plot_roc(out, man, rf, written):
         with np.errstate(divide="ignore"):
             rej = np.where(eb > 0, 1.0 / np.maximum(eb, 1e-12), np.nan)
         auc_txt = f"AUC {auc:.4f} ± {u:.4f}" if u == u else f"AUC {auc:.4f}"
-        star = " (best of its family)" if tid in best.values() else ""
+        star = (" (best of its family)" if tid in best.values() else
+                f" (best with loss={per_loss[tid]})" if per_loss.get(tid) else "")
         ax.plot(es, rej, ls, color=c, lw=1.3, label=f"{model} {npar:,} params, {auc_txt}{star}")
         on_grid = np.interp(grid, es[order], np.nan_to_num(rej[order], nan=np.inf))
         if tid == ref_tid:

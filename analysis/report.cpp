@@ -250,12 +250,20 @@ std::string delta_text(const PairedRow& c) {
   return fmt::format("{:+.4f} ± {:.4f} ({})", c.cmp.delta, c.cmp.delta_err, format_p(c.cmp.p_value));
 }
 
+// Width of the bin column: wide enough for the widest bin ("[316,000, 1,000,000)" with FLOPs).
+std::size_t budget_width(const Report& r) {
+  std::size_t w = 18;
+  for (const auto& b : r.budgets) w = std::max(w, fmt_budget(b.lo, b.hi).size());
+  return w;
+}
+
 void summary_budgets(std::ostringstream& s, const Report& r) {
   if (r.models.size() < 2) return;
+  const std::size_t w = budget_width(r);
   const std::string what = r.cost.name == "params" ? "parameter budgets" : "budgets of " + r.cost.label;
   s << fmt::format("\nat matched {} (best configuration per bin, {}; ± the seed mean's uncertainty):\n", what,
                    selection_words(r.metric));
-  s << fmt::format("  {:<18}", r.cost.name);
+  s << fmt::format("  {:<{}}", r.cost.name, w);
   for (const auto& m : r.models) s << fmt::format("  {:<24}", m);
   for (const auto& m : r.models)
     if (m != r.reference) s << fmt::format("  {}", m + " - " + r.reference);
@@ -264,7 +272,7 @@ void summary_budgets(std::ostringstream& s, const Report& r) {
     const double lo = r.budgets[k].lo;
     std::map<std::string, std::size_t> row;
     for (; k < r.budgets.size() && r.budgets[k].lo == lo; ++k) row[r.budgets[k].model] = r.budgets[k].best;
-    s << fmt::format("  {:<18}", fmt_budget(lo, r.budgets[k - 1].hi));
+    s << fmt::format("  {:<{}}", fmt_budget(lo, r.budgets[k - 1].hi), w);
     for (const auto& m : r.models) {
       const auto it = row.find(m);
       s << fmt::format("  {:<24}", it == row.end() ? "-" : pm_unc(r.configs[it->second], r.metric));
@@ -285,7 +293,7 @@ void summary_comparisons(std::ostringstream& s, const Report& r) {
                    r.metric.name);
   for (const auto& c : r.comparisons) {
     const std::string where = c.scope == "best" ? std::string("best of each") : fmt_budget(c.lo, c.hi);
-    s << fmt::format("  {:<18}  {} - {}: ", where, c.a, c.b);
+    s << fmt::format("  {:<{}}  {} - {}: ", where, budget_width(r), c.a, c.b);
     if (!c.ok) {
       s << "no test: " << c.note << "\n";
       continue;

@@ -187,7 +187,9 @@ def plot_metric_vs_axis(df, axis, metric=None, ax=None, model=None):
         if d.empty:
             continue
         draw_axis_slices(ax, d, m, fam, models, m, max_other=5 if len(chosen) == 1 else 0, name_model=len(chosen) > 1)
-    if len(chosen) > 1:
+    if len(chosen) > 1:  # ticks at every family's values, not only the last one drawn
+        values = pd.to_numeric(sl.loc[sl["model"].isin(chosen) & (sl["through_best"] == 1), "value"], errors="coerce").dropna().tolist()
+        numeric_ticks(ax, values, log=axis == "width" and values and min(values) > 0 and max(values) / min(values) > 8)
         ax.set_title(f"{axis}: " + ", ".join(chosen), fontsize=9)
     ax.set_xlabel(axis)
     return ax
