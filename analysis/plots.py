@@ -134,12 +134,7 @@ def plot_roc(out, man, rf, written):
         info[row["best_trial"]] = (row["model"], npar, row.get("test_auc_mean", np.nan), row.get("test_auc_unc", np.nan))
     # At most eight curves: the front thinned evenly, always with its ends and each family's
     # best (the physics trials, chosen on validation).
-    sel = f"{man.get('select_metric') or man['metric']}_mean"
-    best = {}  # family -> its best configuration's chosen seed, on the selection metric
-    if sel in cfg:
-        for model, c in cfg[cfg[sel].notna()].groupby("model"):
-            row = c.loc[c[sel].idxmax() if man["higher_is_better"] else c[sel].idxmin()]
-            best[model] = row["best_trial"]
+    best = kanscan.plotting.family_best(cfg, man.get("select_metric") or man["metric"], man["higher_is_better"])
     # The physics trials of a family trained with several losses: the best per loss, said so.
     per_loss = {t["trial"]: t.get("loss", "") for t in phys.get("trials", []) if t["trial"] not in best.values()}
     keep = list(ids)

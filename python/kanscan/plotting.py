@@ -85,6 +85,19 @@ def draw_pareto(ax, configs, fronts, metric, models, higher, metric_label=None, 
     return ax
 
 
+def family_best(configs, select, higher):
+    """{family: best_trial} of each family's best configuration by the seed mean of the
+    selection column (`<select>_mean` of analyze's configs.csv, e.g. val_auc_mean): the curve
+    a figure calls "best of its family". Families without a finite value are left out."""
+    col = f"{select}_mean"
+    if col not in configs:
+        return {}
+    out = {}
+    for model, c in configs[configs[col].notna()].groupby("model", sort=True):
+        out[model] = c.loc[c[col].idxmax() if higher else c[col].idxmin(), "best_trial"]
+    return out
+
+
 def _axes(ax):
     if ax is None:
         import matplotlib.pyplot as plt

@@ -110,6 +110,19 @@ def test_configurations_and_slices_are_analyzes(real_scan):
         assert np.allclose(sorted(a["mean"]), sorted(b["test_auc_mean"]), rtol=1e-9)
 
 
+def test_family_best_is_chosen_on_validation_across_losses():
+    # Two losses per family: the best of each family is its best configuration on validation,
+    # whichever loss it used (plots.py once took the last physics trial per family).
+    import kanscan.plotting as kp
+    cfg = pd.DataFrame({"model": ["kan", "kan", "mlp", "mlp"], "loss": ["bce", "mse", "bce", "mse"],
+                        "val_auc_mean": [0.891, 0.889, 0.890, 0.8905], "test_auc_mean": [0.880, 0.899, 0.9, 0.8],
+                        "best_trial": ["kb", "km", "mb", "mm"]})
+    assert kp.family_best(cfg, "val_auc", True) == {"kan": "kb", "mlp": "mm"}
+    cfg["val_mae_mean"] = [0.5, 0.4, 0.45, 0.46]
+    assert kp.family_best(cfg, "val_mae", False) == {"kan": "km", "mlp": "mb"}
+    assert kp.family_best(cfg, "val_loss", True) == {}
+
+
 def test_load_model_numpy_and_torch(fixture_dir):
     m = kanscan.load_model(fixture_dir / "scan.h5", "kan000")
     assert isinstance(m, dict) and m["layers"][0]["kind"] == "kan"
