@@ -308,6 +308,12 @@ std::vector<PairedRow> compare_families(const ResultsFile& file, const Report& r
       const auto [a, b] = ordered(i->first, j->first, ref);
       out.push_back(cmp.compare("best", std::nan(""), std::nan(""), best.at(a), best.at(b)));
     }
+  // Every other configuration against the reference family's best: how far each variant (a
+  // loss, an optimizer, a shape) is from the baseline, tested as the budgets are.
+  if (const auto rb = best.find(ref); rb != best.end())
+    for (std::size_t i = 0; i < r.configs.size(); ++i)
+      if (i != rb->second && r.configs[i].n_ok > 0)
+        out.push_back(cmp.compare("vs_reference", std::nan(""), std::nan(""), i, rb->second));
   return out;
 }
 

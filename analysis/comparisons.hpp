@@ -13,7 +13,9 @@ namespace kanscan::analysis {
 // The family every other family is compared with: "mlp" when present, else the first.
 std::string reference_family(const std::vector<std::string>& families);
 
-// Every comparison the report's budgets and families allow, each tested on the trials' stored
+// Every comparison the report's budgets and families allow ("budget": the families' best per
+// bin; "best": the families' best; "vs_reference": every other configuration against the
+// reference family's best), each tested on the trials' stored
 // test predictions and the events' labels (or targets): paired DeLong for test_auc, its
 // linearised analogue for test_accuracy, a paired bootstrap (seeded by the trial ids) for
 // test_mae / test_mae_<t> / test_mae_gev_<t>. A comparison that cannot be made (another

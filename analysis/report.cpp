@@ -286,27 +286,45 @@ void summary_budgets(std::ostringstream& s, const Report& r) {
   }
 }
 
+std::string comparison_text(const PairedRow& c) {
+  if (!c.ok) return "no test: " + c.note;
+  if (std::isnan(c.cmp.test_err))  // repeated splits: one spread holds test sample, seeds and split
+    return fmt::format("{:+.4f} ± {:.4f} ({}; {})", c.cmp.delta, c.cmp.delta_err, c.cmp.method, format_p(c.cmp.p_value));
+  return fmt::format("{:+.4f} ± {:.4f} (test {:.4f}, seeds {:.4f}; {}; {})", c.cmp.delta, c.cmp.delta_err,
+                     c.cmp.test_err, c.cmp.seed_err, c.cmp.method, format_p(c.cmp.p_value));
+}
+
+// Each configuration against the reference family's best, listed when there are few (a study
+// of variants such as abasov_qcd); always in comparisons.csv.
+void summary_vs_reference(std::ostringstream& s, const Report& r) {
+  std::vector<const PairedRow*> rows;
+  for (const auto& c : r.comparisons)
+    if (c.scope == "vs_reference") rows.push_back(&c);
+  if (rows.empty()) return;
+  const std::string ref = r.label(r.configs[rows.front()->config_b]);
+  if (rows.size() > 12) {
+    s << fmt::format("  (each of the other {} configurations against the best {} ({}): comparisons.csv, scope "
+                     "vs_reference)\n", rows.size(), r.reference, ref);
+    return;
+  }
+  s << fmt::format("  each configuration minus the best {} ({}):\n", r.reference, ref);
+  for (const PairedRow* c : rows) s << fmt::format("    {}: {}\n", r.label(r.configs[c->config_a]), comparison_text(*c));
+}
+
 void summary_comparisons(std::ostringstream& s, const Report& r) {
   if (r.comparisons.empty()) return;
   s << fmt::format("\npaired comparisons on the same test events, split by split with repeated splits ({}; delta = "
                    "a - b, ± its uncertainty: test sample and training seeds; two-sided p):\n",
                    r.metric.name);
   for (const auto& c : r.comparisons) {
+    if (c.scope == "vs_reference") continue;
     const std::string where = c.scope == "best" ? std::string("best of each") : fmt_budget(c.lo, c.hi);
-    s << fmt::format("  {:<{}}  {} - {}: ", where, budget_width(r), c.a, c.b);
-    if (!c.ok) {
-      s << "no test: " << c.note << "\n";
-      continue;
-    }
-    if (std::isnan(c.cmp.test_err))  // repeated splits: one spread holds test sample, seeds and split
-      s << fmt::format("{:+.4f} ± {:.4f} ({}; {})", c.cmp.delta, c.cmp.delta_err, c.cmp.method, format_p(c.cmp.p_value));
-    else
-      s << fmt::format("{:+.4f} ± {:.4f} (test {:.4f}, seeds {:.4f}; {}; {})", c.cmp.delta, c.cmp.delta_err,
-                       c.cmp.test_err, c.cmp.seed_err, c.cmp.method, format_p(c.cmp.p_value));
-    if (c.scope == "best")
+    s << fmt::format("  {:<{}}  {} - {}: {}", where, budget_width(r), c.a, c.b, comparison_text(c));
+    if (c.scope == "best" && c.ok)
       s << fmt::format("  [{} vs {}]", r.label(r.configs[c.config_a]), r.label(r.configs[c.config_b]));
     s << "\n";
   }
+  summary_vs_reference(s, r);
 }
 
 void summary_working_points(std::ostringstream& s, const Report& r) {
@@ -564,7 +582,7 @@ class OutputWriter {
     put("matched_budget.csv", s.str());
   }
 
-  // comparisons.csv: every paired comparison (budgets and the families' best).
+  // comparisons.csv: every paired comparison (budgets, the families' best, each configuration vs the reference best).
   void write_comparisons_csv() {
     if (r_.comparisons.empty()) return;
     std::ostringstream s;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 
 #include "tests/scans/scan_test_util.hpp"
 #include "tests/support/support.hpp"
@@ -328,4 +329,55 @@ TEST(CliRun, BadRepeatedSplitsExitTwo) {
     EXPECT_EQ(r.exit_code, 2) << split << "\n" << r.output;
     EXPECT_NE(r.output.find(want), std::string::npos) << split << "\n" << r.output;
   }
+}
+
+namespace {
+
+// comparisons.csv rows as fields (labels have no commas here).
+std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
+  std::vector<std::vector<std::string>> out;
+  std::istringstream in(text);
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::istringstream ls(line);
+    for (std::string x; std::getline(ls, x, ',');) f.push_back(x);
+    out.push_back(f);
+  }
+  return out;
+}
+
+}  // namespace
+
+// Every configuration is compared with the reference family's best on the same test events
+// (scope vs_reference), and the pair of the families' best is among them with the same numbers.
+TEST(CliRun, AnalyzeComparesEachConfigurationWithTheBestReference) {
+  TempDir dir;
+  write_file(dir / "scan.yaml", split_scan("{train: 0.6, val: 0.2, test: 0.2}") +
+                                    "  - type: mlp\n    depth: 1\n    width: 2\n    optimizer: {name: adam, lr: 3.0e-3}\n");
+  ASSERT_EQ(run_command(run_cmd(0, dir, "c.h5")).exit_code, 0);
+  const auto a = run_command(kanscan_binary() + " analyze " + (dir / "c.h5").string() + " --out " +
+                             (dir / "ca").string() + " --no-plots");
+  ASSERT_EQ(a.exit_code, 0) << a.output;
+  std::vector<std::vector<std::string>> vs, best;
+  for (auto& f : csv_rows(read_file(dir / "ca" / "comparisons.csv"))) {
+    ASSERT_GE(f.size(), 17u);
+    if (f[0] == "vs_reference") vs.push_back(f);
+    if (f[0] == "best") best.push_back(f);
+  }
+  ASSERT_EQ(best.size(), 1u);
+  ASSERT_EQ(vs.size(), 2u);  // 3 configurations, one of them the best mlp
+  for (const auto& f : vs) {
+    EXPECT_EQ(f[4], "mlp");
+    EXPECT_EQ(f[6], best[0][6]);  // always against the best mlp
+    EXPECT_FALSE(f[11].empty()) << "no test: " << f.back();
+    const double p = std::stod(f[15]);
+    EXPECT_TRUE(p >= 0 && p <= 1) << p;
+  }
+  const auto same = std::find_if(vs.begin(), vs.end(), [&](const auto& f) { return f[5] == best[0][5]; });
+  ASSERT_NE(same, vs.end());
+  EXPECT_EQ((*same)[11], best[0][11]);
+  EXPECT_EQ((*same)[12], best[0][12]);
+  EXPECT_NE(read_file(dir / "ca" / "summary.txt").find("each configuration minus the best mlp"), std::string::npos);
 }
