@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <optional>
 #include <set>
 
@@ -62,6 +63,25 @@ bool value_less(const std::string& a, const std::string& b) {
   if (na && nb) return x < y;
   if (na != nb) return na;
   return a < b;
+}
+
+// The model family of every row: its block label, and the KAN basis too when rows of one label
+// have more than one basis (a `basis:` axis inside a block), so that each basis gets its own
+// Pareto front and matched-budget column: "kan (rbf)". Tables without a basis column (results
+// before the bases, or MLP rows with an empty value) keep the label. Serial; deterministic.
+std::vector<std::string> model_families(const TrialsTable& t) {
+  std::vector<std::string> out(t.rows);
+  const bool has_basis = t.find("basis") != nullptr;
+  std::map<std::string, std::set<std::string>> bases;
+  for (std::size_t r = 0; r < t.rows; ++r) {
+    out[r] = t.string("model", r);
+    if (has_basis) bases[out[r]].insert(t.string("basis", r));
+  }
+  for (std::size_t r = 0; r < t.rows && has_basis; ++r) {
+    const std::string b = t.string("basis", r);
+    if (bases[out[r]].size() > 1 && !b.empty()) out[r] += " (" + b + ")";
+  }
+  return out;
 }
 
 }  // namespace
@@ -128,8 +148,6 @@ CostSpec choose_cost(const TrialsTable& t, const std::string& requested) {
   }
   throw InputError("--cost " + requested + ": expected params, train_flops, infer_flops or train_seconds");
 }
-
-std::string family_of(const TrialsTable& t, std::size_t row) { return t.string("model", row); }
 
 double group_mean(const ConfigGroup& g, const std::string& column) {
   const auto it = g.metrics.find(column);
@@ -213,14 +231,14 @@ std::vector<ConfigGroup> aggregate_seeds(const TrialsTable& t, const MetricSpec&
   }
   std::vector<ConfigGroup> groups;
   std::map<std::string, std::size_t> by_key;
+  const std::vector<std::string> family = model_families(t);
   for (std::size_t r = 0; r < t.rows; ++r) {
-    const std::string family = family_of(t, r);
-    std::string key = family;
+    std::string key = family[r];
     for (const Column* c : axis_cols) key += '\x1f' + c->text(r);
     auto [it, inserted] = by_key.emplace(key, groups.size());
     if (inserted) {
       ConfigGroup g;
-      g.model = family;
+      g.model = family[r];
       for (const Column* c : axis_cols) g.axes.emplace_back(c->name, c->text(r));
       groups.push_back(std::move(g));
     }

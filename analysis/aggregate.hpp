@@ -52,13 +52,10 @@ struct CostSpec {
 // InputError for an unknown name or a column the file lacks (written by an older kanscan).
 CostSpec choose_cost(const TrialsTable& t, const std::string& requested = "");
 
-// The model family a row belongs to: fronts, budgets and paired comparisons are per family.
-// Today the `model` column (the block's name); a KAN basis column joins it here.
-std::string family_of(const TrialsTable& t, std::size_t row);
 
 // One configuration: every axis value equal, seeds differ.
 struct ConfigGroup {
-  std::string model;              // the family (family_of)
+  std::string model;              // the family: the block's label, "kan (rbf)" when a block has several bases
   std::vector<std::pair<std::string, std::string>> axes;  // (axis, value) in table order, model excluded
   double n_params = 0;
   double cost = 0;                // mean of the cost column over ok seeds (n_params by default)

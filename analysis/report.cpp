@@ -766,12 +766,10 @@ class OutputWriter {
     s << "feature,name,x_std,x_raw,in_grid";
     for (std::size_t j = 0; j < shape.out; ++j) s << ",phi_" << j;
     s << "\n";
-    const Tensor& grid = l0.tensors.at("grid");
-    const std::size_t nk = grid.shape[1];
     for (std::size_t i = 0; i < shape.in; ++i) {
-      // The active range of the splines, plus a margin where only the SiLU part remains.
-      const double lo = grid.data[i * nk + shape.spline_order];
-      const double hi = grid.data[i * nk + shape.spline_order + shape.grid_size];
+      // The active range of the basis (the splines' knots), plus a margin (there only the SiLU part
+      // of a B-spline edge remains).
+      const auto [lo, hi] = kan_active_range(l0, i);
       double from = lo - 0.25 * (hi - lo), to = hi + 0.25 * (hi - lo);
       if (events_match) {
         // Cover the bulk of the data too: outside the grid only the SiLU part acts, which is

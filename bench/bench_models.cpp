@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "framework/rng.hpp"
+#include "models/basis_layer.hpp"
 #include "models/kan_kernels.hpp"
 #include "models/kan_layer.hpp"
 #include "models/loss.hpp"
@@ -221,5 +222,93 @@ BENCHMARK_TEMPLATE(BM_TrainStep, true)->Name("BM_TrainStep_KAN_22_64_1")->Apply(
 BENCHMARK_TEMPLATE(BM_TrainStep, true)->Name("BM_TrainStep_KAN_22_64_1")->Apply(args_two_threads);
 BENCHMARK_TEMPLATE(BM_TrainStep, false)->Name("BM_TrainStep_MLP_22_64_1")->Apply(args_one_thread);
 BENCHMARK_TEMPLATE(BM_TrainStep, false)->Name("BM_TrainStep_MLP_22_64_1")->Apply(args_two_threads);
+
+// ---- Bases other than B-splines (models/basis_layer.hpp, kan_basis_kernels.inl) ----
+
+// The settings of the basis with index b (0 rbf, 1 chebyshev, 2 fourier, 3 rational), as
+// bench/bench_bases.cpp and bench/compare_bases.py use them.
+KanBasisState basis_state(int b) {
+  KanBasisState s;
+  s.basis = b == 0 ? Basis::rbf : b == 1 ? Basis::chebyshev : b == 2 ? Basis::fourier : Basis::rational;
+  s.base_branch = reference_base_branch(s.basis);
+  s.num_grids = 8;
+  s.grid_min = -2;
+  s.grid_max = 2;
+  s.degree = 4;
+  s.gridsize = 4;
+  s.numerator_degree = 5;
+  s.denominator_degree = 4;
+  s.num_groups = 2;
+  return s;
+}
+
+void basis_args(benchmark::internal::Benchmark* b) {
+  for (int basis = 0; basis < 4; ++basis) b->Arg(basis);
+}
+
+// The basis kernel alone over one block of 256 samples x 22 inputs (with derivatives); items are
+// (sample, input) elements. Arguments: basis index.
+static void BM_BasisKernel(benchmark::State& state) {
+  const KanBasisState s = basis_state(static_cast<int>(state.range(0)));
+  const int in = 22, ip = kan_basis_stride(in), rows = 256;
+  const int D = basis_functions(s);
+  std::vector<float> z(static_cast<std::size_t>(rows) * ip, 0.0f), phi(static_cast<std::size_t>(rows) * D * ip),
+      dphi(phi.size()), q(z.size()), den(static_cast<std::size_t>(4) * ip, 0.1f), centers(8);
+  Rng rng(8);
+  for (int r = 0; r < rows; ++r)
+    for (int i = 0; i < in; ++i) z[static_cast<std::size_t>(r) * ip + i] = static_cast<float>(rng.normal());
+  for (int m = 0; m < 8; ++m) centers[m] = -2.0f + 4.0f * m / 7.0f;
+  const std::vector<float> num{0.0f, 0.5f, 0.4f, 0.1f, 0.01f, 0.0f};
+  KanBasisArgs<float> a;
+  a.in = in;
+  a.in_pad = ip;
+  a.functions = D;
+  a.centers = centers.data();
+  a.inv_h = 7.0f / 4.0f;
+  a.m = 5;
+  a.n = 4;
+  a.numerator = num.data();
+  a.den_abs = den.data();
+  const auto& k = KanKernels<float>::get();
+  auto fn = s.basis == Basis::rbf ? k.rbf_rows : s.basis == Basis::chebyshev ? k.chebyshev_rows
+            : s.basis == Basis::fourier ? k.fourier_rows : k.rational_rows;
+  for (auto _ : state) {
+    fn(a, z.data(), rows, phi.data(), dphi.data(), q.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations() * rows * in);
+  state.SetLabel(to_string(s.basis));
+}
+BENCHMARK(BM_BasisKernel)->Apply(basis_args);
+
+// One layer [22 -> 64] (wide: register-tiled GEMMs) or [64 -> 1] (narrow: row dot products) of
+// each basis, forward or backward, batch 1024, one thread. Arguments: basis index, out.
+template <bool Backward>
+static void BM_BasisLayer(benchmark::State& state) {
+  const KanBasisState s = basis_state(static_cast<int>(state.range(0)));
+  const int out = static_cast<int>(state.range(1)), in = out == 1 ? 64 : 22;
+  BasisKanLayer<float> layer(in, out, s, BasisInit{1.0, false, out == 1});
+  std::vector<float> p(layer.n_params()), g(layer.n_params());
+  layer.bind(p.data(), g.data());
+  Rng rng(9);
+  layer.init(rng);
+  const MatF x = random_inputs(1024, in, 10);
+  const MatF dy = random_inputs(1024, out, 11);
+  MatF y, dx;
+  layer.forward(x, y, true, 1, nullptr);
+  for (auto _ : state) {
+    if (Backward) layer.backward(x, dy, &dx, 1);
+    else layer.forward(x, y, true, 1, nullptr);
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations() * 1024);
+  state.SetLabel(to_string(s.basis));
+}
+void basis_layer_args(benchmark::internal::Benchmark* b) {
+  for (int basis = 0; basis < 4; ++basis)
+    for (int out : {64, 1}) b->Args({basis, out});
+}
+BENCHMARK_TEMPLATE(BM_BasisLayer, false)->Name("BM_BasisForward")->Apply(basis_layer_args);
+BENCHMARK_TEMPLATE(BM_BasisLayer, true)->Name("BM_BasisBackward")->Apply(basis_layer_args);
 
 BENCHMARK_MAIN();

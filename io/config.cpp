@@ -744,6 +744,7 @@ class ScanParser {
     type_key->set(b.base, tv);
     const std::string type_name = std::get<std::string>(tv);
     b.name = type_name;
+    std::vector<std::pair<const KeyDecl*, Location>> restricted;  // keys some bases do not use
     walk(c_, blk, {Section::model, Section::train}, "", bpath, {},
          [&](const KeyDecl& k, const YAML::Node& v, const YAML::Node& key_node, const std::string& path) {
            record(path, key_node);
@@ -756,11 +757,38 @@ class ScanParser {
              fail(c_, key_node, path,
                   fmt::format("applies to type {} only (this block is type {})", k.applies == Applies::kan ? "kan" : "mlp",
                               type_name));
+           if (!k.bases.empty()) restricted.emplace_back(&k, loc(c_, key_node, path));
            block_key(b, k, v, key_node, path);
          });
+    check_bases(b, restricted);
     // Axes in key-table order, so the expansion order does not depend on the YAML key order.
     std::sort(b.axes.begin(), b.axes.end(), [](const Axis& x, const Axis& y) { return x.key < y.key; });
     return b;
+  }
+
+  // A basis option in a block none of whose bases uses it (cheby_degree with basis rbf, a grid
+  // update asked of a basis without a grid) is refused, naming the key.
+  static void check_bases(const ModelBlock& b, const std::vector<std::pair<const KeyDecl*, Location>>& restricted) {
+    std::vector<Basis> block{b.base.model.basis};
+    for (const auto& ax : b.axes)
+      if (ax.key->path == "basis") {
+        block.clear();
+        for (const auto& v : ax.values) block.push_back(*parse_name<Basis>(std::get<std::string>(v)));
+      }
+    for (const auto& [k, where] : restricted) {
+      bool used = false;
+      for (Basis x : block) used = used || std::find(k->bases.begin(), k->bases.end(), x) != k->bases.end();
+      if (used) continue;
+      std::vector<std::string> want, have;
+      for (Basis x : k->bases) want.push_back(to_string(x));
+      for (Basis x : block) have.push_back(to_string(x));
+      std::string why;
+      if (k->path.rfind("grid_", 0) == 0 && k->path != "grid_range" && k->path != "grid_size")
+        why = "; only B-splines have knots a grid update or extension can move";
+      throw InputError(where, fmt::format("applies to basis {} only (this block's basis is {}{}; docs/models.md, "
+                                          "\"KAN bases\", lists the keys of each basis)",
+                                          fmt::join(want, " | "), fmt::join(have, ", "), why));
+    }
   }
 
   // A key of a model block: a list is an axis, a scalar sets the block's base config.

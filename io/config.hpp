@@ -43,6 +43,9 @@ struct KeyDecl {
   // Keys added after the first release: left out of the canonical JSON while the trial uses the
   // default, so that adding them does not change the ids of existing scans.
   bool omit_default = false;
+  // KAN keys that only some bases use (empty: every basis, or not a KAN key). Irrelevant for a
+  // trial of another basis; a model block none of whose bases uses the key refuses it.
+  std::vector<Basis> bases;
   std::string column;        // /trials column (train and model keys), "" = none
   std::string doc;
   // Train and model keys act on one trial's config.

@@ -2,6 +2,7 @@
 // config structs. Parser, validation, /trials columns and docs/scan-format.md read this table.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "io/config.hpp"
@@ -17,6 +18,23 @@ using Ref = T& (*)(TrialConfig&);
 using Pred = bool (*)(const TrialConfig&);
 
 bool is_kan(const TrialConfig& c) { return c.model.type == ModelType::kan; }
+
+// Restricts a KAN key to some bases: irrelevant for the others (so their trials do not carry it)
+// and refused by the parser in a block none of whose bases uses it.
+KeyDecl only_for(KeyDecl k, std::vector<Basis> bases) {
+  k.bases = bases;
+  auto rel = k.relevant;
+  k.relevant = [rel, bases](const TrialConfig& t) {
+    return std::find(bases.begin(), bases.end(), t.model.basis) != bases.end() && rel(t);
+  };
+  return k;
+}
+
+// A key added after the first release: left out of the canonical JSON at its default.
+KeyDecl added(KeyDecl k) {
+  k.omit_default = true;
+  return k;
+}
 bool is_mlp(const TrialConfig& c) { return c.model.type == ModelType::mlp; }
 
 struct Common {
@@ -266,6 +284,49 @@ void add_train_keys(std::vector<KeyDecl>& t) {
 
 }
 
+// The size and options of each non-B-spline basis (docs/models.md, "KAN bases"); keys added after
+// the first release, so they stay out of the canonical JSON at their defaults.
+void add_basis_keys(std::vector<KeyDecl>& t) {
+  auto md = [](const char* path, const char* doc) {
+    return Common{Section::model, path, Applies::kan, true, path, doc, nullptr};
+  };
+  auto key = [&](KeyDecl k, Basis b) { t.push_back(added(only_for(std::move(k), {b}))); };
+  key(int_key(md("rbf_centers", "RBF: number of Gaussian centres M per input, spread evenly over grid_range (FastKAN's "
+                                "num_grids)."),
+              [](TrialConfig& c) -> int& { return c.model.rbf_centers; }, 2, 1000),
+      Basis::rbf);
+  key(real_key(md("rbf_width", "RBF: width h of exp(-((x - c)/h)^2); 0 = the centre spacing (FastKAN's denominator)."),
+               [](TrialConfig& c) -> double& { return c.model.rbf_width; }, 0, kInf),
+      Basis::rbf);
+  key(bool_key(md("rbf_layernorm", "RBF: LayerNorm of each layer's inputs before the basis (FastKAN's use_layernorm, "
+                                   "on there by default); the base branch sees the raw inputs."),
+               [](TrialConfig& c) -> bool& { return c.model.rbf_layernorm; }),
+      Basis::rbf);
+  key(int_key(md("cheby_degree", "Chebyshev: highest degree d (d + 1 polynomials T_0 .. T_d per input)."),
+              [](TrialConfig& c) -> int& { return c.model.cheby_degree; }, 0, 64),
+      Basis::chebyshev);
+  key(choice_key<Squash>(md("cheby_squash", "Chebyshev: input map into [-1, 1], tanh (ChebyKAN) or clamp."),
+                         [](TrialConfig& c) -> Squash& { return c.model.cheby_squash; }),
+      Basis::chebyshev);
+  key(int_key(md("fourier_frequencies", "Fourier: frequencies k = 1 .. F of cos(kx) and sin(kx) (FourierKAN's gridsize)."),
+              [](TrialConfig& c) -> int& { return c.model.fourier_frequencies; }, 1, 1000),
+      Basis::fourier);
+  key(bool_key(md("fourier_smooth_init", "Fourier: initial coefficients divided by k^2 rather than sqrt(F) (FourierKAN's "
+                                         "smooth_initialization)."),
+               [](TrialConfig& c) -> bool& { return c.model.fourier_smooth_init; }),
+      Basis::fourier);
+  key(int_key(md("rational_numerator", "Rational: numerator degree m of P(x) (KAT: 5)."),
+              [](TrialConfig& c) -> int& { return c.model.rational_numerator; }, 1, 8),
+      Basis::rational);
+  key(int_key(md("rational_denominator", "Rational: denominator degree n of Q(x) = 1 + sum |b_k| |x|^k (KAT: 4)."),
+              [](TrialConfig& c) -> int& { return c.model.rational_denominator; }, 1, 8),
+      Basis::rational);
+  key(int_key(md("rational_groups", "Rational: groups of inputs sharing one denominator (KAT: 8; at most the layer's "
+                                    "inputs are used)."),
+              [](TrialConfig& c) -> int& { return c.model.rational_groups; }, 1, 1024),
+      Basis::rational);
+}
+
 // `models[i]`: the architecture and the optimizer of a block.
 void add_model_keys(std::vector<KeyDecl>& t) {
   using S = Section;
@@ -301,13 +362,27 @@ void add_model_keys(std::vector<KeyDecl>& t) {
   t.push_back(int_key(md("width", "width", "Nodes per hidden layer (ignored at depth 0).", A::any,
                          [](const TrialConfig& c) { return c.model.depth > 0; }),
                       [](TrialConfig& c) -> int& { return c.model.width; }, 1, 1e6));
-  t.push_back(int_key(md("grid_size", "grid_size", "B-spline grid intervals G.", A::kan),
-                      [](TrialConfig& c) -> int& { return c.model.grid_size; }, 1, 10000));
-  t.push_back(int_key(md("spline_order", "spline_order", "B-spline order k (3 = cubic).", A::kan),
-                      [](TrialConfig& c) -> int& { return c.model.spline_order; }, 0, 10));
+  t.push_back(added(choice_key<Basis>(
+      md("basis", "basis",
+         "KAN edge-function basis: bspline (efficient-kan), rbf (FastKAN), chebyshev (ChebyKAN), fourier "
+         "(FourierKAN), rational (KAT's GR-KAN); docs/models.md, \"KAN bases\".",
+         A::kan),
+      [](TrialConfig& c) -> Basis& { return c.model.basis; })));
+  t.push_back(added(only_for(
+      choice_key<BaseBranch>(md("base_branch", "base_branch",
+                                "SiLU base branch W_b SiLU(x) of a non-B-spline layer: auto = as the basis's reference "
+                                "(rbf yes; chebyshev, fourier, rational no), silu, none.",
+                                A::kan),
+                             [](TrialConfig& c) -> BaseBranch& { return c.model.base_branch; }),
+      {Basis::rbf, Basis::chebyshev, Basis::fourier, Basis::rational})));
+  t.push_back(only_for(int_key(md("grid_size", "grid_size", "B-spline grid intervals G.", A::kan),
+                      [](TrialConfig& c) -> int& { return c.model.grid_size; }, 1, 10000), {Basis::bspline}));
+  t.push_back(only_for(int_key(md("spline_order", "spline_order", "B-spline order k (3 = cubic).", A::kan),
+                      [](TrialConfig& c) -> int& { return c.model.spline_order; }, 0, 10), {Basis::bspline}));
   {
-    KeyDecl k = base(md("grid_range", "grid_range", "Grid interval [lo, hi] on standardised inputs (a list of two numbers; "
-                                          "a list of such pairs is an axis).", A::kan),
+    KeyDecl k = base(md("grid_range", "grid_range", "B-spline grid interval, or the span of the RBF centres, [lo, hi] on "
+                                          "standardised inputs (a list of two numbers; a list of such pairs is an axis). "
+                                          "FastKAN's default span is [-2, 2].", A::kan),
                      KeyType::range);
     k.set = [](TrialConfig& c, const Value& v) {
       const auto r = std::get<Range>(v);
@@ -315,26 +390,40 @@ void add_model_keys(std::vector<KeyDecl>& t) {
       c.model.grid_hi = r.second;
     };
     k.get = [](const TrialConfig& c) { return Value(Range{c.model.grid_lo, c.model.grid_hi}); };
-    t.push_back(k);
+    t.push_back(only_for(k, {Basis::bspline, Basis::rbf}));
   }
-  t.push_back(real_key(md("grid_eps", "grid_eps", "Grid update: 0 = percentiles of the data, 1 = uniform.", A::kan,
+  t.push_back(only_for(real_key(md("grid_eps", "grid_eps", "Grid update: 0 = percentiles of the data, 1 = uniform.", A::kan,
                           [](const TrialConfig& c) { return c.model.grid_update_every > 0 || c.model.grid_extend_to > 0; }),
-                       [](TrialConfig& c) -> double& { return c.model.grid_eps; }, 0, 1));
-  t.push_back(int_key(md("grid_update_every", "grid_update_every", "Epochs between grid updates from data; 0 = never.", A::kan),
-                      [](TrialConfig& c) -> int& { return c.model.grid_update_every; }, 0, 1e6));
-  t.push_back(int_key(md("grid_extend_to", "grid_extend_to", "Refine the grid to this G after `grid_extend_epoch`; 0 = never.", A::kan),
-                      [](TrialConfig& c) -> int& { return c.model.grid_extend_to; }, 0, 10000));
-  t.push_back(int_key(md("grid_extend_epoch", "grid_extend_epoch", "Epoch of the grid refinement.", A::kan,
+                       [](TrialConfig& c) -> double& { return c.model.grid_eps; }, 0, 1), {Basis::bspline}));
+  t.push_back(only_for(int_key(md("grid_update_every", "grid_update_every", "Epochs between grid updates from data; 0 = never.", A::kan),
+                      [](TrialConfig& c) -> int& { return c.model.grid_update_every; }, 0, 1e6), {Basis::bspline}));
+  t.push_back(only_for(int_key(md("grid_extend_to", "grid_extend_to", "Refine the grid to this G after `grid_extend_epoch`; 0 = never.", A::kan),
+                      [](TrialConfig& c) -> int& { return c.model.grid_extend_to; }, 0, 10000), {Basis::bspline}));
+  t.push_back(only_for(int_key(md("grid_extend_epoch", "grid_extend_epoch", "Epoch of the grid refinement.", A::kan,
                          [](const TrialConfig& c) { return c.model.grid_extend_to > 0; }),
-                      [](TrialConfig& c) -> int& { return c.model.grid_extend_epoch; }, 0, 1e6));
-  t.push_back(choice_key<InitScheme>(md("init", "init", "KAN weight initialisation scheme.", A::kan),
-                                     [](TrialConfig& c) -> InitScheme& { return c.model.init; }));
-  t.push_back(real_key(md("scale_noise", "scale_noise", "Initial spline-weight noise scale.", A::kan),
-                       [](TrialConfig& c) -> double& { return c.model.scale_noise; }, 0, kInf));
-  t.push_back(real_key(md("scale_base", "scale_base", "Initial scale of the SiLU base branch.", A::kan),
+                      [](TrialConfig& c) -> int& { return c.model.grid_extend_epoch; }, 0, 1e6), {Basis::bspline}));
+  t.push_back(only_for(choice_key<InitScheme>(md("init", "init", "KAN weight initialisation scheme.", A::kan),
+                                     [](TrialConfig& c) -> InitScheme& { return c.model.init; }), {Basis::bspline}));
+  t.push_back(only_for(real_key(md("scale_noise", "scale_noise", "Initial spline-weight noise scale.", A::kan),
+                       [](TrialConfig& c) -> double& { return c.model.scale_noise; }, 0, kInf), {Basis::bspline}));
+  t.push_back(real_key(md("scale_base", "scale_base", "Initial scale of the SiLU base branch.", A::kan,
+                          [](const TrialConfig& c) {
+                            return c.model.base_branch == BaseBranch::auto_ ? reference_base_branch(c.model.basis)
+                                                                            : c.model.base_branch == BaseBranch::silu;
+                          }),
                        [](TrialConfig& c) -> double& { return c.model.scale_base; }, 0, kInf));
-  t.push_back(real_key(md("scale_spline", "scale_spline", "Initial spline scaler.", A::kan),
-                       [](TrialConfig& c) -> double& { return c.model.scale_spline; }, 0, kInf));
+  t.push_back(only_for(real_key(md("scale_spline", "scale_spline", "Initial spline scaler.", A::kan),
+                       [](TrialConfig& c) -> double& { return c.model.scale_spline; }, 0, kInf), {Basis::bspline}));
+  add_basis_keys(t);
+}
+
+// `models[i]`: the MLP's settings and the optimizer of a block.
+void add_mlp_and_optimizer_keys(std::vector<KeyDecl>& t) {
+  using S = Section;
+  using A = Applies;
+  auto md = [](const char* path, const char* column, const char* doc, Applies ap = A::any, Pred rel = nullptr) {
+    return Common{S::model, path, ap, true, column, doc, rel};
+  };
   t.push_back(choice_key<Activation>(md("activation", "activation", "Hidden-layer activation.", A::mlp),
                                      [](TrialConfig& c) -> Activation& { return c.model.activation; }));
   t.push_back(real_key(md("leaky_slope", "leaky_slope", "Negative slope of leaky_relu.", A::mlp,
@@ -391,6 +480,7 @@ std::vector<KeyDecl> build_table() {
   add_data_keys(t);
   add_train_keys(t);
   add_model_keys(t);
+  add_mlp_and_optimizer_keys(t);
   // Defaults for docs come from a default-constructed trial.
   TrialConfig defaults;
   for (auto& k : t)

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "framework/error.hpp"
@@ -28,19 +29,105 @@ std::int64_t integer_of(const LayerAttribute& v, const std::string& where, const
   throw InputError(Location{where, -1, -1, name}, "expected an integer attribute");
 }
 
-// Outputs of the last layer, from its weight tensor (0 when unknown).
+// Outputs of the last layer, from its weight tensor (0 when unknown): the tensor and the axis
+// holding the outputs (docs/models.md, Checkpoint layout).
 std::size_t last_outputs(const ModelState& m) {
   if (m.layers.empty()) return 0;
   const LayerState& l = m.layers.back();
-  const auto it = l.tensors.find(l.kind == LayerKind::kan ? "base_weight" : "weight");
-  return it == l.tensors.end() || it->second.shape.empty() ? 0 : it->second.shape[0];
+  std::pair<const char*, std::size_t> where{"weight", 0};
+  if (l.kind == LayerKind::kan) switch (l.kan.basis) {
+      case Basis::bspline: where = {"base_weight", 0}; break;
+      case Basis::rbf: where = {"spline_linear.weight", 0}; break;
+      case Basis::chebyshev: where = {"cheby_coeffs", 1}; break;
+      case Basis::fourier: where = {"fouriercoeffs", 1}; break;
+      case Basis::rational: where = {"fc.weight", 0}; break;
+    }
+  const auto it = l.tensors.find(where.first);
+  return it == l.tensors.end() || it->second.shape.size() <= where.second ? 0 : it->second.shape[where.second];
+}
+
+bool flag_of(const LayerAttribute& v, const std::string& where, const std::string& name) {
+  const std::int64_t i = integer_of(v, where, name);
+  if (i != 0 && i != 1) throw InputError(Location{where, -1, -1, name}, "expected 0 or 1");
+  return i == 1;
+}
+
+double real_of(const LayerAttribute& v, const std::string& where, const std::string& name) {
+  if (const auto* d = std::get_if<double>(&v)) return *d;
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return static_cast<double>(*i);
+  throw InputError(Location{where, -1, -1, name}, "expected a number attribute");
+}
+
+const std::string& string_of(const LayerAttribute& v, const std::string& where, const std::string& name) {
+  const auto* s = std::get_if<std::string>(&v);
+  if (!s) throw InputError(Location{where, -1, -1, name}, "expected a string attribute");
+  return *s;
+}
+
+// The attributes of a kind = kan layer: its basis and that basis's settings, named as the
+// arguments of the reference implementation's constructor where it has them.
+std::vector<std::pair<std::string, LayerAttribute>> kan_attributes(const LayerState& layer) {
+  const KanBasisState& b = layer.kan;
+  std::vector<std::pair<std::string, LayerAttribute>> out{{"basis", to_string(b.basis)}};
+  auto i64 = [](int v) { return LayerAttribute{std::int64_t{v}}; };
+  switch (b.basis) {
+    case Basis::bspline:
+      out.emplace_back("grid_size", i64(layer.grid_size));
+      out.emplace_back("spline_order", i64(layer.spline_order));
+      break;
+    case Basis::rbf:
+      out.emplace_back("num_grids", i64(b.num_grids));
+      out.emplace_back("grid_min", b.grid_min);
+      out.emplace_back("grid_max", b.grid_max);
+      out.emplace_back("denominator", b.denominator);
+      out.emplace_back("use_layernorm", i64(b.layernorm ? 1 : 0));
+      break;
+    case Basis::chebyshev:
+      out.emplace_back("degree", i64(b.degree));
+      out.emplace_back("squash", to_string(b.squash));
+      break;
+    case Basis::fourier: out.emplace_back("gridsize", i64(b.gridsize)); break;
+    case Basis::rational:
+      out.emplace_back("numerator_degree", i64(b.numerator_degree));
+      out.emplace_back("denominator_degree", i64(b.denominator_degree));
+      out.emplace_back("num_groups", i64(b.num_groups));
+      break;
+  }
+  if (b.basis != Basis::bspline) out.emplace_back("base_branch", std::string(b.base_branch ? "silu" : "none"));
+  std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+  return out;
+}
+
+// Sets a kan layer's basis setting; false when the name is not one.
+bool set_kan_attribute(LayerState& layer, const std::string& name, const LayerAttribute& v, const std::string& where) {
+  KanBasisState& b = layer.kan;
+  if (name == "basis") b.basis = parse_or_fail<Basis>(string_of(v, where, name), where, "basis");
+  else if (name == "num_grids") b.num_grids = static_cast<int>(integer_of(v, where, name));
+  else if (name == "grid_min") b.grid_min = real_of(v, where, name);
+  else if (name == "grid_max") b.grid_max = real_of(v, where, name);
+  else if (name == "denominator") b.denominator = real_of(v, where, name);
+  else if (name == "use_layernorm") b.layernorm = flag_of(v, where, name);
+  else if (name == "degree") b.degree = static_cast<int>(integer_of(v, where, name));
+  else if (name == "squash") b.squash = parse_or_fail<Squash>(string_of(v, where, name), where, "squash");
+  else if (name == "gridsize") b.gridsize = static_cast<int>(integer_of(v, where, name));
+  else if (name == "numerator_degree") b.numerator_degree = static_cast<int>(integer_of(v, where, name));
+  else if (name == "denominator_degree") b.denominator_degree = static_cast<int>(integer_of(v, where, name));
+  else if (name == "num_groups") b.num_groups = static_cast<int>(integer_of(v, where, name));
+  else if (name == "base_branch") {
+    const std::string& s = string_of(v, where, name);
+    if (s != "silu" && s != "none")
+      throw InputError(Location{where, -1, -1, name}, "unknown base branch '" + s + "', expected silu | none");
+    b.base_branch = s == "silu";
+  } else {
+    return false;
+  }
+  return true;
 }
 
 }  // namespace
 
 std::vector<std::pair<std::string, LayerAttribute>> layer_attributes(const LayerState& layer) {
-  if (layer.kind == LayerKind::kan)
-    return {{"grid_size", std::int64_t{layer.grid_size}}, {"spline_order", std::int64_t{layer.spline_order}}};
+  if (layer.kind == LayerKind::kan) return kan_attributes(layer);
   std::vector<std::pair<std::string, LayerAttribute>> out{{"activation", to_string(layer.activation)}};
   if (layer.activation == Activation::leaky_relu) out.emplace_back("leaky_slope", layer.leaky_slope);
   return out;
@@ -48,7 +135,9 @@ std::vector<std::pair<std::string, LayerAttribute>> layer_attributes(const Layer
 
 void set_layer_attribute(LayerState& layer, const std::string& name, const LayerAttribute& value,
                          const std::string& where) {
-  if (name == "grid_size") {
+  if (set_kan_attribute(layer, name, value, where)) {
+    // a basis setting
+  } else if (name == "grid_size") {
     layer.grid_size = static_cast<int>(integer_of(value, where, name));
   } else if (name == "spline_order") {
     layer.spline_order = static_cast<int>(integer_of(value, where, name));
@@ -119,8 +208,13 @@ ModelState read_model(const h5::Group& group) {
       }
       set_layer_attribute(layer, a.name, value, g.where());
     }
-    if (layer.kind == LayerKind::kan && (!g.has_attr("grid_size") || !g.has_attr("spline_order")))
+    if (layer.kind == LayerKind::kan && layer.kan.basis == Basis::bspline &&
+        (!g.has_attr("grid_size") || !g.has_attr("spline_order")))
       throw InputError(Location{g.where(), -1, -1, ""}, "a kan layer needs the attributes grid_size and spline_order");
+    if (layer.kind == LayerKind::kan && layer.kan.basis != Basis::bspline && !g.has_attr("base_branch"))
+      throw InputError(Location{g.where(), -1, -1, ""},
+                       "a kan layer of basis " + to_string(layer.kan.basis) + " needs its settings as attributes "
+                       "(docs/models.md, Checkpoint layout)");
     for (const auto& child : g.children()) {
       if (!g.is_dataset(child)) continue;
       auto arr = g.read_double(child);

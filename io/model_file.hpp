@@ -18,8 +18,10 @@ void write_model(h5::Group& group, const ModelState& model);
 ModelState read_model(const h5::Group& group);
 
 // A layer's settings as the attributes of its group, sorted by name (kind excluded): kan layers
-// grid_size and spline_order (int64); linear layers activation (string) and, for leaky_relu,
-// leaky_slope (double). The journal stores the same list.
+// `basis` (string, absent in files before the other bases: bspline) and that basis's settings
+// (bspline: grid_size and spline_order, int64; the others: docs/models.md "Checkpoint layout");
+// linear layers activation (string) and, for leaky_relu, leaky_slope (double). The journal
+// stores the same list.
 using LayerAttribute = std::variant<std::int64_t, double, std::string>;
 std::vector<std::pair<std::string, LayerAttribute>> layer_attributes(const LayerState& layer);
 // Sets the setting an attribute names; unknown names are ignored (other writers may add some).

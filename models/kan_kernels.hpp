@@ -20,6 +20,29 @@
 
 namespace kanscan::models {
 
+// The basis kernels of the non-B-spline layers work on arrays whose rows hold `in` values padded to
+// a multiple of this (the widest copy's float lanes), so that every load and store is a full
+// vector; padding lanes are computed from zeros and never used.
+constexpr int kKanBasisPad = 16;
+constexpr int kan_basis_stride(int in) { return (in + kKanBasisPad - 1) / kKanBasisPad * kKanBasisPad; }
+// Highest rational degree the kernels keep accumulators for (the key table's bound).
+constexpr int kKanRationalMaxDegree = 8;
+
+// What the basis kernels need besides the inputs (BasisKanLayer fills it once per forward from
+// its parameters).
+template <typename T>
+struct KanBasisArgs {
+  int in = 0;         // inputs of the layer
+  int in_pad = 0;     // kan_basis_stride(in): the row stride of the padded arrays
+  int functions = 0;  // per input: M centres, d + 1 polynomials, 2F sines and cosines, 1 rational
+  const T* centers = nullptr;  // rbf: [functions]
+  T inv_h = T(1);              // rbf: 1 / width
+  bool clamp = false;          // chebyshev: clamp(x, -1, 1) instead of tanh(x)
+  int m = 0, n = 0;            // rational: numerator and denominator degrees
+  const T* numerator = nullptr;  // rational: a_0 .. a_m
+  const T* den_abs = nullptr;    // rational: [n][in_pad], |b_k| of input i's group in row k - 1
+};
+
 #define KANSCAN_KAN_KERNEL_DECLS                                                                                   \
   /* Narrow layers, 1 <= out < kKanNarrowOut (op = out): y rows [b0, b1) written per sample; serial, fixed       \
      order per output, bitwise identical in every copy. */                                                        \
@@ -49,7 +72,31 @@ namespace kanscan::models {
                                       std::size_t b1);                                                            \
   /* SiLU (and derivative when dsilu is not null) of elements [e0, e1), elementwise, IEEE operations only. */     \
   template <typename T>                                                                                           \
-  void kan_silu_rows(const T* x, T* silu, T* dsilu, std::size_t e0, std::size_t e1);
+  void kan_silu_rows(const T* x, T* silu, T* dsilu, std::size_t e0, std::size_t e1);                               \
+  /* Bases other than B-splines (kan_basis_kernels.inl), rows [0, rows) of padded arrays (row stride          \
+     p.in_pad, see kKanBasisPad): z [rows][in_pad] the inputs; function m of input i of row r to                  \
+     phi[(r*functions + m)*in_pad + i], its derivative to dphi at the same place (dphi may be null). Elementwise  \
+     IEEE operations only: bitwise identical in every copy. */                                                    \
+  template <typename T>                                                                                           \
+  void kan_rbf_rows(const KanBasisArgs<T>& p, const T* z, int rows, T* phi, T* dphi, T* q);                        \
+  template <typename T>                                                                                           \
+  void kan_chebyshev_rows(const KanBasisArgs<T>& p, const T* z, int rows, T* phi, T* dphi, T* q);                  \
+  template <typename T>                                                                                           \
+  void kan_fourier_rows(const KanBasisArgs<T>& p, const T* z, int rows, T* phi, T* dphi, T* q);                    \
+  /* rational: also q[r*in_pad + i] = 1 / Q(x) when q is not null. */                                                 \
+  template <typename T>                                                                                           \
+  void kan_rational_rows(const KanBasisArgs<T>& p, const T* z, int rows, T* phi, T* dphi, T* q);                   \
+  /* Backward: dz[r*in_pad + i] = sum_m g[r*ldg + m*in + i] dphi[(r*functions + m)*in_pad + i], m in order; g    \
+     is the packed expansion gradient, read a vector past each row's last function (its end must be padded). */  \
+  template <typename T>                                                                                           \
+  void kan_basis_contract_rows(const KanBasisArgs<T>& p, const T* g, std::ptrdiff_t ldg, const T* dphi, int rows,  \
+                               T* dz);                                                                            \
+  /* Rational coefficients, per input over the rows in order: num[k*in_pad + i] += w x^k and                      \
+     den[(k-1)*in_pad + i] += -w F |x|^k, w = g q (q = 1/Q); x and q padded, g and f packed (row strides ldg, ldf,        \
+     read a vector past the row's inputs). The caller sums the inputs of each group. */                           \
+  template <typename T>                                                                                           \
+  void kan_rational_grad_rows(const KanBasisArgs<T>& p, const T* g, std::ptrdiff_t ldg, const T* x, const T* f,    \
+                              std::ptrdiff_t ldf, const T* q, int rows, T* num, T* den);
 
 namespace generic {
 KANSCAN_KAN_KERNEL_DECLS
@@ -80,6 +127,12 @@ struct KanKernels {
   decltype(&generic::kan_backward_wide_rows<T>) backward_wide_rows;
   decltype(&generic::kan_prepare_rows_uniform_cubic<T>) prepare_rows_uniform_cubic;
   decltype(&generic::kan_silu_rows<T>) silu_rows;
+  decltype(&generic::kan_rbf_rows<T>) rbf_rows;
+  decltype(&generic::kan_chebyshev_rows<T>) chebyshev_rows;
+  decltype(&generic::kan_fourier_rows<T>) fourier_rows;
+  decltype(&generic::kan_rational_rows<T>) rational_rows;
+  decltype(&generic::kan_basis_contract_rows<T>) basis_contract_rows;
+  decltype(&generic::kan_rational_grad_rows<T>) rational_grad_rows;
   static const KanKernels& get();
   static const KanKernels& of(Isa isa);
 };

@@ -209,6 +209,7 @@ template <>
 struct KanIeee<float> {
   typedef float V __attribute__((vector_size(KANSCAN_KAN_VEC_BYTES)));
   typedef unsigned U __attribute__((vector_size(KANSCAN_KAN_VEC_BYTES)));
+  typedef unsigned UInt;
   static constexpr unsigned kMagicBits = 0x4b400000u;  // 1.5 * 2^23
   static constexpr unsigned kBias = 127u;
   static constexpr int kMantissa = 23;
@@ -217,6 +218,7 @@ template <>
 struct KanIeee<double> {
   typedef double V __attribute__((vector_size(KANSCAN_KAN_VEC_BYTES)));
   typedef unsigned long long U __attribute__((vector_size(KANSCAN_KAN_VEC_BYTES)));
+  typedef unsigned long long UInt;
   static constexpr unsigned long long kMagicBits = 0x4338000000000000ull;  // 1.5 * 2^52
   static constexpr unsigned long long kBias = 1023ull;
   static constexpr int kMantissa = 52;

@@ -12,4 +12,5 @@
 #endif
 namespace kanscan::models::avx2 {
 #include "models/kan_kernels.inl"
+#include "models/kan_basis_kernels.inl"
 }  // namespace kanscan::models::avx2

@@ -12,5 +12,6 @@
 #endif
 namespace kanscan::models::avx512 {
 #include "models/kan_kernels.inl"
+#include "models/kan_basis_kernels.inl"
 }  // namespace kanscan::models::avx512
 #undef KANSCAN_KAN_VEC_BYTES

@@ -7,6 +7,7 @@
 #define KANSCAN_KAN_VEC_BYTES 16
 namespace kanscan::models::generic {
 #include "models/kan_kernels.inl"
+#include "models/kan_basis_kernels.inl"
 }  // namespace kanscan::models::generic
 #undef KANSCAN_KAN_VEC_BYTES
 
@@ -14,7 +15,9 @@ namespace kanscan::models {
 #define KANSCAN_KAN_COPY(ns)                                                                                    \
   KanKernels<T> {                                                                                               \
     ns::kan_forward_narrow_rows<T>, ns::kan_forward_wide_rows<T>, ns::kan_backward_narrow_rows<T>,              \
-        ns::kan_backward_wide_rows<T>, ns::kan_prepare_rows_uniform_cubic<T>, ns::kan_silu_rows<T>              \
+        ns::kan_backward_wide_rows<T>, ns::kan_prepare_rows_uniform_cubic<T>, ns::kan_silu_rows<T>,             \
+        ns::kan_rbf_rows<T>, ns::kan_chebyshev_rows<T>, ns::kan_fourier_rows<T>, ns::kan_rational_rows<T>,      \
+        ns::kan_basis_contract_rows<T>, ns::kan_rational_grad_rows<T>                                           \
   }
 
 template <typename T>

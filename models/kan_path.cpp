@@ -9,7 +9,36 @@ namespace kanscan::models {
 // data-dependent offsets): worth it while G+k+1 <= 3(k+2), i.e. G <= 2k+5 (G <= 11 for cubic
 // splines). Narrow layers keep their specialised kernels: the GEMM path was 1.3-1.5x slower on
 // [22,64,1]'s output layer.
+namespace {
+
+KanBasis basis_kernel(Basis b) {
+  switch (b) {
+    case Basis::rbf: return KanBasis::rbf;
+    case Basis::chebyshev: return KanBasis::chebyshev;
+    case Basis::fourier: return KanBasis::fourier;
+    case Basis::rational: return KanBasis::rational;
+    case Basis::bspline: break;
+  }
+  return KanBasis::generic;
+}
+
+// Bases whose functions are all non-zero at every x: the expansion is dense anyway, so the layer
+// is one GEMM per block, as the dense layer chooses it (kNarrow = 8 there too).
+KanKernelPath dense_basis_path(const KanShape& s) {
+  KanKernelPath p;
+  p.basis = basis_kernel(s.basis);
+  p.path = s.out < kKanNarrowOut ? KanPath::expand_dot : KanPath::expand_gemm;
+  p.out_stride = s.out;
+  p.dense_width = s.functions + (s.base_branch ? 1 : 0);
+  p.expansion_width = s.in * p.dense_width;
+  p.narrow_expansion = p.expansion_width < kKanNarrowOut;
+  return p;
+}
+
+}  // namespace
+
 KanKernelPath kan_kernel_path(const KanShape& s) {
+  if (s.basis != Basis::bspline) return dense_basis_path(s);
   KanKernelPath p;
   const int d = s.grid_size + s.order + 1;
   if (s.out < kKanNarrowOut) p.path = KanPath::narrow;
@@ -24,6 +53,8 @@ KanKernelPath kan_kernel_path(const KanShape& s) {
 }
 
 bool kan_keeps_expansion(const KanKernelPath& p, int in, std::size_t rows, bool training, std::size_t limit) {
+  if (p.path == KanPath::expand_gemm || p.path == KanPath::expand_dot)
+    return training && rows * static_cast<std::size_t>(p.expansion_width) <= limit;
   return p.path == KanPath::gemm && training && rows * static_cast<std::size_t>(in) * p.dense_width <= limit;
 }
 

@@ -38,7 +38,10 @@ std::unique_ptr<Model<T>> Model<T>::build(const ModelConfig& cfg, int n_in, int 
   const auto w = layer_widths(cfg, n_in, n_out);
   for (std::size_t l = 0; l + 1 < w.size(); ++l) {
     const bool last = l + 2 == w.size();
-    if (cfg.type == ModelType::kan) {
+    if (cfg.type == ModelType::kan && cfg.basis != Basis::bspline) {
+      const BasisInit init{cfg.scale_base, cfg.fourier_smooth_init, l == 0};
+      m->layers_.push_back(std::make_unique<BasisKanLayer<T>>(w[l], w[l + 1], kan_basis_state(cfg), init));
+    } else if (cfg.type == ModelType::kan) {
       KanInit init{cfg.scale_noise, cfg.scale_base, cfg.scale_spline};
       m->layers_.push_back(std::make_unique<KanLayer<T>>(
           w[l], w[l + 1], SplineKnots<T>::uniform(w[l], cfg.grid_size, cfg.spline_order, cfg.grid_lo, cfg.grid_hi), init));
@@ -58,7 +61,15 @@ std::unique_ptr<Model<T>> Model<T>::from_layers(const std::vector<LayerState>& s
   std::unique_ptr<Model> m(new Model());
   for (std::size_t l = 0; l < states.size(); ++l) {
     const LayerState& s = states[l];
-    if (s.kind == LayerKind::kan) {
+    if (s.kind == LayerKind::kan && s.kan.basis != Basis::bspline) {
+      const std::string where = "model layer_" + std::to_string(l) + " (kan, basis " + to_string(s.kan.basis) + ")";
+      if (basis_functions(s.kan) < 1 || (s.kan.basis == Basis::rational && s.kan.num_groups < 1))
+        throw InputError(where + ": bad basis settings (attributes)");
+      const auto [in, out] = basis_layer_dims(s, where);
+      for (const auto& [name, shape] : basis_tensor_shapes(s.kan, in, out))
+        expect_shape(tensor(s, name, l), shape, name, l);
+      m->layers_.push_back(std::make_unique<BasisKanLayer<T>>(in, out, s.kan));
+    } else if (s.kind == LayerKind::kan) {
       const std::int64_t G = s.grid_size, k = s.spline_order;
       if (G < 1 || k < 1 || k > kMaxSplineOrder)
         throw InputError("model layer_" + std::to_string(l) + ": bad grid_size/spline_order " + std::to_string(G) + "/" +

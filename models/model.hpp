@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "types/trial.hpp"
+#include "models/basis_layer.hpp"
 #include "models/dense_layer.hpp"
 #include "models/kan_layer.hpp"
 

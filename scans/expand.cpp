@@ -10,6 +10,7 @@
 #include "io/generators/registry.hpp"
 #include "io/data.hpp"
 #include "io/readers.hpp"
+#include "models/basis_layer.hpp"
 #include "models/parameter_count.hpp"
 
 namespace kanscan::scans {
@@ -83,7 +84,13 @@ double trial_cost(const TrialConfig& cfg, const DataShape& shape) {
   double per_event = 0;  // forward + backward ~ 3x forward
   for (std::size_t l = 0; l + 1 < widths.size(); ++l) {
     const double a = widths[l], b = widths[l + 1];
-    if (cfg.model.type == ModelType::kan) {
+    if (cfg.model.type == ModelType::kan && cfg.model.basis != Basis::bspline) {
+      // The other bases: per input D functions (~20 operations each with their derivatives), then
+      // one GEMM over the expansion of D (+1 for the SiLU branch) entries per input.
+      const KanBasisState bs = models::kan_basis_state(cfg.model);
+      const double d = models::basis_functions(bs), k = d + (bs.base_branch ? 1.0 : 0.0);
+      per_event += 3.0 * (a * d * 20.0 + 2.0 * a * b * k);
+    } else if (cfg.model.type == ModelType::kan) {
       // Per input: k+1 non-zero B-splines by Cox-de Boor ~ (k+1)^2 ops, SiLU; per edge:
       // (k+1) multiply-adds for the spline plus the base branch and scaler.
       const double k1 = cfg.model.spline_order + 1;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs one reference study end to end: examples/NAME.yaml -> results/NAME.h5 -> results/NAME/.
 #   scripts/run_study.sh NAME [--ranks N] [--out-dir DIR] [--bin KANSCAN]
-# NAME is erdmann_tth, abasov_qcd, abasov_dm_met or quickstart. Steps: validate, run (under
+# NAME is erdmann_tth, abasov_qcd, abasov_dm_met, erdmann_bases, abasov_dm_met_bases or quickstart. Steps: validate, run (under
 # `mpiexec -n N`, default 2, when mpiexec exists; otherwise one process), analyze with --data
 # pointing to the generated events so the spline-vs-LLR plots can be drawn.
 # Rerunning resumes: finished trials are kept, never rerun. Needs scripts/build.sh first.

@@ -57,6 +57,8 @@ struct ModelConfig {
   int depth = 1;               // hidden layers; 0 = a single layer [in, out]
   int width = 16;              // nodes per hidden layer
   // KAN
+  Basis basis = Basis::bspline;  // edge-function basis (docs/models.md, "KAN bases")
+  BaseBranch base_branch = BaseBranch::auto_;  // SiLU branch of the non-B-spline bases
   int grid_size = 5;
   int spline_order = 3;
   double grid_lo = -1.0, grid_hi = 1.0;
@@ -66,6 +68,18 @@ struct ModelConfig {
   int grid_extend_epoch = 0;
   InitScheme init = InitScheme::efficient_kan;
   double scale_noise = 0.1, scale_base = 1.0, scale_spline = 1.0;
+  // rbf (FastKAN): centres spread over [grid_lo, grid_hi]
+  int rbf_centers = 8;
+  double rbf_width = 0.0;      // 0 = the centre spacing (grid_hi - grid_lo) / (rbf_centers - 1)
+  bool rbf_layernorm = false;  // LayerNorm of the layer's inputs before the basis, as FastKAN's default
+  // chebyshev (ChebyKAN)
+  int cheby_degree = 3;
+  Squash cheby_squash = Squash::tanh;
+  // fourier (FourierKAN's naive layer): frequencies 1 .. fourier_frequencies
+  int fourier_frequencies = 5;
+  bool fourier_smooth_init = false;
+  // rational (KAT's GR-KAN): P of degree m over Q of degree n, Q shared by a group of inputs
+  int rational_numerator = 5, rational_denominator = 4, rational_groups = 8;
   // MLP
   Activation activation = Activation::relu;
   double leaky_slope = 0.01;

@@ -26,7 +26,16 @@ namespace kanscan {
 #define KANSCAN_OPTIMIZERS(X) X(adam, "adam") X(adamw, "adamw") X(sgd, "sgd") X(lbfgs, "lbfgs")
 #define KANSCAN_SCHEDULES(X) X(constant, "constant") X(cosine, "cosine") X(step, "step")
 #define KANSCAN_MONITORS(X) X(val_loss, "val_loss") X(val_auc, "val_auc") X(val_accuracy, "val_accuracy") X(val_mae, "val_mae")
-#define KANSCAN_BASES(X) X(bspline, "bspline")
+// KAN edge-function bases (docs/models.md, "KAN bases"): efficient-kan's B-splines, FastKAN's
+// Gaussian radial basis functions, ChebyKAN's Chebyshev polynomials, FourierKAN's sines and
+// cosines, KAT's group-rational functions.
+#define KANSCAN_BASES(X) \
+  X(bspline, "bspline") X(rbf, "rbf") X(chebyshev, "chebyshev") X(fourier, "fourier") X(rational, "rational")
+// How a Chebyshev layer maps its inputs into [-1, 1]: tanh (ChebyKAN) or clamping.
+#define KANSCAN_SQUASHES(X) X(tanh, "tanh") X(clamp, "clamp")
+// The SiLU base branch of a KAN layer other than a B-spline one: as the basis's reference
+// implementation has it (auto: FastKAN yes, ChebyKAN, FourierKAN and KAT no), or set.
+#define KANSCAN_BASE_BRANCHES(X) X(auto_, "auto") X(silu, "silu") X(none, "none")
 #define KANSCAN_INITS(X) X(efficient_kan, "efficient_kan")
 // How a model's raw outputs become predictions (model/ attribute `output`).
 #define KANSCAN_OUTPUTS(X) X(sigmoid, "sigmoid") X(softmax, "softmax") X(clip, "clip") X(identity, "identity")
@@ -42,6 +51,8 @@ enum class OptimizerKind { KANSCAN_OPTIMIZERS(KANSCAN_ENUMERATOR) };
 enum class Schedule { KANSCAN_SCHEDULES(KANSCAN_ENUMERATOR) };
 enum class Monitor { KANSCAN_MONITORS(KANSCAN_ENUMERATOR) };
 enum class Basis { KANSCAN_BASES(KANSCAN_ENUMERATOR) };
+enum class Squash { KANSCAN_SQUASHES(KANSCAN_ENUMERATOR) };
+enum class BaseBranch { KANSCAN_BASE_BRANCHES(KANSCAN_ENUMERATOR) };
 enum class InitScheme { KANSCAN_INITS(KANSCAN_ENUMERATOR) };
 enum class OutputKind { KANSCAN_OUTPUTS(KANSCAN_ENUMERATOR) };
 enum class LayerKind { KANSCAN_LAYER_KINDS(KANSCAN_ENUMERATOR) };
@@ -74,6 +85,8 @@ KANSCAN_VOCABULARY(OptimizerKind, KANSCAN_OPTIMIZERS, "optimizer")
 KANSCAN_VOCABULARY(Schedule, KANSCAN_SCHEDULES, "learning-rate schedule")
 KANSCAN_VOCABULARY(Monitor, KANSCAN_MONITORS, "early-stopping monitor")
 KANSCAN_VOCABULARY(Basis, KANSCAN_BASES, "KAN basis")
+KANSCAN_VOCABULARY(Squash, KANSCAN_SQUASHES, "Chebyshev input squashing")
+KANSCAN_VOCABULARY(BaseBranch, KANSCAN_BASE_BRANCHES, "KAN base branch")
 KANSCAN_VOCABULARY(InitScheme, KANSCAN_INITS, "KAN initialisation")
 KANSCAN_VOCABULARY(OutputKind, KANSCAN_OUTPUTS, "model output")
 KANSCAN_VOCABULARY(LayerKind, KANSCAN_LAYER_KINDS, "layer kind")
@@ -151,6 +164,34 @@ constexpr bool activation_grad_from_output(Activation a) {
     case Activation::leaky_relu:
     case Activation::silu:
     case Activation::identity: return false;
+  }
+  return false;
+}
+
+// Whether a KAN basis has knots that a grid update (grid_update_every) or extension
+// (grid_extend_to) can move: only the B-splines. RBF centres could follow the data too, but
+// FastKAN keeps them fixed and so does kanscan; Chebyshev, Fourier and rational bases have no grid.
+constexpr bool basis_has_grid(Basis b) {
+  switch (b) {
+    case Basis::bspline: return true;
+    case Basis::rbf:
+    case Basis::chebyshev:
+    case Basis::fourier:
+    case Basis::rational: return false;
+  }
+  return false;
+}
+
+// Whether a layer of this basis has the SiLU base branch when base_branch is auto: as in its
+// reference implementation (efficient-kan and FastKAN have one; ChebyKAN, FourierKAN and KAT's
+// GR-KAN do not).
+constexpr bool reference_base_branch(Basis b) {
+  switch (b) {
+    case Basis::bspline:
+    case Basis::rbf: return true;
+    case Basis::chebyshev:
+    case Basis::fourier:
+    case Basis::rational: return false;
   }
   return false;
 }

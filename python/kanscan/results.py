@@ -195,6 +195,9 @@ class _DictGroup:
     def __getitem__(self, k):
         return self._items[k]
 
+    def keys(self):
+        return self._items.keys()
+
 
 def load_model(path, trial_id):
     """The model of a trial (an id, a unique prefix, or "best": the best by the validation
@@ -386,14 +389,118 @@ def bspline_basis(knots, order, x):
     return b
 
 
-def kan_edge(layer, out, inp, x):
-    """phi_{out,inp}(x) of a kind = kan layer, x in the layer's (standardised) input units."""
-    order = int(layer["spline_order"])
-    basis = bspline_basis(layer["grid"][inp], order, x)
-    spline = basis @ layer["spline_weight"][out, inp]
+def _silu(x):
+    return x / (1.0 + np.exp(-x))
+
+
+def kan_basis(layer):
+    """The basis of a kind = kan layer ("bspline" for files written before the other bases)."""
+    return str(layer.get("basis", "bspline")) or "bspline"
+
+
+def _has_base(layer):
+    return str(layer.get("base_branch", "silu")) == "silu"
+
+
+def _squash(layer, x):
+    return np.tanh(x) if str(layer.get("squash", "tanh")) == "tanh" else np.clip(x, -1.0, 1.0)
+
+
+def _rational(layer, x, group):
+    """KAT's group rational P(x) / (1 + sum_k |b_gk| |x|^k) for inputs of one group (docs/models.md)."""
+    a = np.asarray(layer["act.weight_numerator"], dtype=float)[0]
+    b = np.abs(np.asarray(layer["act.weight_denominator"], dtype=float)[group])
+    p = sum(a[k] * x ** k for k in range(len(a)))
+    q = 1.0 + sum(b[k - 1] * np.abs(x) ** k for k in range(1, len(b) + 1))
+    return p / q
+
+
+def kan_functions(layer, inp, x):
+    """The basis functions of input `inp` of a non-B-spline kind = kan layer at x: [len(x), D], in the
+    order of the coefficient tensors (rbf centres, T_0..T_d, cos 1..F then sin 1..F, the rational)."""
     x = np.asarray(x, dtype=float)
-    silu = x / (1.0 + np.exp(-x))
-    return layer["base_weight"][out, inp] * silu + layer["spline_scaler"][out, inp] * spline
+    basis = kan_basis(layer)
+    if basis == "rbf":
+        c = np.asarray(layer["rbf.grid"], dtype=float)
+        return np.exp(-(((x[:, None] - c) / float(layer["denominator"])) ** 2))
+    if basis == "chebyshev":
+        n = np.arange(int(layer["degree"]) + 1)
+        return np.cos(np.arccos(_squash(layer, x))[:, None] * n)
+    if basis == "fourier":
+        k = np.arange(1, int(layer["gridsize"]) + 1)
+        return np.hstack([np.cos(x[:, None] * k), np.sin(x[:, None] * k)])
+    if basis == "rational":
+        n_in = np.asarray(layer["fc.weight"]).shape[1]
+        groups = np.asarray(layer["act.weight_denominator"]).shape[0]
+        return _rational(layer, x, inp * groups // n_in)[:, None]
+    raise ValueError(f"unknown KAN basis {basis!r}")
+
+
+def _coefficients(layer, out, inp):
+    """The coefficients of input `inp`'s functions for output `out`, in kan_functions' order."""
+    basis = kan_basis(layer)
+    if basis == "rbf":
+        m = int(layer["num_grids"])
+        return np.asarray(layer["spline_linear.weight"], dtype=float)[out, inp * m:(inp + 1) * m]
+    if basis == "chebyshev":
+        return np.asarray(layer["cheby_coeffs"], dtype=float)[inp, out]
+    if basis == "fourier":
+        a = np.asarray(layer["fouriercoeffs"], dtype=float)
+        return np.concatenate([a[0, out, inp], a[1, out, inp]])
+    return np.asarray(layer["fc.weight"], dtype=float)[out, inp:inp + 1]
+
+
+def _base_weight(layer):
+    return np.asarray(layer["base_linear.weight" if kan_basis(layer) == "rbf" else "base_weight"], dtype=float)
+
+
+def kan_edge(layer, out, inp, x):
+    """phi_{out,inp}(x) of a kind = kan layer, x in the layer's (standardised) input units: the
+    basis part plus the SiLU branch (a layer's bias is not part of any edge). A FastKAN layer with
+    LayerNorm mixes its inputs before the basis, so its edges are not functions of one input: ValueError."""
+    x = np.asarray(x, dtype=float)
+    basis = kan_basis(layer)
+    if basis == "bspline":
+        order = int(layer["spline_order"])
+        spline = bspline_basis(layer["grid"][inp], order, x) @ layer["spline_weight"][out, inp]
+        return layer["base_weight"][out, inp] * _silu(x) + layer["spline_scaler"][out, inp] * spline
+    if basis == "rbf" and int(layer.get("use_layernorm", 0)) == 1:
+        raise ValueError("an RBF layer with LayerNorm has no univariate edge functions (its inputs are normalised together)")
+    phi = kan_functions(layer, inp, x) @ _coefficients(layer, out, inp)
+    if _has_base(layer):
+        phi = phi + _base_weight(layer)[out, inp] * _silu(x)
+    return phi
+
+
+def _kan_forward(layer, h):
+    """One kind = kan layer on inputs h [N, in] (the formulas of docs/models.md)."""
+    basis = kan_basis(layer)
+    if basis == "bspline":
+        o, i = layer["base_weight"].shape
+        nxt = np.zeros((h.shape[0], o))
+        for a in range(i):
+            b = bspline_basis(layer["grid"][a], int(layer["spline_order"]), h[:, a])
+            nxt += _silu(h[:, a])[:, None] * layer["base_weight"][:, a]
+            nxt += (b @ layer["spline_weight"][:, a, :].T) * layer["spline_scaler"][:, a]
+        return nxt
+    z = h
+    if basis == "rbf" and int(layer.get("use_layernorm", 0)) == 1:
+        mean, var = h.mean(axis=1, keepdims=True), h.var(axis=1, keepdims=True)
+        z = (h - mean) / np.sqrt(var + 1e-5) * layer["layernorm.weight"] + layer["layernorm.bias"]
+    n_in = h.shape[1]
+    n_out = {"rbf": lambda: layer["spline_linear.weight"].shape[0], "chebyshev": lambda: layer["cheby_coeffs"].shape[1],
+             "fourier": lambda: layer["fouriercoeffs"].shape[1], "rational": lambda: layer["fc.weight"].shape[0]}[basis]()
+    nxt = np.zeros((h.shape[0], n_out))
+    for a in range(n_in):
+        f = kan_functions(layer, a, z[:, a])
+        coef = np.stack([_coefficients(layer, o, a) for o in range(n_out)], axis=1)  # [D, out]
+        nxt += f @ coef
+    if _has_base(layer):
+        nxt += _silu(h) @ _base_weight(layer).T
+    bias = {"rbf": "base_linear.bias", "fourier": "bias", "rational": "fc.bias"}.get(basis)
+    if bias and bias in layer:
+        nxt += np.asarray(layer[bias], dtype=float).reshape(-1)
+    return nxt
 
 
 def _activation(name, slope):
@@ -414,14 +521,7 @@ def predict(model, features):
     h = (np.asarray(features, dtype=float) - model["input_mean"]) / model["input_std"]
     for layer in model["layers"]:
         if layer["kind"] == "kan":
-            o, i = layer["base_weight"].shape
-            nxt = np.zeros((h.shape[0], o))
-            for a in range(i):
-                basis = bspline_basis(layer["grid"][a], int(layer["spline_order"]), h[:, a])
-                silu = h[:, a] / (1.0 + np.exp(-h[:, a]))
-                nxt += silu[:, None] * layer["base_weight"][:, a]
-                nxt += (basis @ layer["spline_weight"][:, a, :].T) * layer["spline_scaler"][:, a]
-            h = nxt
+            h = _kan_forward(layer, h)
         else:
             h = h @ layer["weight"].T + layer["bias"]
             h = _activation(str(layer.get("activation", "identity")), float(layer.get("leaky_slope", 0.01)))(h)

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "analysis/aggregate.hpp"
 #include "framework/error.hpp"
@@ -122,4 +123,31 @@ TEST(Aggregate, IndependentOfRowOrder) {
     EXPECT_EQ(ga[i].metrics.at("test_auc").mean, gb[i].metrics.at("test_auc").mean);
   }
   EXPECT_EQ(ga[0].best_trial, "k1");
+}
+
+// A `basis:` axis inside one block: each basis is its own model family (Pareto front, column of
+// the matched-budget table); a block whose rows share one basis keeps its label.
+TEST(Aggregate, BasesOfOneBlockAreSeparateModelFamilies) {
+  kanscan::test::TempDir dir;
+  auto cols = standard_columns();
+  cols.insert(cols.begin() + 5, {kanscan::test::FixtureColumn::string, "basis"});
+  auto trial = [](const char* id, const char* model, const char* basis, std::int64_t n, double auc) {
+    auto t = standard_trial(id, model, "ok", 1, n, 1, 4, 5, auc);
+    t.values.insert(t.values.begin() + 5, std::string(basis));
+    return t;
+  };
+  const std::vector<kanscan::test::FixtureTrial> rows{
+      trial("a1", "kan", "rbf", 100, 0.80),        trial("a2", "kan", "chebyshev", 100, 0.82),
+      trial("a3", "kan", "rbf", 1000, 0.85),       trial("b1", "fast", "rbf", 120, 0.81),
+      trial("m1", "mlp", "", 120, 0.83)};
+  kanscan::test::write_results_fixture((dir / "r.h5").string(), cols, rows);
+  a::ResultsFile file((dir / "r.h5").string());
+  const auto g = a::aggregate_seeds(file.trials(), a::choose_metric(file.trials()));
+  std::set<std::string> models;
+  for (const auto& c : g) models.insert(c.model);
+  EXPECT_EQ(models, (std::set<std::string>{"kan (chebyshev)", "kan (rbf)", "fast", "mlp"}));
+  const auto budgets = a::matched_budgets(g, a::choose_metric(file.trials()));
+  std::set<std::string> in_budgets;
+  for (const auto& b : budgets) in_budgets.insert(b.model);
+  EXPECT_EQ(in_budgets, models);
 }

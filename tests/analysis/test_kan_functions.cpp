@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "analysis/kan_functions.hpp"
+#include "models/model.hpp"
 #include "framework/error.hpp"
 #include "framework/rng.hpp"
 #include "tests/analysis/fixture.hpp"
@@ -131,4 +132,62 @@ TEST(KanFunctions, CenteredImportanceIgnoresConstantShifts) {
   EXPECT_NEAR(after[0], before[0], 1e-9);
   EXPECT_NEAR(after[1], before[1], 1e-12);
   EXPECT_GT(std::abs(after_raw[0] - before_raw[0]), 0.1);
+}
+
+// Every basis: the edges of a trained-like layer (random coefficients) summed over the inputs,
+// plus the layer's bias, are kanscan's own forward pass; the active range is the basis's.
+TEST(KanFunctions, EveryBasisEdgesSumToTheLayerForward) {
+  using kanscan::Basis;
+  kanscan::Rng rng(17);
+  for (Basis b : {Basis::bspline, Basis::rbf, Basis::chebyshev, Basis::fourier, Basis::rational}) {
+    for (bool base : {false, true}) {
+      SCOPED_TRACE(kanscan::to_string(b) + (base ? " with base" : ""));
+      kanscan::ModelConfig c;
+      c.type = kanscan::ModelType::kan;
+      c.depth = 0;
+      c.basis = b;
+      c.base_branch = base ? kanscan::BaseBranch::silu : kanscan::BaseBranch::none;
+      c.grid_lo = -2;
+      c.grid_hi = 2;
+      c.rational_groups = 2;
+      c.cheby_squash = base ? kanscan::Squash::clamp : kanscan::Squash::tanh;
+      auto m = kanscan::models::Model<double>::build(c, 5, 3);
+      m->init(rng);
+      for (Eigen::Index p = 0; p < m->params().size(); ++p) m->params()[p] += rng.uniform(-0.3, 0.3);
+      kanscan::models::Mat<double> x(40, 5);
+      for (Eigen::Index e = 0; e < x.size(); ++e) x.data()[e] = rng.uniform(-3, 3);
+      const auto& y = m->forward(x, false, 1);
+      const kanscan::LayerState l = m->export_layers()[0];
+      const auto shape = a::kan_shape(l);
+      EXPECT_EQ(shape.in, 5u);
+      EXPECT_EQ(shape.out, 3u);
+      EXPECT_EQ(shape.basis, b);
+      const char* bias = b == Basis::fourier ? "bias" : b == Basis::rational ? "fc.bias" : (b == Basis::rbf && base) ? "base_linear.bias" : "";
+      for (Eigen::Index r = 0; r < x.rows(); ++r)
+        for (std::size_t j = 0; j < 3; ++j) {
+          double sum = *bias ? l.tensors.at(bias).data[j] : 0.0;
+          for (std::size_t i = 0; i < 5; ++i) sum += a::kan_edge(l, j, i, x(r, static_cast<Eigen::Index>(i)));
+          EXPECT_NEAR(sum, y(r, static_cast<Eigen::Index>(j)), 1e-10 * (1 + std::abs(sum)));
+        }
+      const auto [lo, hi] = a::kan_active_range(l, 0);
+      EXPECT_LT(lo, hi);
+      if (b == Basis::rbf) {
+        EXPECT_EQ(lo, -2.0);
+      }
+    }
+  }
+}
+
+TEST(KanFunctions, LayerNormedRbfHasNoUnivariateEdges) {
+  kanscan::ModelConfig c;
+  c.type = kanscan::ModelType::kan;
+  c.depth = 0;
+  c.basis = kanscan::Basis::rbf;
+  c.rbf_layernorm = true;
+  auto m = kanscan::models::Model<double>::build(c, 4, 1);
+  kanscan::Rng rng(1);
+  m->init(rng);
+  const kanscan::LayerState l = m->export_layers()[0];
+  EXPECT_THROW(a::kan_shape(l), kanscan::InputError);
+  EXPECT_THROW(a::kan_edge(l, 0, 0, 0.5), kanscan::InputError);
 }

@@ -268,6 +268,53 @@ TEST(ConfigErrors, ThreadsOutOfRange) {
   expect_error(kHead + "threads_per_trial: -2\n" + kModels, {"threads_per_trial", "expected an integer in [0, 1024]", "got '-2'"});
 }
 
+// KAN bases: each basis's options only with that basis, degrees in range, no grid update without
+// a grid; the message names the key path and what the block's bases are.
+const std::string kBasisHead = kHead + "models:\n  - type: kan\n";
+TEST(ConfigErrors, BasisOptionForAnotherBasis) {
+  expect_error(kBasisHead + "    basis: rbf\n    cheby_degree: 4\n",
+               {"scan.yaml:9:5:", "models[0].cheby_degree", "applies to basis chebyshev only", "this block's basis is rbf"});
+  // Key order does not matter: the block's basis is known when the block has been read.
+  expect_error(kBasisHead + "    rational_groups: 4\n    basis: [rbf, fourier]\n",
+               {"scan.yaml:8:5:", "models[0].rational_groups", "applies to basis rational only", "rbf, fourier"});
+  expect_error(kBasisHead + "    rbf_centers: 8\n", {"models[0].rbf_centers", "applies to basis rbf only", "is bspline"});
+  expect_error(kBasisHead + "    basis: chebyshev\n    grid_size: 5\n", {"models[0].grid_size", "applies to basis bspline only"});
+  expect_error(kBasisHead + "    basis: fourier\n    grid_range: [-2, 2]\n",
+               {"models[0].grid_range", "applies to basis bspline | rbf only"});
+  expect_error(kBasisHead + "    basis: bspline\n    base_branch: none\n", {"models[0].base_branch", "applies to basis rbf"});
+}
+TEST(ConfigErrors, GridUpdateForABasisWithoutGrid) {
+  for (const char* b : {"rbf", "chebyshev", "fourier", "rational"}) {
+    expect_error(kBasisHead + "    basis: " + b + "\n    grid_update_every: 2\n",
+                 {"models[0].grid_update_every", "applies to basis bspline only", "only B-splines have knots"});
+    expect_error(kBasisHead + "    basis: " + b + "\n    grid_extend_to: 10\n",
+                 {"models[0].grid_extend_to", "applies to basis bspline only"});
+  }
+}
+TEST(ConfigErrors, BasisDegreesOutOfRange) {
+  expect_error(kBasisHead + "    basis: chebyshev\n    cheby_degree: 65\n", {"models[0].cheby_degree", "expected an integer in [0, 64]"});
+  expect_error(kBasisHead + "    basis: rational\n    rational_denominator: [2, 0]\n",
+               {"models[0].rational_denominator[1]", "expected an integer in [1, 8]"});
+  expect_error(kBasisHead + "    basis: rational\n    rational_numerator: 9\n", {"models[0].rational_numerator", "[1, 8]"});
+  expect_error(kBasisHead + "    basis: rbf\n    rbf_centers: 1\n", {"models[0].rbf_centers", "[2, 1000]"});
+  expect_error(kBasisHead + "    basis: fourier\n    fourier_frequencies: 0\n", {"models[0].fourier_frequencies"});
+  expect_error(kBasisHead + "    basis: rbf\n    rbf_width: -1\n", {"models[0].rbf_width", "expected a number >= 0"});
+  expect_error(kBasisHead + "    basis: chebyshev\n    cheby_squash: sigmoid\n", {"models[0].cheby_squash", "one of tanh | clamp"});
+  expect_error(kBasisHead + "    basis: splines\n", {"models[0].basis", "one of bspline | rbf", "did you mean"});
+}
+TEST(ConfigOk, BasisAxisTakesTheOptionsOfAnyOfItsBases) {
+  const auto scan = parse_scan_config(kBasisHead + "    basis: [bspline, chebyshev]\n    grid_size: 5\n    cheby_degree: [3, 5]\n"
+                                                   "    grid_update_every: 2\n", "scan.yaml");
+  ASSERT_EQ(scan.models.size(), 1u);
+  EXPECT_EQ(scan.models[0].base.model.grid_update_every, 2);
+  // A chebyshev trial does not carry the B-spline settings: they are irrelevant there.
+  kanscan::TrialConfig t = scan.models[0].base;
+  t.model.basis = kanscan::Basis::chebyshev;
+  kanscan::io::normalize(t);
+  EXPECT_EQ(t.model.grid_update_every, 0);
+  EXPECT_EQ(t.model.cheby_degree, 3);
+}
+
 // The key table takes the choices of every enumerated key from the vocabulary.
 TEST(KeyTable, ChoicesComeFromTheVocabulary) {
   const std::pair<const char*, std::vector<std::string>> expected[] = {
@@ -277,6 +324,9 @@ TEST(KeyTable, ChoicesComeFromTheVocabulary) {
       {"optimizer.name", kanscan::names_of<kanscan::OptimizerKind>()},
       {"optimizer.schedule", kanscan::names_of<kanscan::Schedule>()},
       {"init", kanscan::names_of<kanscan::InitScheme>()},
+      {"basis", kanscan::names_of<kanscan::Basis>()},
+      {"cheby_squash", kanscan::names_of<kanscan::Squash>()},
+      {"base_branch", kanscan::names_of<kanscan::BaseBranch>()},
       {"type", kanscan::names_of<kanscan::ModelType>()},
   };
   for (const auto& [path, names] : expected) {

@@ -1,5 +1,5 @@
 // Checkpoint: ModelState -> HDF5 (the model/ layout of docs/scan-format.md) -> ModelState round trip, and the PyTorch snippet of
-// docs/models.md (examples/python/load_checkpoint.py) reproducing kanscan's predictions.
+// docs/models.md (python/kanscan/torch_model.py, via examples/python/load_checkpoint.py) reproducing kanscan's predictions.
 #include <gtest/gtest.h>
 
 #include <iostream>
@@ -52,6 +52,46 @@ std::vector<Case> cases() {
   mse.train.loss = Loss::mse;
   mse.model.activation = Activation::tanh;
   out.push_back({"mlp_mse_clip", mse, test::split(test::make_classification(1500, 4, 4), Task::classification)});
+  // Every other KAN basis, with and without its options, into the PyTorch modules of
+  // python/kanscan/torch_model.py (each written from the formula of docs/models.md).
+  TrialConfig b = kan;
+  b.model.grid_update_every = 0;
+  b.model.grid_lo = -2;
+  b.model.grid_hi = 2;
+  b.model.basis = Basis::rbf;
+  out.push_back({"rbf_bce", b, test::split(test::make_classification(1500, 4, 5), Task::classification)});
+  TrialConfig r = b;
+  r.model.rbf_layernorm = true;
+  r.model.rbf_width = 0.8;
+  r.task = Task::regression;
+  r.train.loss = Loss::mse;
+  out.push_back({"rbf_layernorm_regression", r, test::split(test::make_regression(1500, 3, 6), Task::regression)});
+  TrialConfig c = b;
+  c.model.basis = Basis::chebyshev;
+  c.model.cheby_degree = 4;
+  out.push_back({"chebyshev_bce", c, test::split(test::make_classification(1500, 4, 7), Task::classification)});
+  c.model.cheby_squash = Squash::clamp;
+  c.model.base_branch = BaseBranch::silu;
+  c.model.depth = 2;
+  c.train.loss = Loss::cross_entropy;
+  out.push_back({"chebyshev_clamp_base_softmax", c, test::split(test::make_classification(1500, 3, 8, 3), Task::classification)});
+  TrialConfig f = b;
+  f.model.basis = Basis::fourier;
+  f.model.fourier_frequencies = 3;
+  out.push_back({"fourier_bce", f, test::split(test::make_classification(1500, 4, 9), Task::classification)});
+  f.model.base_branch = BaseBranch::silu;
+  f.task = Task::regression;
+  f.train.loss = Loss::huber;
+  out.push_back({"fourier_base_regression", f, test::split(test::make_regression(1500, 3, 10), Task::regression)});
+  TrialConfig q = b;
+  q.model.basis = Basis::rational;
+  q.model.rational_groups = 3;
+  out.push_back({"rational_bce", q, test::split(test::make_classification(1500, 4, 11), Task::classification)});
+  q.model.base_branch = BaseBranch::silu;
+  q.model.rational_numerator = 3;
+  q.model.rational_denominator = 2;
+  q.train.loss = Loss::mse;
+  out.push_back({"rational_base_mse_clip", q, test::split(test::make_classification(1500, 4, 12), Task::classification)});
   return out;
 }
 

@@ -103,3 +103,25 @@ TEST(Determinism, BlockedKernelsMatchPerSampleEvaluation) {
     }
   }
 }
+
+// Every KAN basis: a whole trial (Adam and L-BFGS, several blocks per batch) is bitwise the same
+// with 1 and 2 threads and when repeated.
+TEST(Determinism, EveryBasisOneAndTwoThreadsBitwise) {
+  const DataSplit data = test::split(test::make_classification(1800, 6, 2), Task::classification);
+  for (Basis b : {Basis::rbf, Basis::chebyshev, Basis::fourier, Basis::rational}) {
+    for (const OptimizerKind opt : {OptimizerKind::adam, OptimizerKind::lbfgs}) {
+      SCOPED_TRACE(to_string(b) + " " + to_string(opt));
+      TrialConfig c1 = base(ModelType::kan, opt);
+      c1.model.basis = b;
+      c1.model.grid_update_every = 0;  // only B-splines have a grid to update
+      c1.model.rbf_layernorm = true;
+      c1.model.base_branch = b == Basis::rbf ? BaseBranch::auto_ : BaseBranch::silu;
+      TrialConfig c2 = c1;
+      c1.threads = 1;
+      c2.threads = 2;
+      const TrialOutcome a = models::run_trial(c1, data);
+      expect_bitwise_equal(a, models::run_trial(c2, data));
+      expect_bitwise_equal(a, models::run_trial(c1, data));
+    }
+  }
+}

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "framework/rng.hpp"
+#include "models/basis_layer.hpp"
 #include "models/dense_layer.hpp"
 #include "models/kan_layer.hpp"
 #include "models/loss.hpp"
@@ -130,6 +131,122 @@ TEST(Gradients, KanLayerNonUniformGrid) {
   check_layer(layer, random_mat(40, 2, rng, -3, 3), rng, true);
 }
 
+namespace {
+
+// Every setting the non-B-spline kernels distinguish, by basis.
+std::vector<std::pair<std::string, KanBasisState>> basis_variants() {
+  std::vector<std::pair<std::string, KanBasisState>> v;
+  KanBasisState r;
+  r.basis = Basis::rbf;
+  r.num_grids = 6;
+  r.grid_min = -2;
+  r.grid_max = 2;
+  r.base_branch = true;
+  v.emplace_back("rbf", r);
+  r.layernorm = true;
+  v.emplace_back("rbf+layernorm", r);
+  r.base_branch = false;
+  r.denominator = 0.4;
+  v.emplace_back("rbf+layernorm-base", r);
+  KanBasisState c;
+  c.basis = Basis::chebyshev;
+  c.degree = 5;
+  c.base_branch = false;
+  v.emplace_back("chebyshev", c);
+  c.squash = Squash::clamp;
+  c.base_branch = true;
+  v.emplace_back("chebyshev+clamp+base", c);
+  KanBasisState f;
+  f.basis = Basis::fourier;
+  f.gridsize = 4;
+  f.base_branch = false;
+  v.emplace_back("fourier", f);
+  f.base_branch = true;
+  v.emplace_back("fourier+base", f);
+  KanBasisState q;
+  q.basis = Basis::rational;
+  q.numerator_degree = 5;
+  q.denominator_degree = 4;
+  q.num_groups = 2;
+  q.base_branch = false;
+  v.emplace_back("rational", q);
+  q.numerator_degree = 2;
+  q.denominator_degree = 3;
+  q.num_groups = 3;
+  q.base_branch = true;
+  v.emplace_back("rational+base", q);
+  return v;
+}
+
+// Inputs away from the points where a derivative jumps (0 for |x| in the rational, +-1 for the
+// clamp), inside and far outside the usual range.
+MatD basis_inputs(Eigen::Index rows, int in, Rng& rng) {
+  MatD x = random_mat(rows, in, rng, -3, 3);
+  for (Eigen::Index e = 0; e < x.size(); ++e) {
+    double& v = x.data()[e];
+    if (std::abs(v) < 0.05 || std::abs(std::abs(v) - 1) < 0.05) v += 0.1;
+  }
+  x(0, 0) = 4.5;
+  x(1, 0) = -6.0;
+  return x;
+}
+
+}  // namespace
+
+// FasterKAN shipped a backward pass that disagreed with its forward: every basis, every option,
+// the narrow and GEMM output paths, parameters and inputs, in double.
+TEST(Gradients, EveryBasisParamsAndInputs) {
+  Rng rng(61);
+  for (const auto& [name, s] : basis_variants())
+    for (int out : {2, 9})
+      for (bool first : {true, false}) {
+        SCOPED_TRACE(name + " out=" + std::to_string(out) + (first ? " first layer" : " deeper layer"));
+        BasisKanLayer<double> layer(3, out, s, BasisInit{1.0, false, first});
+        check_layer(layer, basis_inputs(30, 3, rng), rng, true);
+      }
+}
+
+// A single input (expansion narrower than 8 columns: dy E^T as row dot products).
+TEST(Gradients, EveryBasisOnOneInput) {
+  Rng rng(62);
+  for (const auto& [name, s] : basis_variants()) {
+    SCOPED_TRACE(name);
+    BasisKanLayer<double> layer(1, 3, s);
+    check_layer(layer, basis_inputs(25, 1, rng), rng, true);
+  }
+}
+
+TEST(Gradients, EveryBasisCorruptedGradientFailsTheCheck) {
+  Rng rng(63);
+  for (const auto& [name, s] : basis_variants()) {
+    SCOPED_TRACE(name);
+    BasisKanLayer<double> layer(3, 2, s);
+    Vec<double> p(static_cast<Eigen::Index>(layer.n_params())), g(p.size());
+    layer.bind(p.data(), g.data());
+    layer.init(rng);
+    for (Eigen::Index i = 0; i < p.size(); ++i) p[i] += rng.uniform(-0.3, 0.3);
+    const MatD x = basis_inputs(20, 3, rng), r = random_mat(20, 2, rng);
+    MatD y;
+    layer.forward(x, y, true, 1, nullptr);
+    layer.backward(x, r, nullptr, 1);
+    const Vec<double> p0 = p, good = g;
+    auto f = [&](const Eigen::VectorXd& theta) {
+      p = theta;
+      layer.forward(x, y, true, 1, nullptr);
+      p = p0;
+      return (y.array() * r.array()).sum();
+    };
+    EXPECT_TRUE(check_gradient(f, p0, good).ok());
+    // The first and last entries of the slice: the coefficients and the basis's own parameters
+    // (bias, LayerNorm, rational denominators).
+    for (Eigen::Index i : {Eigen::Index{0}, p.size() / 2, p.size() - 1}) {
+      Vec<double> bad = good;
+      bad[i] += 1e-3 * (1.0 + std::abs(bad[i]));
+      EXPECT_FALSE(check_gradient(f, p0, bad).ok()) << "corruption at " << i << " went unnoticed";
+    }
+  }
+}
+
 TEST(Gradients, DenseLayerEveryActivation) {
   Rng rng(21);
   for (auto act : {Activation::identity, Activation::relu, Activation::leaky_relu, Activation::silu, Activation::tanh,
@@ -240,10 +357,21 @@ TEST(Gradients, WholeModelsKanAndMlp) {
   mlp.depth = 2;
   mlp.width = 5;
   mlp.activation = Activation::silu;
-  for (const auto* cfg : {&kan, &mlp}) {
+  ModelConfig rbf = kan, cheb = kan, four = kan, rat = kan;
+  rbf.basis = Basis::rbf;
+  rbf.rbf_layernorm = true;
+  cheb.basis = Basis::chebyshev;
+  four.basis = Basis::fourier;
+  rat.basis = Basis::rational;
+  rat.rational_groups = 2;
+  for (const auto* cfg : {&kan, &mlp, &rbf, &cheb, &four, &rat}) {
+    SCOPED_TRACE(to_string(cfg->type) + " " + to_string(cfg->basis));
     auto m = Model<double>::build(*cfg, 4, 2);
     Rng init(1);
     m->init(init);
+    // The input layer's rational starts as the identity, its denominators at |b| = 0, a kink.
+    if (cfg->basis == Basis::rational)
+      for (Eigen::Index p = 0; p < m->params().size(); ++p) m->params()[p] += init.uniform(-0.05, 0.05);
     const MatD x = random_mat(150, 4, rng, -1.5, 1.5);
     MatD y = random_mat(150, 2, rng);
     const LossSpec spec{Loss::mse, 1.0};

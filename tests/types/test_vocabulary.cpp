@@ -31,6 +31,8 @@ TEST(Vocabulary, EveryListRoundTrips) {
   expect_round_trip<Schedule>();
   expect_round_trip<Monitor>();
   expect_round_trip<Basis>();
+  expect_round_trip<Squash>();
+  expect_round_trip<BaseBranch>();
   expect_round_trip<InitScheme>();
   expect_round_trip<OutputKind>();
   expect_round_trip<LayerKind>();
