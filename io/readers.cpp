@@ -326,22 +326,41 @@ DataSplit split_dataset(const Dataset& all, Task task, const DataConfig& cfg) {
   validate_split(cfg);
   const Location where{cfg.source_file, -1, -1, "data.split"};
   const auto n = static_cast<std::int64_t>(all.size());
+  const bool kfold = cfg.folds > 1 && cfg.split >= 0;
+  if (kfold && cfg.split >= cfg.folds)
+    throw InputError(where, fmt::format("fold {} of {} does not exist", cfg.split, cfg.folds));
+  if (kfold && n < 3 * cfg.folds)
+    throw InputError(where, fmt::format("{} events are too few for {} folds", n, cfg.folds));
   auto n_train = static_cast<std::int64_t>(std::llround(cfg.train * static_cast<double>(n)));
   auto n_val = static_cast<std::int64_t>(std::llround(cfg.val * static_cast<double>(n)));
   n_train = std::min(n_train, n);
   n_val = std::min(n_val, n - n_train);
-  if (n_train < 1)
+  if (!kfold && n_train < 1)
     throw InputError(where, fmt::format("the training split is empty ({} events x train fraction {})", n, cfg.train));
   std::vector<std::int64_t> perm(static_cast<std::size_t>(n));
   for (std::int64_t i = 0; i < n; ++i) perm[static_cast<std::size_t>(i)] = i;
-  // Own stream for the split so that it is independent of the generator's event streams.
-  Rng rng(stream_seed(cfg.seed, 0x5B117ULL));
+  // Own stream for the split so that it is independent of the generator's event streams; a
+  // repeated random split shuffles with its split seed instead of the data seed.
+  const std::uint64_t seed = !kfold && cfg.split >= 0 ? static_cast<std::uint64_t>(cfg.split) : cfg.seed;
+  Rng rng(stream_seed(seed, 0x5B117ULL));
   shuffle(perm.begin(), perm.end(), rng);
   auto part = [&](std::int64_t a, std::int64_t b) {
     return take_rows(all, std::vector<std::int64_t>(perm.begin() + a, perm.begin() + b));
   };
   DataSplit s;
   s.task = task;
+  if (kfold) {
+    // Fold f = rows [f n/k, (f+1) n/k) of the shuffle: fold `split` tests, the next one validates.
+    auto edge = [&](std::int64_t f) { return f * n / cfg.folds; };
+    const std::int64_t t = cfg.split, v = (cfg.split + 1) % cfg.folds;
+    std::vector<std::int64_t> train_rows;
+    for (std::int64_t f = 0; f < cfg.folds; ++f)
+      if (f != t && f != v) train_rows.insert(train_rows.end(), perm.begin() + edge(f), perm.begin() + edge(f + 1));
+    s.train = take_rows(all, train_rows);
+    s.val = part(edge(v), edge(v + 1));
+    s.test = part(edge(t), edge(t + 1));
+    return s;
+  }
   s.train = part(0, n_train);
   s.val = part(n_train, n_train + n_val);
   s.test = part(n_train + n_val, n);

@@ -51,7 +51,9 @@ Dataset take_rows(const Dataset& d, const std::vector<std::int64_t>& rows);
 
 // Train / val / test split: a Fisher-Yates shuffle seeded by cfg.seed, then the first
 // round(train*N) rows train, the next round(val*N) validate, the rest test. Fractions must be
-// in [0, 1] and sum to 1 within 1e-9.
+// in [0, 1] and sum to 1 within 1e-9. Repeated splits (cfg.split >= 0): with cfg.folds > 1 the
+// shuffle is cut into folds, fold cfg.split tests, the next validates, the rest train; else the
+// fractions are applied to a shuffle seeded by the split seed cfg.split.
 DataSplit split_dataset(const Dataset& all, Task task, const DataConfig& cfg);
 // The fraction checks of split_dataset alone (cheap; run before generating anything).
 void validate_split(const DataConfig& cfg);
