@@ -8,10 +8,14 @@
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <optional>
+#include <set>
 #include <sstream>
 
+#include "analysis/comparisons.hpp"
+#include "analysis/events.hpp"
 #include "analysis/kan_functions.hpp"
 #include "analysis/pareto.hpp"
+#include "analysis/physics.hpp"
 #include "framework/metrics.hpp"
 #include "framework/error.hpp"
 #include "io/config.hpp"
@@ -23,10 +27,10 @@ namespace kanscan::analysis {
 namespace fs = std::filesystem;
 namespace {
 
-double metric_mean(const ConfigGroup& g, const MetricSpec& m) {
-  const auto it = g.metrics.find(m.name);
-  return (it == g.metrics.end() || it->second.n == 0) ? std::nan("") : it->second.mean;
-}
+// The reported (test) metric's seed mean.
+double metric_mean(const ConfigGroup& g, const MetricSpec& m) { return group_mean(g, m.name); }
+// The selection (validation) metric's seed mean: what every choice is made on.
+double select_mean(const ConfigGroup& g, const MetricSpec& m) { return group_mean(g, m.select); }
 
 Stats metric_stats(const ConfigGroup& g, const std::string& name) {
   const auto it = g.metrics.find(name);
@@ -38,139 +42,23 @@ std::string num(double v, int digits = 6) {
   return fmt::format("{:.{}g}", v, digits);
 }
 
-std::string pm(const Stats& s, int prec = 4) {
-  if (s.n == 0) return "n/a";
-  if (s.n == 1) return fmt::format("{:.{}f} (n=1)", s.mean, prec);
-  // A spread below the printed precision is still shown, not rounded to zero.
-  const std::string sd = s.std > 0 && s.std < 0.5 * std::pow(10.0, -prec) ? fmt::format("{:.1g}", s.std)
-                                                                           : fmt::format("{:.{}f}", s.std, prec);
-  return fmt::format("{:.{}f} ± {} (n={})", s.mean, prec, sd, s.n);
-}
-
-// Events of a data file, for the spline-vs-LLR and importance studies.
-struct Events {
-  std::vector<float> features;  // [n, f]
-  std::size_t n = 0, f = 0;
-  std::vector<int> labels;
-  std::vector<float> weights;
-  std::vector<std::string> names;
-  std::vector<std::int64_t> rows;  // row in the data file of each event (empty = identity)
-};
-
-Events events_of(const Dataset& d) {
-  Events e;
-  e.n = d.size();
-  e.f = d.n_features();
-  e.features.assign(d.features.data(), d.features.data() + d.features.size());
-  e.labels.assign(d.labels.begin(), d.labels.end());
-  e.weights = d.weights;
-  e.names = d.feature_names;
-  return e;
-}
-
-std::optional<io::ScanConfig> recorded_scan_or_note(const ResultsFile& file, std::vector<std::string>& notes) {
-  try {
-    return recorded_scan(file);
-  } catch (const InputError& err) {
-    notes.push_back(std::string("cannot read the scan definition stored in the results file: ") + err.what());
-    return std::nullopt;
-  }
-}
-
-// --data: read as `run` reads data, with the scan's data settings (label column, classes,
-// delimiter) when the file records them. Labels and weights are optional for HDF5: the
-// importance study needs the features only. A bad file is an InputError (exit 2).
-Events read_events(const std::string& path, const std::optional<io::ScanConfig>& scan) {
-  if (!fs::exists(path)) throw InputError(Location{path, -1, -1, "--data"}, "file does not exist");
-  if (fs::is_directory(path)) throw InputError(Location{path, -1, -1, "--data"}, "is a directory; expected a data file");
-  const DataConfig cfg = scan ? scan->data : DataConfig{};
-  return events_of(io::read_data_features(path, scan ? scan->task : Task::classification, cfg));
-}
-
-// Where `run` found a user file, as far as the results file can tell: relative to the scan
-// file (its recorded location), then beside the results file (by path and by name).
-std::vector<std::string> data_candidates(const io::ScanConfig& scan, const ResultsFile& file) {
-  const fs::path p(scan.data.path);
-  if (p.is_absolute()) return {p.string()};
-  std::vector<std::string> out;
-  if (!scan.source_dir.empty()) out.push_back((fs::path(scan.source_dir) / p).lexically_normal().string());
-  const fs::path beside = fs::path(file.path()).parent_path();
-  out.push_back((beside / p).lexically_normal().string());
-  out.push_back((beside / p.filename()).lexically_normal().string());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
-}
-
-// The scan's events from its own definition: a user file where `run` found it, or the
-// generator rerun through io::load_data (deterministic for the recorded seed; the scan's cache
-// next to the results file is used when present, otherwise the events are generated in memory).
-bool events_from_config(const ResultsFile& file, io::ScanConfig scan, Events& e, std::vector<std::string>& notes) {
-  const fs::path dir = fs::path(file.path()).parent_path();
-  if (!scan.data.path.empty()) {
-    const auto candidates = data_candidates(scan, file);
-    const auto found = std::find_if(candidates.begin(), candidates.end(), [](const std::string& c) { return fs::is_regular_file(c); });
-    if (found == candidates.end()) {
-      notes.push_back(fmt::format("the scan's data file '{}' was not found (looked at {}); pass --data FILE for the "
-                                  "spline-vs-LLR study and a data-based feature importance",
-                                  scan.data.path, fmt::join(candidates, ", ")));
-      return false;
-    }
-    notes.push_back(fmt::format("events: the scan's data file, found at {}", *found));
-    scan.data.path = *found;
-  }
-  fs::path cache = scan.cache_dir.empty() ? dir / "kanscan-cache" : fs::path(scan.cache_dir);
-  if (cache.is_relative() && !scan.cache_dir.empty()) cache = (scan.source_dir.empty() ? dir : fs::path(scan.source_dir)) / cache;
-  const std::string cache_dir = fs::is_directory(cache) ? cache.string() : "";
-  if (!scan.data.generator.empty())
-    notes.push_back(cache_dir.empty() ? fmt::format("events: generator {} rerun in memory (no cache at {})", scan.data.generator, cache.string())
-                                      : fmt::format("events: generator {} from the cache {}", scan.data.generator, cache_dir));
-  try {
-    const DataSplit split = io::load_data(scan.data, scan.task, cache_dir);
-    const Dataset* parts[] = {&split.train, &split.val, &split.test};
-    e = Events{};
-    e.f = split.test.n_features();
-    e.names = split.test.feature_names;
-    for (const Dataset* d : parts) {
-      const std::size_t rows = d->size();
-      for (std::size_t k = 0; k < rows; ++k) {
-        const std::int64_t row = d->index.empty() ? -1 : d->index[k];
-        e.features.insert(e.features.end(), d->features.row(Eigen::Index(k)).data(),
-                          d->features.row(Eigen::Index(k)).data() + e.f);
-        if (!d->labels.empty()) e.labels.push_back(d->labels[k]);
-        if (!d->weights.empty()) e.weights.push_back(d->weights[k]);
-        e.rows.push_back(row);
-      }
-    }
-    e.n = e.rows.size();
-    if (e.weights.size() != e.n) e.weights.clear();
-    if (e.labels.size() != e.n) e.labels.clear();
-    if (e.names.size() != e.f) {
-      e.names.clear();
-      for (std::size_t i = 0; i < e.f; ++i) e.names.push_back(fmt::format("x{}", i));
-    }
-    return true;
-  } catch (const InputError& err) {
-    notes.push_back(std::string("cannot load the scan's data for the spline-vs-LLR study: ") + err.what());
-    return false;
-  }
-}
-
 // The events: --data (a bad file is exit 2), a data_file root attribute, or the scan
 // definition in the file.
-bool find_events(const ResultsFile& file, const AnalyzeOptions& o, Events& e, std::vector<std::string>& notes) {
+bool find_events(const ResultsFile& file, const AnalyzeOptions& o, const std::string& task, Events& e,
+                 std::vector<std::string>& notes) {
   // An HDF5 --data needs no scan definition; a CSV is read with the scan's settings.
   auto scan_for = [&](const std::string& path) {
     return io::is_csv_data_path(path) ? recorded_scan_or_note(file, notes) : std::optional<io::ScanConfig>{};
   };
   if (!o.data_file.empty()) {
-    e = read_events(o.data_file, scan_for(o.data_file));
+    e = read_events(o.data_file, scan_for(o.data_file), task);
     return true;
   }
   const std::string attr = file.attribute("data_file");
   if (!attr.empty()) {
     const std::string path = fs::exists(attr) ? attr : (fs::path(file.path()).parent_path() / attr).string();
     try {
-      e = read_events(path, scan_for(path));
+      e = read_events(path, scan_for(path), task);
       return true;
     } catch (const InputError& err) {
       notes.push_back(std::string("data file unreadable, spline-vs-LLR study skipped: ") + err.what());
@@ -178,14 +66,49 @@ bool find_events(const ResultsFile& file, const AnalyzeOptions& o, Events& e, st
     }
   }
   const auto scan = recorded_scan_or_note(file, notes);
-  if (scan && events_from_config(file, *scan, e, notes)) return true;
+  if (scan && events_from_config(file, *scan, {}, e, notes)) return true;
   if (!scan)
     notes.push_back("no events found; pass --data DATA.h5 for the spline-vs-LLR study and a data-based feature "
                     "importance");
   return false;
 }
 
-std::string fmt_budget(double lo, double hi) { return fmt::format("[{}, {})", num(lo, 3), num(hi, 3)); }
+// "0.9051 ± 0.0016 (n=3)": the seed mean and its uncertainty (seed spread and test sample).
+std::string pm_unc(const ConfigGroup& g, const MetricSpec& m, int prec = 4) {
+  const Stats st = metric_stats(g, m.name);
+  if (st.n == 0) return "n/a";
+  const double u = seed_mean_uncertainty(g, m);
+  if (std::isnan(u)) return fmt::format("{:.{}f} (n={})", st.mean, prec, st.n);
+  const std::string us = u > 0 && u < 0.5 * std::pow(10.0, -prec) ? fmt::format("{:.1g}", u) : fmt::format("{:.{}f}", u, prec);
+  return fmt::format("{:.{}f} ± {} (n={})", st.mean, prec, us, st.n);
+}
+
+// A cost to three significant digits, with thousands separators: 316, 3,160, 1,000,000.
+std::string fmt_cost(double v) {
+  if (std::isnan(v)) return "";
+  if (v < 1000) return fmt::format("{:.3g}", v);
+  const double p = std::pow(10.0, std::floor(std::log10(v)) - 2);
+  std::string digits = std::to_string(static_cast<long long>(std::llround(v / p) * p)), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+// A cost as printed in the tables: whole numbers exact with thousands separators, else 4 digits.
+std::string fmt_count(double v) {
+  if (std::isnan(v)) return "";
+  if (v != std::round(v) || std::abs(v) >= 1e15) return fmt::format("{:.4g}", v);
+  std::string digits = std::to_string(static_cast<long long>(std::llround(std::abs(v)))), out = v < 0 ? "-" : "";
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+std::string fmt_budget(double lo, double hi) { return fmt::format("[{}, {})", fmt_cost(lo), fmt_cost(hi)); }
 
 }  // namespace
 
@@ -208,6 +131,7 @@ Report analyze(const ResultsFile& file, const AnalyzeOptions& o) {
   r.trials = file.trials();
   const TrialsTable& t = r.trials;
   r.metric = choose_metric(t, o.metric);
+  r.cost = choose_cost(t, o.cost);
   r.task = r.attributes.count("task")      ? r.attributes.at("task")
            : t.has("test_auc")             ? "classification"
            : t.has("test_mae")             ? "regression"
@@ -234,20 +158,26 @@ Report analyze(const ResultsFile& file, const AnalyzeOptions& o) {
     r.notes.push_back("no test metric columns in /trials: nothing to rank");
     return r;
   }
-  r.configs = aggregate_seeds(t, r.metric);
+  if (!r.metric.on_validation())
+    r.notes.push_back("this results file has no validation column for " + r.metric.name +
+                      " (written by an older kanscan): configurations are selected on the test metric itself, which "
+                      "makes the best look better than it is");
+  r.configs = aggregate_seeds(t, r.metric, r.cost);
   for (const auto& g : r.configs)
     if (std::find(r.models.begin(), r.models.end(), g.model) == r.models.end()) r.models.push_back(g.model);
   // Alphabetical, not completion order, so that reruns print the same tables.
   std::sort(r.models.begin(), r.models.end());
+  r.reference = reference_family(r.models);
 
-  // Fronts over configurations (seed means), overall and per model type.
+  // Fronts over configurations (seed means of the selection metric against the cost), overall
+  // and per family.
   auto front_of = [&](const std::string& model) {
     std::vector<ParetoPoint> pts;
     std::vector<std::size_t> idx;
     for (std::size_t i = 0; i < r.configs.size(); ++i) {
       const auto& g = r.configs[i];
       if (g.n_ok == 0 || (!model.empty() && g.model != model)) continue;
-      pts.push_back({g.n_params, oriented(r.metric, metric_mean(g, r.metric))});
+      pts.push_back({g.cost, oriented(r.metric, select_mean(g, r.metric))});
       idx.push_back(i);
     }
     std::vector<std::size_t> out;
@@ -258,9 +188,175 @@ Report analyze(const ResultsFile& file, const AnalyzeOptions& o) {
   for (const auto& m : r.models) r.fronts[m] = front_of(m);
   r.shown_axes = varying_axes(r.configs);
   r.axes = axis_table(r.configs, r.metric);
+  r.slices = axis_slices(r.configs, r.metric);
   r.budgets = matched_budgets(r.configs, r.metric, o.bins_per_decade);
   return r;
 }
+
+namespace {
+
+// "selected on val_auc, test_auc reported (± the seed mean's uncertainty)"
+std::string selection_words(const MetricSpec& m) {
+  if (!m.on_validation()) return fmt::format("selected and reported on {} (no validation column)", m.name);
+  return fmt::format("selected on {}, {} reported", m.select, m.name);
+}
+
+void summary_best(std::ostringstream& s, const Report& r, const AnalyzeOptions& o) {
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < r.configs.size(); ++i)
+    if (r.configs[i].n_ok > 0 && !std::isnan(select_mean(r.configs[i], r.metric))) order.push_back(i);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return oriented(r.metric, select_mean(r.configs[a], r.metric)) >
+           oriented(r.metric, select_mean(r.configs[b], r.metric));
+  });
+  s << fmt::format("\nbest configurations ({}):\n", selection_words(r.metric));
+  for (std::size_t k = 0; k < std::min(o.top, order.size()); ++k) {
+    const auto& g = r.configs[order[k]];
+    std::string sel;
+    if (r.metric.on_validation()) sel = fmt::format(" ({} {})", r.metric.select, num(select_mean(g, r.metric), 5));
+    s << fmt::format("  {}. {} {} params: {} {}{}  [{}]", k + 1, r.label(g), fmt_count(g.n_params), r.metric.name,
+                     pm_unc(g, r.metric), sel, g.best_trial);
+    if (g.n_undertrained > 0)
+      s << fmt::format("  UNDERTRAINED: the best validation epoch was the last one in {} of {} trials", g.n_undertrained,
+                       g.n_ok);
+    s << "\n";
+  }
+}
+
+void summary_fronts(std::ostringstream& s, const Report& r) {
+  auto print_front = [&](const std::string& scope) {
+    const auto it = r.fronts.find(scope);
+    if (it == r.fronts.end()) return;
+    s << fmt::format("\nPareto front ({}): {} -> {}; {}\n", scope, r.cost.label, r.metric.name, selection_words(r.metric));
+    for (auto i : it->second) {
+      const auto& g = r.configs[i];
+      s << fmt::format("  {:>11}  {}  {}\n", fmt_count(g.cost), pm_unc(g, r.metric), r.label(g));
+    }
+  };
+  print_front("all");
+  for (const auto& m : r.models)
+    if (r.models.size() > 1) print_front(m);
+}
+
+// The comparison of family `model` with the reference in the budget bin starting at lo.
+const PairedRow* budget_comparison(const Report& r, double lo, const std::string& model) {
+  for (const auto& c : r.comparisons)
+    if (c.scope == "budget" && c.lo == lo && c.a == model && c.b == r.reference) return &c;
+  return nullptr;
+}
+
+std::string delta_text(const PairedRow& c) {
+  if (!c.ok) return "no test";
+  return fmt::format("{:+.4f} ± {:.4f} ({})", c.cmp.delta, c.cmp.delta_err, format_p(c.cmp.p_value));
+}
+
+// Width of the bin column: wide enough for the widest bin ("[316,000, 1,000,000)" with FLOPs).
+std::size_t budget_width(const Report& r) {
+  std::size_t w = 18;
+  for (const auto& b : r.budgets) w = std::max(w, fmt_budget(b.lo, b.hi).size());
+  return w;
+}
+
+void summary_budgets(std::ostringstream& s, const Report& r) {
+  if (r.models.size() < 2) return;
+  const std::size_t w = budget_width(r);
+  const std::string what = r.cost.name == "params" ? "parameter budgets" : "budgets of " + r.cost.label;
+  s << fmt::format("\nat matched {} (best configuration per bin, {}; ± the seed mean's uncertainty):\n", what,
+                   selection_words(r.metric));
+  s << fmt::format("  {:<{}}", r.cost.name, w);
+  for (const auto& m : r.models) s << fmt::format("  {:<24}", m);
+  for (const auto& m : r.models)
+    if (m != r.reference) s << fmt::format("  {}", m + " - " + r.reference);
+  s << "\n";
+  for (std::size_t k = 0; k < r.budgets.size();) {
+    const double lo = r.budgets[k].lo;
+    std::map<std::string, std::size_t> row;
+    for (; k < r.budgets.size() && r.budgets[k].lo == lo; ++k) row[r.budgets[k].model] = r.budgets[k].best;
+    s << fmt::format("  {:<{}}", fmt_budget(lo, r.budgets[k - 1].hi), w);
+    for (const auto& m : r.models) {
+      const auto it = row.find(m);
+      s << fmt::format("  {:<24}", it == row.end() ? "-" : pm_unc(r.configs[it->second], r.metric));
+    }
+    for (const auto& m : r.models) {
+      if (m == r.reference) continue;
+      const PairedRow* c = budget_comparison(r, lo, m);
+      s << "  " << (c ? delta_text(*c) : "-");
+    }
+    s << "\n";
+  }
+}
+
+std::string comparison_text(const PairedRow& c) {
+  if (!c.ok) return "no test: " + c.note;
+  if (std::isnan(c.cmp.test_err))  // repeated splits: one spread holds test sample, seeds and split
+    return fmt::format("{:+.4f} ± {:.4f} ({}; {})", c.cmp.delta, c.cmp.delta_err, c.cmp.method, format_p(c.cmp.p_value));
+  return fmt::format("{:+.4f} ± {:.4f} (test {:.4f}, seeds {:.4f}; {}; {})", c.cmp.delta, c.cmp.delta_err,
+                     c.cmp.test_err, c.cmp.seed_err, c.cmp.method, format_p(c.cmp.p_value));
+}
+
+// Each configuration against the reference family's best, listed when there are few (a study
+// of variants such as abasov_qcd); always in comparisons.csv.
+void summary_vs_reference(std::ostringstream& s, const Report& r) {
+  std::vector<const PairedRow*> rows;
+  for (const auto& c : r.comparisons)
+    if (c.scope == "vs_reference") rows.push_back(&c);
+  if (rows.empty()) return;
+  const std::string ref = r.label(r.configs[rows.front()->config_b]);
+  if (rows.size() > 12) {
+    s << fmt::format("  (each of the other {} configurations against the best {} ({}): comparisons.csv, scope "
+                     "vs_reference)\n", rows.size(), r.reference, ref);
+    return;
+  }
+  s << fmt::format("  each configuration minus the best {} ({}):\n", r.reference, ref);
+  for (const PairedRow* c : rows) s << fmt::format("    {}: {}\n", r.label(r.configs[c->config_a]), comparison_text(*c));
+}
+
+void summary_comparisons(std::ostringstream& s, const Report& r) {
+  if (r.comparisons.empty()) return;
+  s << fmt::format("\npaired comparisons on the same test events, split by split with repeated splits ({}; delta = "
+                   "a - b, ± its uncertainty: test sample and training seeds; two-sided p):\n",
+                   r.metric.name);
+  for (const auto& c : r.comparisons) {
+    if (c.scope == "vs_reference") continue;
+    const std::string where = c.scope == "best" ? std::string("best of each") : fmt_budget(c.lo, c.hi);
+    s << fmt::format("  {:<{}}  {} - {}: {}", where, budget_width(r), c.a, c.b, comparison_text(c));
+    if (c.scope == "best" && c.ok)
+      s << fmt::format("  [{} vs {}]", r.label(r.configs[c.config_a]), r.label(r.configs[c.config_b]));
+    s << "\n";
+  }
+  summary_vs_reference(s, r);
+}
+
+void summary_working_points(std::ostringstream& s, const Report& r) {
+  if (r.working_points.empty()) return;
+  s << "\nworking points of the front (test set; Z: Asimov significance of the test sample at its best cut):\n";
+  s << fmt::format("  {:>9}  {:>10}  {:>11}  {:>12}  {:>8}  {:>8}  {:>6}  {}\n", "params", "eff@rej.9", "eff@rej.99",
+                   "1/fpr@eff.5", "acc@0.5", "acc best", "Z", "configuration");
+  for (const auto& w : r.working_points) {
+    s << fmt::format("  {:>9}  {:>10.4f}  {:>11.4f}  {:>12.1f}", num(w.n_params), w.eff_at_rej90, w.eff_at_rej99,
+                     w.inv_fpr_at_eff50);
+    if (w.with_events) s << fmt::format("  {:>8.4f}  {:>8.4f}  {:>6.1f}", w.accuracy_05, w.best_accuracy, w.z);
+    else s << fmt::format("  {:>8}  {:>8}  {:>6}", "-", "-", "-");
+    s << "  " << w.label << "\n";
+  }
+}
+
+void summary_axes(std::ostringstream& s, const Report& r) {
+  if (r.axes.empty()) return;
+  s << fmt::format("\n{} of the best configuration at each axis value (chosen on {}; other settings free):\n",
+                   r.metric.name, r.metric.select);
+  std::string last;
+  for (const auto& a : r.axes) {
+    const std::string head = a.model + " " + a.axis;
+    if (head != last) s << "  " << head << ":";
+    last = head;
+    s << fmt::format(" {}={}", a.value, num(metric_mean(r.configs[a.best], r.metric), 4));
+    const bool end = (&a == &r.axes.back()) || ((&a + 1)->model + " " + (&a + 1)->axis != head);
+    if (end) s << "\n";
+  }
+}
+
+}  // namespace
 
 std::string format_summary(const Report& r, const AnalyzeOptions& o) {
   std::ostringstream s;
@@ -279,76 +375,18 @@ std::string format_summary(const Report& r, const AnalyzeOptions& o) {
   }
   std::size_t with_ok = 0;
   for (const auto& g : r.configs) with_ok += g.n_ok > 0;
-  s << fmt::format("configurations: {} ({} with at least one ok seed); metric: {} ({} is better)\n",
-                   r.configs.size(), with_ok, r.metric.name, r.metric.higher_is_better ? "higher" : "lower");
-
-  std::vector<std::size_t> order;
-  for (std::size_t i = 0; i < r.configs.size(); ++i)
-    if (r.configs[i].n_ok > 0 && !std::isnan(metric_mean(r.configs[i], r.metric))) order.push_back(i);
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return oriented(r.metric, metric_mean(r.configs[a], r.metric)) >
-           oriented(r.metric, metric_mean(r.configs[b], r.metric));
-  });
-  s << "\nbest configurations:\n";
-  for (std::size_t k = 0; k < std::min(o.top, order.size()); ++k) {
-    const auto& g = r.configs[order[k]];
-    s << fmt::format("  {}. {} {} params: {} {}  [{}]\n", k + 1, r.label(g), num(g.n_params), r.metric.name,
-                     pm(metric_stats(g, r.metric.name)), g.best_trial);
-  }
-  auto print_front = [&](const std::string& scope) {
-    const auto it = r.fronts.find(scope);
-    if (it == r.fronts.end()) return;
-    s << fmt::format("\nPareto front ({}): parameters -> {}\n", scope, r.metric.name);
-    for (auto i : it->second) {
-      const auto& g = r.configs[i];
-      s << fmt::format("  {:>9}  {}  {}\n", num(g.n_params), pm(metric_stats(g, r.metric.name)), r.label(g));
-    }
-  };
-  print_front("all");
-  for (const auto& m : r.models)
-    if (r.models.size() > 1) print_front(m);
-
-  if (r.models.size() > 1) {
-    s << "\nat matched parameter budgets (best configuration per bin):\n";
-    s << fmt::format("  {:<18}", "parameters");
-    for (const auto& m : r.models) s << fmt::format("  {:<28}", m);
-    s << "\n";
-    for (std::size_t k = 0; k < r.budgets.size();) {
-      const double lo = r.budgets[k].lo;
-      std::map<std::string, std::size_t> row;
-      for (; k < r.budgets.size() && r.budgets[k].lo == lo; ++k) row[r.budgets[k].model] = r.budgets[k].best;
-      s << fmt::format("  {:<18}", fmt_budget(lo, r.budgets[k - 1].hi));
-      for (const auto& m : r.models) {
-        const auto it = row.find(m);
-        s << fmt::format("  {:<28}", it == row.end() ? "-" : pm(metric_stats(r.configs[it->second], r.metric.name)));
-      }
-      s << "\n";
-    }
-  }
-  if (!r.working_points.empty()) {
-    s << "\nworking points of the front (test set; Z: Asimov significance of the test sample at its best cut):\n";
-    s << fmt::format("  {:>9}  {:>10}  {:>11}  {:>12}  {:>8}  {:>8}  {:>6}  {}\n", "params", "eff@rej.9", "eff@rej.99",
-                     "1/fpr@eff.5", "acc@0.5", "acc best", "Z", "configuration");
-    for (const auto& w : r.working_points) {
-      s << fmt::format("  {:>9}  {:>10.4f}  {:>11.4f}  {:>12.1f}", num(w.n_params), w.eff_at_rej90, w.eff_at_rej99,
-                       w.inv_fpr_at_eff50);
-      if (w.with_events) s << fmt::format("  {:>8.4f}  {:>8.4f}  {:>6.1f}", w.accuracy_05, w.best_accuracy, w.z);
-      else s << fmt::format("  {:>8}  {:>8}  {:>6}", "-", "-", "-");
-      s << "  " << w.label << "\n";
-    }
-  }
-  if (!r.axes.empty()) {
-    s << fmt::format("\nbest {} per axis value:\n", r.metric.name);
-    std::string last;
-    for (const auto& a : r.axes) {
-      const std::string head = a.model + " " + a.axis;
-      if (head != last) s << "  " << head << ":";
-      last = head;
-      s << fmt::format(" {}={}", a.value, num(metric_mean(r.configs[a.best], r.metric), 4));
-      const bool end = (&a == &r.axes.back()) || ((&a + 1)->model + " " + (&a + 1)->axis != head);
-      if (end) s << "\n";
-    }
-  }
+  s << fmt::format("configurations: {} ({} with at least one ok seed); metric: {} ({} is better), {}; cost: {}\n",
+                   r.configs.size(), with_ok, r.metric.name, r.metric.higher_is_better ? "higher" : "lower",
+                   selection_words(r.metric), r.cost.label);
+  s << fmt::format("uncertainties: ± sqrt(seed std^2 / n + test-sample error^2 / splits) of a configuration's seed "
+                   "mean{}\n",
+                   r.metric.err.empty() ? " (no test-sample error column: seed spread only)" : "");
+  summary_best(s, r, o);
+  summary_fronts(s, r);
+  summary_budgets(s, r);
+  summary_comparisons(s, r);
+  summary_working_points(s, r);
+  summary_axes(s, r);
   for (const auto& n : r.notes) s << "note: " << n << "\n";
   return s.str();
 }
@@ -376,11 +414,20 @@ class OutputWriter {
     if (!r_.metric.name.empty()) {
       write_pareto_csv();
       write_axes_csv();
-      write_matched_budget_csv();
+      write_axis_slices_csv();
     }
     const auto studies = select_kan_studies();
-    if (!studies.empty() || r_.task == "classification" || !o_.data_file.empty())
-      have_events_ = find_events(file_, o_, events_, r_.notes);
+    // A bad --data is exit 2 even when nothing would use it.
+    if (!r_.metric.name.empty() || !o_.data_file.empty()) have_events_ = find_events(file_, o_, r_.task, events_, r_.notes);
+    if (have_events_ && !events_.part.empty()) split_ = &events_;
+    if (!r_.metric.name.empty()) {
+      load_split();
+      scan_events_ = split_ ? split_ : (have_events_ ? &events_ : nullptr);
+      if (scan_events_) r_.comparisons = compare_families(file_, r_, *scan_events_, o_);
+      else if (r_.models.size() > 1) r_.notes.push_back("no events: no paired comparisons");
+      write_matched_budget_csv();
+      write_comparisons_csv();
+    }
     for (const auto& [id, single] : studies) write_kan_study(id, single);
     if (studies.empty()) r_.notes.push_back("no stored KAN model among the best configurations: no spline/importance plots");
     r_.working_points.clear();
@@ -388,6 +435,7 @@ class OutputWriter {
       compute_working_points();
       write_working_points_csv();
     }
+    if (scan_events_) write_physics_tables();
     put("summary.txt", format_summary(r_, o_));
     write_manifest();
     return written_;
@@ -423,17 +471,24 @@ class OutputWriter {
     std::ostringstream s;
     s << "config," << config_head_ << ",n_ok,n_failed";
     for (const auto& m : metric_cols_) s << "," << m << "_mean," << m << "_std," << m << "_n";
-    s << ",best_trial,trial_ids\n";
+    s << ",best_trial,trial_ids";
+    // Added by the second contract, after the first's columns.
+    const std::string& m = r_.metric.name;
+    if (!m.empty()) s << ",cost," << m << "_unc,n_undertrained";
+    s << "\n";
     for (std::size_t i = 0; i < r_.configs.size(); ++i) {
       const auto& g = r_.configs[i];
       s << i << "," << config_cols(g) << "," << g.n_ok << "," << g.n_failed;
-      for (const auto& m : metric_cols_) {
-        const Stats st = metric_stats(g, m);
+      for (const auto& mc : metric_cols_) {
+        const Stats st = metric_stats(g, mc);
         s << "," << num(st.mean, 10) << "," << num(st.n ? st.std : std::nan(""), 10) << "," << st.n;
       }
       std::string ids;
       for (const auto& id : g.trial_ids) ids += (ids.empty() ? "" : ";") + id;
-      s << "," << csv_field(g.best_trial) << "," << csv_field(ids) << "\n";
+      s << "," << csv_field(g.best_trial) << "," << csv_field(ids);
+      if (!m.empty())
+        s << "," << num(g.cost, 12) << "," << num(seed_mean_uncertainty(g, r_.metric), 10) << "," << g.n_undertrained;
+      s << "\n";
     }
     put("configs.csv", s.str());
   }
@@ -441,7 +496,8 @@ class OutputWriter {
   void write_pareto_csv() {
     const std::string& metric = r_.metric.name;
     std::ostringstream s;
-    s << "scope,rank,config," << config_head_ << "," << metric << "_mean," << metric << "_std,n,best_trial\n";
+    s << "scope,rank,config," << config_head_ << "," << metric << "_mean," << metric << "_std,n,best_trial,cost,"
+      << metric << "_err," << metric << "_unc," << r_.metric.select << "_select_mean\n";
     std::vector<std::string> scopes{"all"};
     scopes.insert(scopes.end(), r_.models.begin(), r_.models.end());
     for (const auto& scope : scopes) {
@@ -450,7 +506,9 @@ class OutputWriter {
         const auto& g = r_.configs[f[k]];
         const Stats st = metric_stats(g, metric);
         s << csv_field(scope) << "," << k << "," << f[k] << "," << config_cols(g) << "," << num(st.mean, 10) << ","
-          << num(st.std, 10) << "," << st.n << "," << csv_field(g.best_trial) << "\n";
+          << num(st.std, 10) << "," << st.n << "," << csv_field(g.best_trial) << "," << num(g.cost, 12) << ","
+          << num(r_.metric.err.empty() ? std::nan("") : group_mean(g, r_.metric.err), 10) << ","
+          << num(seed_mean_uncertainty(g, r_.metric), 10) << "," << num(select_mean(g, r_.metric), 10) << "\n";
       }
     }
     put("pareto.csv", s.str());
@@ -461,30 +519,136 @@ class OutputWriter {
     const std::string& metric = r_.metric.name;
     std::ostringstream s;
     s << "model,axis,value,n_configs,mean_over_configs,std_over_configs,best_config,best_" << metric << "_mean,best_"
-      << metric << "_std,best_n,best_n_params,best_trial,best_label\n";
+      << metric << "_std,best_n,best_n_params,best_trial,best_label,best_" << metric << "_unc,best_" << r_.metric.select
+      << "_select_mean\n";
     for (const auto& a : r_.axes) {
       const auto& g = r_.configs[a.best];
       const Stats st = metric_stats(g, metric);
       s << csv_field(a.model) << "," << csv_field(a.axis) << "," << csv_field(a.value) << "," << a.n_configs << ","
         << num(a.over_configs.mean, 10) << "," << num(a.over_configs.std, 10) << "," << a.best << ","
         << num(st.mean, 10) << "," << num(st.std, 10) << "," << st.n << "," << num(g.n_params, 12) << ","
-        << csv_field(g.best_trial) << "," << csv_field(r_.label(g)) << "\n";
+        << csv_field(g.best_trial) << "," << csv_field(r_.label(g)) << "," << num(seed_mean_uncertainty(g, r_.metric), 10)
+        << "," << num(select_mean(g, r_.metric), 10) << "\n";
     }
     put("axes.csv", s.str());
+  }
+
+  // axis_slices.csv: each axis with the other axes held fixed (the slice through the family's
+  // best configuration first), so that a curve never mixes configurations.
+  void write_axis_slices_csv() {
+    const std::string& metric = r_.metric.name;
+    std::ostringstream s;
+    s << "model,axis,slice,through_best,others,value,config,n_params," << metric << "_mean," << metric << "_unc,"
+      << r_.metric.select << "_select_mean,n,best_trial,label\n";
+    for (std::size_t k = 0; k < r_.slices.size(); ++k) {
+      const AxisSlice& sl = r_.slices[k];
+      std::string others;
+      const auto shown = r_.shown_axes.count(sl.model) ? r_.shown_axes.at(sl.model) : std::vector<std::string>{};
+      for (const auto& [a, v] : sl.others)
+        if (!v.empty() && std::find(shown.begin(), shown.end(), a) != shown.end())
+          others += (others.empty() ? "" : " ") + a + "=" + v;
+      for (const auto& [value, i] : sl.points) {
+        const auto& g = r_.configs[i];
+        s << csv_field(sl.model) << "," << csv_field(sl.axis) << "," << k << "," << (sl.through_best ? 1 : 0) << ","
+          << csv_field(others) << "," << csv_field(value) << "," << i << "," << num(g.n_params, 12) << ","
+          << num(metric_mean(g, r_.metric), 10) << "," << num(seed_mean_uncertainty(g, r_.metric), 10) << ","
+          << num(select_mean(g, r_.metric), 10) << "," << metric_stats(g, metric).n << "," << csv_field(g.best_trial)
+          << "," << csv_field(r_.label(g)) << "\n";
+      }
+    }
+    put("axis_slices.csv", s.str());
   }
 
   void write_matched_budget_csv() {
     const std::string& metric = r_.metric.name;
     std::ostringstream s;
-    s << "params_lo,params_hi,model,config,n_params," << metric << "_mean," << metric << "_std,n,best_trial,label\n";
+    s << "params_lo,params_hi,model,config,n_params," << metric << "_mean," << metric << "_std,n,best_trial,label,cost,"
+      << metric << "_unc," << r_.metric.select << "_select_mean,reference,delta,delta_err,p_value,significance\n";
     for (const auto& b : r_.budgets) {
       const auto& g = r_.configs[b.best];
       const Stats st = metric_stats(g, metric);
       s << num(b.lo, 8) << "," << num(b.hi, 8) << "," << csv_field(b.model) << "," << b.best << ","
         << num(g.n_params, 12) << "," << num(st.mean, 10) << "," << num(st.std, 10) << "," << st.n << ","
-        << csv_field(g.best_trial) << "," << csv_field(r_.label(g)) << "\n";
+        << csv_field(g.best_trial) << "," << csv_field(r_.label(g)) << "," << num(g.cost, 12) << ","
+        << num(seed_mean_uncertainty(g, r_.metric), 10) << "," << num(select_mean(g, r_.metric), 10) << ",";
+      const PairedRow* c = budget_comparison(r_, b.lo, b.model);
+      if (c && c->ok)
+        s << csv_field(c->b) << "," << num(c->cmp.delta, 10) << "," << num(c->cmp.delta_err, 10) << ","
+          << num(c->cmp.p_value, 6) << "," << (c->cmp.p_value > 0.05 ? "not significant" : "significant");
+      else
+        s << (c ? csv_field(c->b) : "") << ",,,,";
+      s << "\n";
     }
     put("matched_budget.csv", s.str());
+  }
+
+  // comparisons.csv: every paired comparison (budgets, the families' best, each configuration vs the reference best).
+  void write_comparisons_csv() {
+    if (r_.comparisons.empty()) return;
+    std::ostringstream s;
+    s << "scope,cost_lo,cost_hi,a,b,config_a,config_b,label_a,label_b,n_a,n_b,delta,delta_err,test_err,seed_err,"
+         "p_value,significance,method,note\n";
+    for (const auto& c : r_.comparisons) {
+      s << c.scope << "," << num(c.lo, 8) << "," << num(c.hi, 8) << "," << csv_field(c.a) << "," << csv_field(c.b) << ","
+        << c.config_a << "," << c.config_b << "," << csv_field(r_.label(r_.configs[c.config_a])) << ","
+        << csv_field(r_.label(r_.configs[c.config_b])) << ",";
+      if (c.ok)
+        s << c.cmp.n_a << "," << c.cmp.n_b << "," << num(c.cmp.delta, 10) << "," << num(c.cmp.delta_err, 10) << ","
+          << num(c.cmp.test_err, 10) << "," << num(c.cmp.seed_err, 10) << "," << num(c.cmp.p_value, 6) << ","
+          << (c.cmp.p_value > 0.05 ? "not significant" : "significant") << "," << csv_field(c.cmp.method) << ",";
+      else
+        s << ",,,,,,,,,";
+      s << csv_field(c.note) << "\n";
+    }
+    put("comparisons.csv", s.str());
+  }
+
+  // The scan's events with their split, for the paired tests and the physics plots.
+  void load_split() {
+    if (split_) return;
+    std::vector<std::string> dirs;
+    if (!o_.data_file.empty()) dirs.push_back(fs::path(o_.data_file).parent_path().string());
+    std::vector<std::string> notes;
+    const auto scan = recorded_scan_or_note(file_, notes);
+    if (scan && events_from_config(file_, *scan, dirs, split_events_, notes)) {
+      split_ = &split_events_;
+      return;
+    }
+    for (const auto& n : notes) r_.notes.push_back("paired tests and physics plots: " + n);
+  }
+
+  void write_physics_tables() {
+    const auto trials = physics_trials(r_);
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& t : trials) {
+      const auto row = [&] {
+        for (std::size_t k = 0; k < t_.rows; ++k)
+          if (t_.string("trial_id", k) == t.trial) return k;
+        return t_.rows;
+      }();
+      list.push_back({{"trial", t.trial}, {"model", t.model}, {"label", t.label},
+                      {"loss", row < t_.rows ? t_.string("loss", row) : std::string()}});
+    }
+    physics_["trials"] = list;
+    physics_["class_names"] = scan_events_->class_names;
+    physics_["signal_class"] = scan_events_->signal_class;
+    physics_["target_names"] = scan_events_->target_names;
+    if (r_.task == "classification") {
+      OutputTables ot = output_distributions(file_, trials, *scan_events_, o_.predict);
+      for (auto& n : ot.notes) r_.notes.push_back(n);
+      if (!ot.distributions_csv.empty()) put("output_distributions.csv", ot.distributions_csv), physics_["outputs"] = "output_distributions.csv";
+      if (!ot.overtraining_csv.empty()) put("overtraining.csv", ot.overtraining_csv), physics_["overtraining"] = "overtraining.csv";
+      for (const auto& k : ot.ks)
+        if (k.p_value < 0.01)
+          r_.notes.push_back(fmt::format("overtraining check: {} ({}), class {}: train and test outputs differ "
+                                         "(Kolmogorov-Smirnov p = {:.2g})",
+                                         k.trial, k.model, k.class_name, k.p_value));
+    } else if (r_.task == "regression") {
+      ResolutionTables rt = resolution_tables(file_, trials, *scan_events_);
+      for (auto& n : rt.notes) r_.notes.push_back(n);
+      if (!rt.resolution_csv.empty()) put("resolution.csv", rt.resolution_csv), physics_["resolution"] = "resolution.csv";
+      if (!rt.pred_vs_true_csv.empty()) put("pred_vs_true.csv", rt.pred_vs_true_csv), physics_["pred_vs_true"] = "pred_vs_true.csv";
+    }
   }
 
   // The KAN studies: the best single-layer KANs (splines vs LLR) and the best KAN overall
@@ -494,8 +658,8 @@ class OutputWriter {
     for (std::size_t i = 0; i < r_.configs.size(); ++i)
       if (r_.configs[i].n_ok > 0 && !r_.configs[i].best_trial.empty()) order.push_back(i);
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-      return oriented(r_.metric, metric_mean(r_.configs[a], r_.metric)) >
-             oriented(r_.metric, metric_mean(r_.configs[b], r_.metric));
+      return oriented(r_.metric, select_mean(r_.configs[a], r_.metric)) >
+             oriented(r_.metric, select_mean(r_.configs[b], r_.metric));
     });
     std::vector<std::pair<std::string, bool>> studies;
     bool have_multi = false;
@@ -574,8 +738,12 @@ class OutputWriter {
       write_functions_csv(id, m, shape, names, events_match);
       if (events_match && !events_.labels.empty() && !llr_written_) write_llr_csv(names);
     }
+    std::string loss;
+    for (std::size_t k = 0; k < t_.rows; ++k)
+      if (t_.string("trial_id", k) == id) loss = t_.string("loss", k);
     kan_studies_.push_back({{"trial", id}, {"label", study_label_[id]}, {"single_layer", single},
-                            {"n_features", shape.in}, {"n_out", shape.out}});
+                            {"n_features", shape.in}, {"n_out", shape.out}, {"loss", loss},
+                            {"output", to_string(m.output)}});
   }
 
   void write_importance_csv(const std::string& id, const ModelState& m, const std::vector<float>& samples,
@@ -739,6 +907,57 @@ class OutputWriter {
     put("working_points.csv", s.str());
   }
 
+  // Per family and axis, the configurations whose validation curves are drawn together: the
+  // slice through the best configuration when it has two or more points, else the best slice
+  // that has (one line per other setting is in axis_slices.csv).
+  nlohmann::json axis_curves() const {
+    nlohmann::json out = nlohmann::json::array();
+    std::set<std::pair<std::string, std::string>> done;
+    for (std::size_t k = 0; k < r_.slices.size(); ++k) {
+      const AxisSlice& sl = r_.slices[k];
+      if (sl.points.size() < 2 || done.count({sl.model, sl.axis})) continue;
+      done.insert({sl.model, sl.axis});
+      std::string others;
+      const auto shown = r_.shown_axes.count(sl.model) ? r_.shown_axes.at(sl.model) : std::vector<std::string>{};
+      for (const auto& [a, v] : sl.others)
+        if (!v.empty() && std::find(shown.begin(), shown.end(), a) != shown.end())
+          others += (others.empty() ? "" : " ") + a + "=" + v;
+      nlohmann::json pts = nlohmann::json::array();
+      for (const auto& [value, i] : sl.points)
+        pts.push_back({{"value", value}, {"trial", r_.configs[i].best_trial}, {"label", r_.label(r_.configs[i])}});
+      out.push_back({{"model", sl.model}, {"axis", sl.axis}, {"through_best", sl.through_best}, {"others", others},
+                     {"points", pts}});
+    }
+    // An axis whose values never share the other settings (an optimizer scanned with its own
+    // batch size): the best configuration per value, saying which settings differ.
+    for (const auto& a : r_.axes) {
+      if (done.count({a.model, a.axis})) continue;
+      done.insert({a.model, a.axis});
+      std::vector<std::size_t> chosen;
+      nlohmann::json pts = nlohmann::json::array();
+      for (const auto& b : r_.axes)
+        if (b.model == a.model && b.axis == a.axis) {
+          chosen.push_back(b.best);
+          pts.push_back({{"value", b.value}, {"trial", r_.configs[b.best].best_trial}, {"label", r_.label(r_.configs[b.best])}});
+        }
+      if (chosen.empty()) continue;
+      std::string differ;
+      const ConfigGroup& first = r_.configs[chosen[0]];
+      for (const auto& [k, v] : first.axes) {
+        if (k == a.axis) continue;
+        for (auto i : chosen)
+          if (r_.configs[i].axis(k) != v) {
+            differ += (differ.empty() ? "" : ", ") + k;
+            break;
+          }
+      }
+      out.push_back({{"model", a.model}, {"axis", a.axis}, {"through_best", false},
+                     {"others", "best per value; also differ: " + (differ.empty() ? std::string("nothing") : differ)},
+                     {"points", pts}});
+    }
+    return out;
+  }
+
   // analysis.json: the manifest plots.py draws from.
   void write_manifest() {
     nlohmann::json j;
@@ -759,6 +978,13 @@ class OutputWriter {
       curves.push_back({{"model", a.model}, {"axis", a.axis}, {"value", a.value},
                         {"trial", r_.configs[a.best].best_trial}, {"label", r_.label(r_.configs[a.best])}});
     j["axis_best_trials"] = curves;
+    j["select_metric"] = r_.metric.select;
+    j["metric_err"] = r_.metric.err;
+    j["cost"] = {{"name", r_.cost.name}, {"column", r_.cost.column}, {"label", r_.cost.label}};
+    j["axis_curves"] = axis_curves();
+    j["comparisons_csv"] = r_.comparisons.empty() ? nlohmann::json(nullptr) : nlohmann::json("comparisons.csv");
+    j["reference_family"] = r_.reference;
+    j["physics"] = physics_;
     j["kan_studies"] = kan_studies_;
     j["llr_csv"] = llr_written_ ? nlohmann::json("llr.csv") : nlohmann::json(nullptr);
     j["notes"] = r_.notes;
@@ -775,6 +1001,10 @@ class OutputWriter {
   std::vector<std::string> written_;
   Events events_;
   bool have_events_ = false;
+  Events split_events_;                  // the scan's own events with their split, when events_ lacks it
+  const Events* split_ = nullptr;        // events with the split (train/val/test parts)
+  const Events* scan_events_ = nullptr;  // the scan's events: split_, else events_
+  nlohmann::json physics_ = nlohmann::json::object();
   bool llr_written_ = false;
   std::map<std::string, std::string> study_label_;
   nlohmann::json kan_studies_ = nlohmann::json::array();

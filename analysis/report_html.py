@@ -56,7 +56,9 @@ def esc(s):
 def figures(out, manifest):
     listed = manifest.get("figures")
     if isinstance(listed, list) and listed:
-        names = [f if str(f).endswith(".png") else f"{f}.png" for f in listed]
+        # plots.py lists {"name", "png", "pdf", "title"}; plain names are accepted too.
+        names = [f.get("png", f"{f.get('name')}.png") if isinstance(f, dict) else
+                 (f if str(f).endswith(".png") else f"{f}.png") for f in listed]
         return [out / n for n in names if (out / n).is_file()]
     return sorted(out.glob("*.png"))
 

@@ -122,6 +122,82 @@ double auc(std::span<const float> scores, std::span<const int> labels, std::span
   return area;
 }
 
+double Influence::variance() const {
+  double v = 0;
+  for (double x : influence) v += x * x;
+  return v;
+}
+
+double Influence::std_error() const { return std::sqrt(variance()); }
+
+Influence auc_influence(std::span<const float> scores, std::span<const int> labels,
+                        std::span<const float> weights) {
+  const Cumulative c = cumulate(scores, labels, weights);  // checks sizes, NaN and both classes
+  const std::size_t n = scores.size();
+  auto w_of = [&](std::size_t i) { return weights.empty() ? 1.0 : static_cast<double>(weights[i]); };
+  // Per tie group (scores descending): weighted positives and negatives strictly above it, and
+  // in it. A positive's V10 counts the negatives below (total - above - same/2); a negative's
+  // V01 the positives above (+ same/2).
+  std::vector<std::size_t> group(n);
+  {
+    std::vector<std::uint32_t> order(n);
+    std::iota(order.begin(), order.end(), 0u);
+    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+      return scores[a] != scores[b] ? scores[a] > scores[b] : a < b;
+    });
+    std::size_t g = 0;
+    for (std::size_t k = 0; k < n; ++k) {
+      if (k > 0 && scores[order[k]] != scores[order[k - 1]]) ++g;
+      group[order[k]] = g;
+    }
+  }
+  Influence out;
+  out.value = auc(scores, labels, weights);
+  std::size_t m_pos = 0, m_neg = 0;
+  for (std::size_t i = 0; i < n; ++i) (labels[i] != 0 ? m_pos : m_neg) += 1;
+  const double f_pos = m_pos > 1 ? std::sqrt(double(m_pos) / double(m_pos - 1)) : 1.0;
+  const double f_neg = m_neg > 1 ? std::sqrt(double(m_neg) / double(m_neg - 1)) : 1.0;
+  out.influence.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t g = group[i];
+    const double tp_above = g ? c.tp[g - 1] : 0.0, fp_above = g ? c.fp[g - 1] : 0.0;
+    const double tp_same = c.tp[g] - tp_above, fp_same = c.fp[g] - fp_above;
+    if (labels[i] != 0) {
+      const double v10 = (c.neg - fp_above - 0.5 * fp_same) / c.neg;
+      out.influence[i] = f_pos * w_of(i) * (v10 - out.value) / c.pos;
+    } else {
+      const double v01 = (tp_above + 0.5 * tp_same) / c.pos;
+      out.influence[i] = f_neg * w_of(i) * (v01 - out.value) / c.neg;
+    }
+  }
+  return out;
+}
+
+Influence mean_influence(std::span<const double> values, std::span<const float> weights) {
+  const std::size_t n = values.size();
+  if (weights.size() != 0 && weights.size() != n) throw InputError("metrics: weights and values differ in length");
+  Influence out;
+  double sw = 0, s = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double w = weights.empty() ? 1.0 : weights[i];
+    sw += w;
+    s += w * values[i];
+  }
+  if (n == 0 || sw == 0) {
+    out.value = std::numeric_limits<double>::quiet_NaN();
+    out.influence.assign(n, 0.0);
+    return out;
+  }
+  out.value = s / sw;
+  const double f = n > 1 ? std::sqrt(double(n) / double(n - 1)) : 1.0;
+  out.influence.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double w = weights.empty() ? 1.0 : weights[i];
+    out.influence[i] = f * w * (values[i] - out.value) / sw;
+  }
+  return out;
+}
+
 double accuracy(std::span<const float> scores, std::span<const int> labels, double threshold,
                 std::span<const float> weights) {
   check_sizes(scores.size(), labels.size(), weights.size());

@@ -30,6 +30,33 @@ std::vector<double> mae_per_column(std::span<const float> pred, std::span<const 
 std::vector<double> rmse_per_column(std::span<const float> pred, std::span<const float> truth,
                                     std::size_t cols);
 
+// ---- Test-sample uncertainties (docs/analysis.md, "Uncertainties and tests") ----
+
+// A metric of a test sample with its per-event influence: resampling the events moves the metric
+// by about the sum of the influences of the events drawn, so its variance is the sum of their
+// squares. The small-sample factor n_g/(n_g - 1) of each event's group (its class for the AUC,
+// the whole sample otherwise) is folded into the influence, so that for the AUC the variance is
+// exactly DeLong et al.'s. Influences of two metrics on the same events, in the same order,
+// subtract and average event by event: that is how paired comparisons and seed means get
+// their variances (analysis/stats.hpp).
+struct Influence {
+  double value = 0;
+  std::vector<double> influence;  // [n], in the order of the events given
+  double variance() const;        // sum of squares
+  double std_error() const;       // its square root
+};
+
+// AUC with DeLong's structural components (DeLong, DeLong, Clarke-Pearson 1988): for a
+// positive i, V10_i = weighted fraction of negatives scored below it (ties 1/2); for a
+// negative j, V01_j = weighted fraction of positives above it. influence = w (V - AUC) / W_class.
+// O(n log n). With unit weights the variance is DeLong's S10/m + S01/n; with event weights it
+// is the same linearisation, weighted. Throws like auc().
+Influence auc_influence(std::span<const float> scores, std::span<const int> labels,
+                        std::span<const float> weights = {});
+// Weighted mean of per-event values (accuracy: 0/1 correctness; MAE: |residual|), with
+// influence w (v - mean) / W.
+Influence mean_influence(std::span<const double> values, std::span<const float> weights = {});
+
 // ---- Threshold scans over a ROC curve (all weighted, ties grouped like roc_curve) ----
 
 struct ThresholdChoice {

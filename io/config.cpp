@@ -642,6 +642,25 @@ class ScanParser {
       throw InputError(where_or("data.split", data_loc),
                        fmt::format("fractions must sum to 1, got {} (train {} + val {} + test {})", sum, d.train, d.val,
                                    d.test));
+    check_repeated_splits(data_loc);
+  }
+
+  void check_repeated_splits(const Location& data_loc) {
+    const auto& d = scan_.data;
+    if (d.folds == 1 || d.folds == 2)
+      throw InputError(where_or("data.split.folds", data_loc),
+                       fmt::format("expected 0 (one split) or at least 3 folds (one tests, one validates, the rest "
+                                   "train), got {}",
+                                   d.folds));
+    if (d.folds > 1 && !d.split_seeds.empty())
+      throw InputError(where_or("data.split.seeds", data_loc), "give either 'folds' or 'seeds', not both");
+    if (d.folds > 1)
+      for (const char* k : {"data.split.train", "data.split.val", "data.split.test"})
+        if (scan_.where.count(k))
+          throw InputError(where_or(k, data_loc),
+                           fmt::format("with {} folds each fold tests, the next validates and the rest train: "
+                                       "leave out the fractions",
+                                       d.folds));
   }
 
   void check_generator(const Location& data_loc) {
@@ -884,6 +903,12 @@ std::string canonical_json(const TrialConfig& cfg0, const DataConfig& d) {
     static const TrialConfig defaults;
     if (k.omit_default && k.get(cfg) == k.get(defaults)) continue;
     j[pointer(k.section == Section::model ? "model" : "train", k.path)] = to_json(k.get(cfg));
+  }
+  // Repeated splits: the trial's own split (absent otherwise, so that the ids of scans without
+  // repeated splits do not change).
+  if (cfg.split >= 0) {
+    if (d.folds > 1) j["split"] = {{"fold", cfg.split}, {"folds", d.folds}};
+    else j["split"] = {{"seed", cfg.split}};
   }
   nlohmann::json data;
   data["generator"] = d.generator;

@@ -204,6 +204,27 @@ void add_data_keys(std::vector<KeyDecl>& t) {
     k.default_text = which == "train" ? "0.6" : "0.2";
     t.push_back(k);
   }
+  {
+    auto k = scan_key(S::data, "", KeyType::integer,
+                      "k-fold splits (k >= 3): one fold tests, the next validates, the other k-2 train; every "
+                      "configuration and seed runs on each fold (replaces the fractions). 0 = one split.",
+                      [](ScanConfig& s, const Value& v) { s.data.folds = static_cast<int>(std::get<std::int64_t>(v)); },
+                      0, 100);
+    k.path = "split.folds";
+    k.default_text = "0";
+    t.push_back(k);
+    k = scan_key(S::data, "", KeyType::integer_list,
+                 "Repeated random splits: one split of the fractions per seed listed (instead of `seed`); every "
+                 "configuration and seed runs on each.",
+                 [](ScanConfig& s, const Value& v) {
+                   s.data.split_seeds.clear();
+                   for (auto x : std::get<std::vector<std::int64_t>>(v)) s.data.split_seeds.push_back(static_cast<std::uint64_t>(x));
+                 },
+                 0, 9007199254740992.0);
+    k.path = "split.seeds";
+    k.default_text = "[]";
+    t.push_back(k);
+  }
   t.push_back(scan_key(S::data, "features", KeyType::string_list, "Feature names to use (default: all).",
                        [](ScanConfig& s, const Value& v) { s.data.features = std::get<std::vector<std::string>>(v); }));
   t.push_back(scan_key(S::data, "label", KeyType::string, "CSV, classification: the label column.",

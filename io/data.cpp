@@ -36,6 +36,10 @@ std::string cache_key(const gen::Generator& g, const DataConfig& cfg) {
   return j.dump();
 }
 
+std::string cache_file(const gen::Generator& g, const std::string& key, const std::string& cache_dir) {
+  return (fs::path(cache_dir) / fmt::format("{}_{:016x}.h5", g.name(), XXH64(key.data(), key.size(), 0))).string();
+}
+
 bool cache_valid(const std::string& path, const std::string& key) {
   if (!fs::exists(path)) return false;
   try {
@@ -104,8 +108,7 @@ Dataset generate_cached(const DataConfig& cfg, Task task, const std::string& cac
     return d;
   }
   const std::string key = cache_key(*g, cfg);
-  const std::string file =
-      (fs::path(cache_dir) / fmt::format("{}_{:016x}.h5", g->name(), XXH64(key.data(), key.size(), 0))).string();
+  const std::string file = cache_file(*g, key, cache_dir);
   std::error_code ec;
   fs::create_directories(cache_dir, ec);
   if (ec) throw IoError(Location{cache_dir, -1, -1, ""}, "cannot create the data cache directory: " + ec.message());
@@ -165,6 +168,22 @@ std::string data_fingerprint(const Dataset& d) {
   const std::uint64_t h = XXH3_64bits_digest(st);
   XXH3_freeState(st);
   return fmt::format("xxh3:{:016x}", h);
+}
+
+std::vector<std::int64_t> split_values(const DataConfig& cfg) {
+  std::vector<std::int64_t> out;
+  if (cfg.folds > 1)
+    for (int f = 0; f < cfg.folds; ++f) out.push_back(f);
+  else
+    for (auto s : cfg.split_seeds) out.push_back(static_cast<std::int64_t>(s));
+  if (out.empty()) out.push_back(-1);
+  return out;
+}
+
+std::string cache_path(const DataConfig& cfg, const std::string& cache_dir) {
+  if (cfg.generator.empty()) return "";
+  const auto g = gen::make_generator(cfg.generator, cfg.knobs);
+  return cache_file(*g, cache_key(*g, cfg), cache_dir);
 }
 
 DataSplit load_data(const DataConfig& cfg, Task task, const std::string& cache_dir) {

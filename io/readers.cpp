@@ -436,20 +436,44 @@ void check_split(const DataSplit& split, const DataConfig& cfg) {
 
 DataSplit split_dataset(const Dataset& all, Task task, const DataConfig& cfg) {
   const auto n = static_cast<std::int64_t>(all.size());
-  const SplitSizes z = split_sizes(n, cfg);
+  const bool kfold = cfg.folds > 1 && cfg.split >= 0;
+  SplitSizes z;
+  if (kfold) {
+    // k folds: the fractions are not used; fold `split` tests, the next validates.
+    validate_split(cfg);
+    const Location where{cfg.source_file, -1, -1, "data.split"};
+    if (cfg.split >= cfg.folds) throw InputError(where, fmt::format("fold {} of {} does not exist", cfg.split, cfg.folds));
+    if (n < 3 * cfg.folds) throw InputError(where, fmt::format("{} events are too few for {} folds", n, cfg.folds));
+  } else {
+    z = split_sizes(n, cfg);
+  }
   std::vector<std::int64_t> perm(static_cast<std::size_t>(n));
   for (std::int64_t i = 0; i < n; ++i) perm[static_cast<std::size_t>(i)] = i;
-  // Own stream for the split so that it is independent of the generator's event streams.
-  Rng rng(stream_seed(cfg.seed, 0x5B117ULL));
+  // Own stream for the split so that it is independent of the generator's event streams; a
+  // repeated random split shuffles with its split seed instead of the data seed.
+  const std::uint64_t seed = !kfold && cfg.split >= 0 ? static_cast<std::uint64_t>(cfg.split) : cfg.seed;
+  Rng rng(stream_seed(seed, 0x5B117ULL));
   shuffle(perm.begin(), perm.end(), rng);
   auto part = [&](std::int64_t a, std::int64_t b) {
     return take_rows(all, std::vector<std::int64_t>(perm.begin() + a, perm.begin() + b));
   };
   DataSplit s;
   s.task = task;
-  s.train = part(0, z.train);
-  s.val = part(z.train, z.train + z.val);
-  s.test = part(z.train + z.val, n);
+  if (kfold) {
+    // Fold f = rows [f n/k, (f+1) n/k) of the shuffle: fold `split` tests, the next one validates.
+    auto edge = [&](std::int64_t f) { return f * n / cfg.folds; };
+    const std::int64_t t = cfg.split, v = (cfg.split + 1) % cfg.folds;
+    std::vector<std::int64_t> train_rows;
+    for (std::int64_t f = 0; f < cfg.folds; ++f)
+      if (f != t && f != v) train_rows.insert(train_rows.end(), perm.begin() + edge(f), perm.begin() + edge(f + 1));
+    s.train = take_rows(all, train_rows);
+    s.val = part(edge(v), edge(v + 1));
+    s.test = part(edge(t), edge(t + 1));
+  } else {
+    s.train = part(0, z.train);
+    s.val = part(z.train, z.train + z.val);
+    s.test = part(z.train + z.val, n);
+  }
   check_split(s, cfg);
   return s;
 }

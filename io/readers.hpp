@@ -51,7 +51,10 @@ Dataset take_rows(const Dataset& d, const std::vector<std::int64_t>& rows);
 
 // Train / val / test split: a Fisher-Yates shuffle seeded by cfg.seed, then the first
 // round(train*N) rows train, the next round(val*N) validate, the rest test. Fractions must be
-// in [0, 1] and sum to 1 within 1e-9; the result passes check_split.
+// in [0, 1] and sum to 1 within 1e-9. Repeated splits (cfg.split >= 0): with cfg.folds > 1 the
+// shuffle is cut into folds, fold cfg.split tests, the next validates, the rest train; else the
+// fractions are applied to a shuffle seeded by the split seed cfg.split. The result passes
+// check_split.
 DataSplit split_dataset(const Dataset& all, Task task, const DataConfig& cfg);
 
 // The split's event counts for N events; InputError (data.split) when the training or test split

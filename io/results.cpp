@@ -1,5 +1,6 @@
 #include "io/results.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <ctime>
 #include <filesystem>
@@ -33,11 +34,29 @@ std::string utc_now() {
 }  // namespace
 
 std::vector<std::string> metric_columns(Task task, const std::vector<std::string>& target_names) {
-  if (task == Task::classification) return {"test_loss", "test_auc", "test_accuracy"};
+  // The first release's columns first, in their order; the second contract's after them.
+  const std::vector<std::string> cost{"best_epoch", "infer_flops", "train_flops"};
+  if (task == Task::classification) {
+    std::vector<std::string> out{"test_loss", "test_auc", "test_accuracy", "val_loss", "val_auc", "val_accuracy",
+                                 "test_auc_err", "test_accuracy_err"};
+    out.insert(out.end(), cost.begin(), cost.end());
+    return out;
+  }
   std::vector<std::string> out{"test_loss", "test_mae", "test_rmse"};
   for (const auto& t : target_names) out.push_back("test_mae_" + t);
   for (const auto& t : target_names) out.push_back("test_mae_gev_" + t);
+  out.insert(out.end(), {"val_loss", "val_mae"});
+  for (const auto& t : target_names) out.push_back("val_mae_" + t);
+  out.push_back("test_mae_err");
+  for (const auto& t : target_names) out.push_back("test_mae_err_" + t);
+  out.insert(out.end(), cost.begin(), cost.end());
   return out;
+}
+
+bool extends_metric_columns(const std::vector<std::string>& recorded, const std::vector<std::string>& now) {
+  for (const auto& c : recorded)
+    if (std::find(now.begin(), now.end(), c) == now.end()) return false;
+  return true;
 }
 
 std::string header_json(const StoreSchema& s) {
@@ -116,6 +135,7 @@ struct ResultStore::Writer {
     put_str(i++, cfg.model_name);
     put_str(i++, outcome.ok ? "ok" : "failed");
     put_i64(i++, static_cast<std::int64_t>(cfg.seed));
+    put_i64(i++, cfg.split);
     put_i64(i++, outcome.n_params);
     for (const auto& cc : schema.config) {
       const std::size_t c = i++;
@@ -251,7 +271,8 @@ void ResultStore::replay(const PlannedLookup& planned) {
       record_fingerprint_ = old.data_fingerprint;
       if (old.task != schema_.task)
         throw InputError(Location{journal_path(), -1, -1, "task"}, "cannot resume: the scan's task changed");
-      if (old.metric_columns != schema_.metric_columns)
+      // A journal of an older build has fewer columns: its trials get NaN in the new ones.
+      if (!extends_metric_columns(old.metric_columns, schema_.metric_columns))
         throw InputError(Location{journal_path(), -1, -1, ""},
                          "cannot resume: the data's targets changed (metric columns differ from the recorded scan)");
       if (!have_header) schema_.created_utc = old.created_utc;

@@ -42,10 +42,15 @@ struct StoreSchema {
   std::string data_fingerprint;
 };
 
-// Metric columns of /trials for a task: test_loss, test_auc, test_accuracy (classification);
-// test_loss, test_mae, test_rmse, then test_mae_<t> (standardised) and test_mae_gev_<t> (physical
-// units) per target (regression).
+// Metric columns of /trials for a task (docs/scan-format.md, "/trials"): test_loss, test_auc,
+// test_accuracy (classification); test_loss, test_mae, test_rmse, then test_mae_<t>
+// (standardised) and test_mae_gev_<t> (physical units) per target (regression). Then the second
+// contract's: the validation metrics of the trained model (val_loss, val_auc, val_accuracy;
+// val_loss, val_mae, val_mae_<t>), the test-sample standard errors (test_auc_err,
+// test_accuracy_err; test_mae_err, test_mae_err_<t>), best_epoch, infer_flops, train_flops.
 std::vector<std::string> metric_columns(Task task, const std::vector<std::string>& target_names);
+// Whether every recorded column is still a column (a resume by a newer build adds columns).
+bool extends_metric_columns(const std::vector<std::string>& recorded, const std::vector<std::string>& now);
 
 // The planned configuration of a trial id, or null when the scan does not define it: how the
 // store gets the typed config of a journal record on resume (it never re-parses JSON).

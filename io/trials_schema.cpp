@@ -18,6 +18,7 @@ TrialsSchema trials_schema(const std::vector<std::string>& metric_columns) {
   add("model", ColumnType::fixed_string, kModelBytes);
   add("status", ColumnType::fixed_string, kStatusBytes);
   add("seed", ColumnType::int64);
+  add("split", ColumnType::int64);
   add("n_params", ColumnType::int64);
   s.config_begin = s.columns.size();
   s.config = config_columns();

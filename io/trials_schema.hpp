@@ -2,7 +2,8 @@
 // The /trials table of a results file (docs/scan-format.md "/trials"), defined once: written by
 // the results store, read by analysis/results_file, and written by the test fixtures.
 //
-// One row per trial: trial_id, model, status, seed, n_params, one column per entry of
+// One row per trial: trial_id, model, status, seed, split (repeated splits: the fold index or
+// split seed, -1 = none), n_params, one column per entry of
 // io::config_columns() (boolean/integer -> int64, real -> float64, choice/string -> 16-byte
 // string), epochs_run, train_seconds, then the metric columns (float64). Strings are
 // fixed-length, null-padded and truncated to their size.

@@ -48,4 +48,29 @@ std::int64_t count_parameters(const ModelConfig& cfg, int n_in, int n_out) {
   return n;
 }
 
+std::int64_t count_forward_flops(const ModelConfig& cfg, int n_in, int n_out) {
+  const auto w = layer_widths(cfg, n_in, n_out);
+  const std::int64_t k = cfg.spline_order;
+  std::int64_t act = 0;
+  switch (cfg.activation) {
+    case Activation::relu:
+    case Activation::leaky_relu: act = 1; break;
+    case Activation::silu:
+    case Activation::tanh:
+    case Activation::sigmoid: act = 4; break;
+    case Activation::identity: act = 0; break;
+  }
+  std::int64_t n = 0;
+  for (std::size_t l = 0; l + 1 < w.size(); ++l) {
+    const std::int64_t a = w[l], b = w[l + 1];
+    if (cfg.type == ModelType::kan) {
+      n += a * (4 + 7 * k * (k + 3) / 2) + a * b * (2 * (k + 1) + 2);
+    } else {
+      n += 2 * a * b + b;
+      if (l + 2 < w.size()) n += b * act;  // hidden layers only; the output transform is shared by all models
+    }
+  }
+  return n;
+}
+
 }  // namespace kanscan::models

@@ -20,4 +20,14 @@ KanBasisState kan_basis_state(const ModelConfig& cfg);
 // MLP dense layer: in*out + out.
 std::int64_t count_parameters(const ModelConfig& cfg, int n_in, int n_out);
 
+// Floating-point operations of one event's forward pass, every elementary operation (add,
+// multiply, divide, compare, exp) one FLOP (docs/analysis.md, "Cost axes"):
+//   dense [in, out]: 2*in*out (multiply-adds) + out (bias) + out * activation (relu, leaky 1;
+//                    silu, tanh, sigmoid 4; identity 0), hidden layers only;
+//   KAN [in, out]:   per input, SiLU 4 + the k+1 non-zero B-splines by Cox-de Boor,
+//                    7 FLOPs per node of its triangle (k(k+3)/2 nodes); per edge, 2*(k+1) for the
+//                    spline's local sum and 2 for the SiLU term (local support: G does not enter).
+// Training a pass over an event is counted as 3x the forward (backward ~ 2x forward).
+std::int64_t count_forward_flops(const ModelConfig& cfg, int n_in, int n_out);
+
 }  // namespace kanscan::models

@@ -178,6 +178,16 @@ class TrialRun {
   MatF grid_sample(const Prepared& train) const;
   void evaluate(Model<float>& model, TrialOutcome& out) const;
   void fill_test_metrics(const MatF& z, const Prepared& p, TrialOutcome& out) const;
+  // Validation metrics of the trained (restored) model: what "best" is chosen by.
+  void fill_val_metrics(const MatF& z, const Prepared& p, TrialOutcome& out) const;
+  // AUC and accuracy of probabilities pr with their test-sample influences.
+  struct ClassScores {
+    metrics::Influence auc, accuracy;
+  };
+  ClassScores class_scores(const MatF& pr, const Prepared& p) const;
+  // Per-target MAE (standardised) with influences; the mean over targets last.
+  std::vector<metrics::Influence> target_mae(const MatF& z, const Prepared& p) const;
+  std::string target_name(std::size_t j) const;
 
   const TrialConfig& cfg_;
   const DataSplit& data_;
@@ -194,6 +204,8 @@ class TrialRun {
   // Per-trial random streams and the batch buffers, reused across epochs.
   Rng shuffle_rng_{0}, dropout_rng_{0};
   std::vector<std::size_t> perm_;
+  std::int64_t evaluated_rows_ = 0;  // training rows through forward + backward (LBFGS: every evaluation)
+  double best_epoch_ = 0;            // 1-based epoch of the best monitored value (restored with early stopping)
   MatF xb_, yb_, dz_;
   std::vector<float> wb_;
   // Validation buffers, reused every epoch (no allocation, hence no fresh pages, per epoch).
@@ -260,6 +272,79 @@ double TrialRun::metric(const MatF& z, const Prepared& p) const {
   return tot != 0 ? good / tot : std::numeric_limits<double>::quiet_NaN();
 }
 
+std::string TrialRun::target_name(std::size_t j) const {
+  if (j < data_.train.target_names.size() && !data_.train.target_names[j].empty()) return data_.train.target_names[j];
+  std::string name = std::to_string(j);
+  name.insert(0, 1, 't');  // not "t" + ...: GCC 12 warns falsely (-Wrestrict) on that
+  return name;
+}
+
+TrialRun::ClassScores TrialRun::class_scores(const MatF& pr, const Prepared& p) const {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const std::size_t n = static_cast<std::size_t>(pr.rows());
+  ClassScores cs;
+  cs.auc.value = nan;
+  std::vector<double> correct(n);
+  if (n_out_ == 1) {
+    std::span<const float> s(pr.data(), n);
+    for (std::size_t i = 0; i < n; ++i) correct[i] = (s[i] >= 0.5f) == (p.labels[i] != 0) ? 1.0 : 0.0;
+    try {
+      cs.auc = metrics::auc_influence(s, p.labels, p.raw_w);
+    } catch (const InputError&) {
+      cs.auc.value = nan;  // one class only: no AUC
+    }
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      Eigen::Index am;
+      pr.row(static_cast<Eigen::Index>(i)).maxCoeff(&am);
+      correct[i] = am == p.labels[i] ? 1.0 : 0.0;
+    }
+    // Macro-averaged one-vs-rest AUC over the classes present with both outcomes; its influence
+    // is the mean of the classes' influences (they share the events, so correlations count).
+    std::vector<float> col(n);
+    std::vector<int> lab(n);
+    double sum = 0;
+    int used = 0;
+    std::vector<double> infl(n, 0.0);
+    for (int c = 0; c < n_out_; ++c) {
+      for (std::size_t i = 0; i < n; ++i) {
+        col[i] = pr(static_cast<Eigen::Index>(i), c);
+        lab[i] = p.labels[i] == c;
+      }
+      try {
+        const metrics::Influence a = metrics::auc_influence(col, lab, p.raw_w);
+        sum += a.value;
+        for (std::size_t i = 0; i < n; ++i) infl[i] += a.influence[i];
+        ++used;
+      } catch (const InputError&) {
+      }
+    }
+    if (used) {
+      cs.auc.value = sum / used;
+      for (auto& v : infl) v /= used;
+      cs.auc.influence = std::move(infl);
+    }
+  }
+  cs.accuracy = metrics::mean_influence(correct, p.raw_w);
+  return cs;
+}
+
+std::vector<metrics::Influence> TrialRun::target_mae(const MatF& z, const Prepared& p) const {
+  const std::size_t t = static_cast<std::size_t>(n_out_);
+  const std::size_t n = static_cast<std::size_t>(z.rows());
+  std::vector<metrics::Influence> out;
+  std::vector<double> abs_res(n), mean_res(n, 0.0);
+  for (std::size_t j = 0; j < t; ++j) {
+    for (std::size_t i = 0; i < n; ++i) {
+      abs_res[i] = std::abs(static_cast<double>(z.data()[i * t + j] - p.y.data()[i * t + j]));
+      mean_res[i] += abs_res[i] / static_cast<double>(t);
+    }
+    out.push_back(metrics::mean_influence(abs_res));
+  }
+  out.push_back(metrics::mean_influence(mean_res));
+  return out;
+}
+
 void TrialRun::fill_test_metrics(const MatF& z, const Prepared& p, TrialOutcome& out) const {
   out.metrics["test_loss"] = evaluate_loss(z, p);
   MatF pred = z;
@@ -268,24 +353,24 @@ void TrialRun::fill_test_metrics(const MatF& z, const Prepared& p, TrialOutcome&
     const std::size_t n = static_cast<std::size_t>(z.rows());
     std::span<const float> zs(z.data(), n * t), ys(p.y.data(), n * t);
     const auto mae = metrics::mae_per_column(zs, ys, t);
+    const auto errs = target_mae(z, p);
     double mean_mae = 0, se = 0;
     for (std::size_t i = 0; i < n * t; ++i) se += std::pow(static_cast<double>(zs[i] - ys[i]), 2);
     for (std::size_t j = 0; j < t; ++j) {
-      std::string name = std::to_string(j);
-      if (j < data_.train.target_names.size() && !data_.train.target_names[j].empty())
-        name = data_.train.target_names[j];
-      else
-        name.insert(0, 1, 't');
+      const std::string name = target_name(j);
       out.metrics["test_mae_" + name] = mae[j];
       out.metrics["test_mae_gev_" + name] = mae[j] * ys_.std[j];
+      out.metrics["test_mae_err_" + name] = errs[j].std_error();
       mean_mae += mae[j] / static_cast<double>(t);
     }
     out.metrics["test_mae"] = mean_mae;
+    out.metrics["test_mae_err"] = errs.back().std_error();
     out.metrics["test_rmse"] = n ? std::sqrt(se / static_cast<double>(n * t)) : std::numeric_limits<double>::quiet_NaN();
     transform_outputs(pred, OutputKind::identity, ys_.mean, ys_.std);
   } else {
     transform_outputs(pred, output_, {}, {});
     const std::size_t n = static_cast<std::size_t>(pred.rows());
+    const ClassScores cs = class_scores(pred, p);
     if (n_out_ == 1) {
       std::span<const float> s(pred.data(), n);
       out.metrics["test_accuracy"] = metrics::accuracy(s, p.labels, 0.5, p.raw_w);
@@ -299,26 +384,31 @@ void TrialRun::fill_test_metrics(const MatF& z, const Prepared& p, TrialOutcome&
       }
     } else {
       out.metrics["test_accuracy"] = metric(z, p);
-      // Macro-averaged one-vs-rest AUC over the classes present with both outcomes.
-      double sum = 0;
-      int used = 0;
-      std::vector<float> col(n);
-      std::vector<int> lab(n);
-      for (int c = 0; c < n_out_; ++c) {
-        for (std::size_t i = 0; i < n; ++i) {
-          col[i] = pred(static_cast<Eigen::Index>(i), c);
-          lab[i] = p.labels[i] == c;
-        }
-        try {
-          sum += metrics::auc(col, lab, p.raw_w);
-          ++used;
-        } catch (const InputError&) {
-        }
-      }
-      out.metrics["test_auc"] = used ? sum / used : std::numeric_limits<double>::quiet_NaN();
+      out.metrics["test_auc"] = cs.auc.value;
     }
+    out.metrics["test_auc_err"] =
+        cs.auc.influence.empty() ? std::numeric_limits<double>::quiet_NaN() : cs.auc.std_error();
+    out.metrics["test_accuracy_err"] = cs.accuracy.std_error();
   }
   out.test_predictions = pred;
+}
+
+void TrialRun::fill_val_metrics(const MatF& z, const Prepared& p, TrialOutcome& out) const {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const bool have = z.rows() > 0;
+  out.metrics["val_loss"] = have ? evaluate_loss(z, p) : nan;
+  if (cfg_.task == Task::regression) {
+    const auto mae = have ? target_mae(z, p) : std::vector<metrics::Influence>{};
+    for (std::size_t j = 0; j < static_cast<std::size_t>(n_out_); ++j)
+      out.metrics["val_mae_" + target_name(j)] = have ? mae[j].value : nan;
+    out.metrics["val_mae"] = have ? mae.back().value : nan;
+    return;
+  }
+  MatF pr = z;
+  transform_outputs(pr, output_, {}, {});
+  const ClassScores cs = have ? class_scores(pr, p) : ClassScores{};
+  out.metrics["val_auc"] = have ? cs.auc.value : nan;
+  out.metrics["val_accuracy"] = have ? cs.accuracy.value : nan;
 }
 
 void TrialRun::configure(TrialOutcome& out) {
@@ -423,7 +513,9 @@ bool TrialRun::train(Model<float>& model, const Prepared& train_set, const Prepa
     best_.update(v, epoch, model.params());
     if (tc.patience > 0 && val_set.x.rows() > 0 && best_.since >= tc.patience) break;
   }
-  if (tc.patience > 0 && best_.params.size() == model.params().size()) model.params() = best_.params;
+  const bool restore = tc.patience > 0 && best_.epoch >= 0 && best_.params.size() == model.params().size();
+  if (restore) model.params() = best_.params;
+  best_epoch_ = best_.epoch >= 0 ? best_.epoch + 1 : std::numeric_limits<double>::quiet_NaN();
   // Training ended before the configured extension: refine now, so that the trained model always
   // has the configured final grid (and count_parameters' size); the refit preserves the function.
   if (extend_pending) model.extend_grids(mc.grid_extend_to);
@@ -465,6 +557,7 @@ std::optional<double> TrialRun::train_epoch(Model<float>& model, Optimizer<float
     // One dropout mask per batch: every evaluation of an LBFGS step sees the same objective.
     const std::uint64_t mask_seed = dropout_rng_.next();
     auto closure = [&]() -> double {
+      evaluated_rows_ += static_cast<std::int64_t>(m);
       Rng mask_rng(mask_seed);
       const MatF& z = model.forward(xb_, true, threads, &mask_rng);
       const double data_loss = loss_and_grad<float>(loss_, z, yb_, wb_.empty() ? nullptr : wb_.data(), &dz_, threads);
@@ -515,6 +608,17 @@ void TrialRun::evaluate(Model<float>& model, TrialOutcome& out) const {
   const MatF zt = infer(model, test.x, threads);
   fill_test_metrics(zt, test, out);
   out.test_index = data_.test.index;
+  {
+    const Prepared val = prepare(data_.val);
+    fill_val_metrics(infer(model, val.x, threads), val, out);
+  }
+  out.metrics["best_epoch"] = best_epoch_;
+  // FLOPs per event (docs/analysis.md, "Cost axes"); training: forward + backward (3x the
+  // forward) for every row the optimiser evaluated, per training event.
+  const double fwd = static_cast<double>(count_forward_flops(cfg_.model, static_cast<int>(data_.train.n_features()), n_out_));
+  out.metrics["infer_flops"] = fwd;
+  out.metrics["train_flops"] =
+      3.0 * fwd * static_cast<double>(evaluated_rows_) / static_cast<double>(std::max<std::size_t>(data_.train.size(), 1));
 
   ModelState& ms = out.model;
   ms.task = cfg_.task;

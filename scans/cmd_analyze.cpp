@@ -7,14 +7,16 @@
 #include "analysis/report.hpp"
 #include "analysis/results_file.hpp"
 #include "framework/log.hpp"
+#include "framework/parallel.hpp"
 #include "io/atomic_file.hpp"
+#include "models/trial_runner.hpp"
 #include "scans/cli.hpp"
 
 namespace kanscan::cli {
 namespace {
 
 struct AnalyzeArgs {
-  std::string file, out, metric, data;
+  std::string file, out, metric, data, cost;
   bool no_plots = false;
   std::size_t top = 5;
 };
@@ -24,7 +26,9 @@ int run_analyze(Context& ctx, const AnalyzeArgs& a) {
   if (ctx.comm && ctx.comm->rank() != 0) return kExitOk;
   analysis::AnalyzeOptions o;
   o.metric = a.metric;
+  o.cost = a.cost;
   o.data_file = a.data;
+  o.predict = [](const ModelState& m, const RowMatrixXf& x) { return models::predict(m, x, resolve_threads(0)); };
   o.top = a.top;
   const analysis::ResultsFile file(a.file);
   std::string dir = a.out;
@@ -63,7 +67,12 @@ void add_analyze_command(CLI::App& app, Context& ctx) {
       "Works on a file that is still being written or was left by a crashed run.");
   cmd->add_option("file", args->file, "Results file written by `kanscan run`")->required();
   cmd->add_option("--out", args->out, "Output directory for CSVs and plots (default: FILE_analysis next to FILE)");
-  cmd->add_option("--metric", args->metric, "Column of /trials to rank by (default: test_auc, else test_mae)");
+  cmd->add_option("--metric", args->metric,
+                  "Column of /trials to report (default: test_auc, else test_mae); choices are made on its val_ "
+                  "counterpart when the file has it");
+  cmd->add_option("--cost", args->cost,
+                  "Cost of the Pareto fronts and matched budgets: params (default), train_flops, infer_flops, "
+                  "train_seconds");
   cmd->add_option("--data", args->data, "Data file with the events (for the spline-vs-LLR and importance plots; default: the scan's "
                   "own data file, looked up relative to the scan file, then beside FILE, or its generator cache)");
   cmd->add_option("--top", args->top, "Best configurations to list")->check(CLI::PositiveNumber);

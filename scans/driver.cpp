@@ -18,6 +18,7 @@
 #include "framework/log.hpp"
 #include "io/atomic_file.hpp"
 #include "io/config.hpp"
+#include "io/data.hpp"
 #include "io/journal.hpp"
 #include "io/results.hpp"
 #include "scans/expand.hpp"
@@ -47,7 +48,7 @@ nlohmann::json data_to_json(const DataConfig& d) {
   return {{"generator", d.generator}, {"path", d.path}, {"events", d.events}, {"seed", d.seed}, {"knobs", d.knobs},
           {"train", d.train}, {"val", d.val}, {"test", d.test}, {"features", d.features}, {"label", d.label_column},
           {"targets", d.target_columns}, {"weights", d.weight_column}, {"delimiter", d.delimiter}, {"classes", d.classes},
-          {"source_file", d.source_file}};
+          {"source_file", d.source_file}, {"folds", d.folds}, {"split_seeds", d.split_seeds}};
 }
 
 DataConfig data_from_json(const nlohmann::json& j) {
@@ -67,7 +68,35 @@ DataConfig data_from_json(const nlohmann::json& j) {
   d.delimiter = j.at("delimiter");
   d.classes = j.at("classes").get<std::vector<std::string>>();
   d.source_file = j.at("source_file");
+  d.folds = j.at("folds");
+  d.split_seeds = j.at("split_seeds").get<std::vector<std::uint64_t>>();
   return d;
+}
+
+// The data of every split the scan asks for (one unless data.split has folds or seeds); a
+// trial runs on the one its `split` names.
+struct Splits {
+  std::vector<std::int64_t> values;
+  std::vector<DataSplit> data;
+  const DataSplit& of(const TrialConfig& cfg) const {
+    for (std::size_t i = 0; i < values.size(); ++i)
+      if (values[i] == cfg.split) return data[i];
+    throw InputError(fmt::format("trial {}: no data split {}", cfg.trial_id, cfg.split));
+  }
+  // Every split is cut from the same events, so they share the fingerprint of those events.
+  const std::string& fingerprint() const { return data.front().fingerprint; }
+};
+
+template <class Hooks>
+Splits load_splits(const Hooks& hooks, const DataConfig& data, Task task, const std::string& cache_dir) {
+  Splits s;
+  s.values = io::split_values(data);
+  for (auto v : s.values) {
+    DataConfig d = data;
+    d.split = v;
+    s.data.push_back(hooks.load_data(d, task, cache_dir));
+  }
+  return s;
 }
 
 // One progress line at most every `interval` seconds (and always the last one), on stderr.
@@ -77,6 +106,7 @@ class Progress {
            double interval)
       : total_(total), done_(done_before), cost_todo_(cost_todo), passes_todo_(passes_todo),
         slots_(std::max(1, slots)), interval_(interval),
+        select_(task == Task::classification ? "val_auc" : "val_mae"),
         metric_(task == Task::classification ? "test_auc" : "test_mae"), maximize_(task == Task::classification),
         start_(std::chrono::steady_clock::now()), last_(start_) {}
 
@@ -103,12 +133,15 @@ class Progress {
     if (std::chrono::duration<double>(now - last_).count() >= interval_ || done_ == total_) print(now);
   }
 
+  // The best is chosen on the validation metric, as `kanscan analyze` does; its test value is shown.
   void consider(const std::string& label, bool ok, const std::map<std::string, double>& metrics) {
     if (!ok) return;
-    auto it = metrics.find(metric_);
+    auto it = metrics.find(select_);
     if (it != metrics.end() && std::isfinite(it->second) && (!best_ || (maximize_ ? it->second > *best_ : it->second < *best_))) {
       best_ = it->second;
       best_trial_ = label;
+      const auto t = metrics.find(metric_);
+      best_test_ = t == metrics.end() ? NAN : t->second;
     }
   }
 
@@ -123,7 +156,8 @@ class Progress {
   void print(std::chrono::steady_clock::time_point now) {
     last_ = now;
     const double elapsed = std::chrono::duration<double>(now - start_).count();
-    std::string best = best_ ? fmt::format("best {} {:.4f} ({})", metric_, *best_, best_trial_) : "best -";
+    std::string best = best_ ? fmt::format("best {} {:.4f} ({}; {} {:.4f})", select_, *best_, best_trial_, metric_, best_test_)
+                             : "best -";
     log::info("progress {}/{} done ({:.0f}%), {} failed, elapsed {}, ETA {}, {}", done_, total_,
               total_ ? 100.0 * static_cast<double>(done_) / static_cast<double>(total_) : 100.0, failed_, hms(elapsed),
               done_ == total_ ? hms(0) : hms(eta(elapsed)), best);
@@ -138,9 +172,10 @@ class Progress {
   int slots_;
   double interval_;
   TrialTimeModel time_model_;
-  std::string metric_;
+  std::string select_, metric_;  // chosen by, shown
   bool maximize_;
   std::optional<double> best_;
+  double best_test_ = NAN;
   std::string best_trial_;
   std::chrono::steady_clock::time_point start_, last_;
 };
@@ -195,7 +230,7 @@ struct ScanPlan {
   Expansion ex;
   std::string out;  // results file
   Setup setup;      // what the workers need to load the data
-  DataSplit split;
+  Splits splits;
   DataShape shape;
   std::unique_ptr<io::ResultStore> store;
   std::vector<std::size_t> todo;     // indices into ex.trials, in hand-out order
@@ -250,9 +285,9 @@ void open_store(ScanPlan& p, const RunOptions& opts) {
   schema.config_yaml = p.scan.yaml_text;
   schema.overrides = p.scan.overrides;
   schema.scan_file = fs::absolute(p.scan.source_file).lexically_normal().string();
-  schema.metric_columns = io::metric_columns(p.scan.task, p.split.train.target_names);
+  schema.metric_columns = io::metric_columns(p.scan.task, p.splits.data.front().train.target_names);
   schema.trials_expected = static_cast<std::int64_t>(p.ex.trials.size());
-  schema.data_fingerprint = p.split.fingerprint;
+  schema.data_fingerprint = p.splits.fingerprint();
   std::map<std::string, const TrialConfig*> planned;
   for (const auto& t : p.ex.trials) planned[t.config.trial_id] = &t.config;
   const io::PlannedLookup lookup = [&planned](const std::string& id) -> const TrialConfig* {
@@ -301,18 +336,19 @@ ScanPlan plan_scan(const RunOptions& opts, const Hooks& hooks) {
   const char* cache_option = !opts.cache_dir.empty() ? "--cache-dir" : "cache_dir";
   io::require_folder(p.setup.cache_dir, cache_option);
   io::check_writable_folder(p.setup.cache_dir, cache_option);
-  p.split = hooks.load_data(p.setup.data, p.scan.task, p.setup.cache_dir);
-  for (const auto& note : p.split.train.notes) log::info("data: {}", note);
-  p.shape = shape_of(p.split, p.scan.task);
+  p.splits = load_splits(hooks, p.setup.data, p.scan.task, p.setup.cache_dir);
+  for (const auto& note : p.splits.data.front().train.notes) log::info("data: {}", note);
+  p.shape = shape_of(p.splits.data.front(), p.scan.task);
   open_store(p, opts);
   order_trials(p);
   return p;
 }
 
 // A trial as a scheduler task: decode, train on this rank's data, encode the outcome.
-TaskFn trial_task(const Hooks& hooks, const DataSplit& split) {
-  return [&hooks, &split](const std::string& bytes, const std::atomic<bool>& cancel) {
-    TrialOutcome outcome = hooks.run_trial(decode_trial(bytes), split, &cancel);
+TaskFn trial_task(const Hooks& hooks, const Splits& splits) {
+  return [&hooks, &splits](const std::string& bytes, const std::atomic<bool>& cancel) {
+    const TrialConfig cfg = decode_trial(bytes);
+    TrialOutcome outcome = hooks.run_trial(cfg, splits.of(cfg), &cancel);
     TaskResult r;
     if (outcome.cancelled) r.cancelled = true;
     else r.bytes = io::serialize(outcome);
@@ -323,15 +359,15 @@ TaskFn trial_task(const Hooks& hooks, const DataSplit& split) {
 int run_worker(Communicator& comm, const Hooks& hooks, const StopFn& stop) {
   const auto setup = Setup::from_json(nlohmann::json::parse(comm.recv(0, kTagSetup).bytes));
   if (setup.code != 0) return setup.code;
-  const DataSplit split = hooks.load_data(setup.data, setup.task, setup.cache_dir);
+  const Splits splits = load_splits(hooks, setup.data, setup.task, setup.cache_dir);
   // Ranks on other nodes read their own copy of the file: a different copy would mix datasets.
-  if (split.fingerprint != setup.fingerprint)
+  if (splits.fingerprint() != setup.fingerprint)
     throw InputError(Location{setup.data.path, -1, -1, "data"},
                      fmt::format("rank {} loaded data with fingerprint {}, rank 0 data with fingerprint {} (another "
                                  "copy of the file on this node?)",
-                                 comm.rank(), split.fingerprint.empty() ? "(none)" : split.fingerprint,
+                                 comm.rank(), splits.fingerprint().empty() ? "(none)" : splits.fingerprint(),
                                  setup.fingerprint.empty() ? "(none)" : setup.fingerprint));
-  return work(comm, trial_task(hooks, split), stop);
+  return work(comm, trial_task(hooks, splits), stop);
 }
 
 // The finished trials of an earlier run count for the progress line's failures and best metric.
@@ -382,7 +418,7 @@ int execute_scan(Communicator& comm, ScanPlan& p, const RunOptions& opts, const 
   sopts.coordinator_runs_tasks = opts.coordinator_runs_trials;
   sopts.stop_grace = std::chrono::milliseconds(static_cast<long long>(opts.stop_grace_seconds * 1000));
   const ScheduleStats stats =
-      coordinate(comm, tasks, p.todo, trial_task(hooks, p.split), on_result, stop_or_failed, sopts);
+      coordinate(comm, tasks, p.todo, trial_task(hooks, p.splits), on_result, stop_or_failed, sopts);
 
   // Everything recorded so far becomes the results file; after a stop the journal stays.
   try {
@@ -466,7 +502,7 @@ int run_scan(Communicator& comm, const RunOptions& opts, const Hooks& hooks) {
   } catch (const std::exception& e) {
     return fail(1, e.what());
   }
-  plan.setup.fingerprint = plan.split.fingerprint;
+  plan.setup.fingerprint = plan.splits.fingerprint();
   broadcast_setup(plan.setup);  // the workers load the cached data now that rank 0 has written it
   return execute_scan(comm, plan, opts, hooks, stop);
 }

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "io/generators/registry.hpp"
+#include "io/data.hpp"
 #include "io/readers.hpp"
 #include "models/basis_layer.hpp"
 #include "models/parameter_count.hpp"
@@ -34,14 +35,16 @@ Expansion expand(const io::ScanConfig& scan, int threads_per_trial) {
       sum.axes.emplace_back(ax.key->path, fmt::format("{}", fmt::join(vals, ", ")));
     }
     sum.configurations = configs;
-    // Odometer over the axes (last axis fastest), seeds innermost.
+    // Odometer over the axes (last axis fastest), then the repeated splits, seeds innermost.
     std::vector<std::size_t> pos(blk.axes.size(), 0);
     for (std::size_t n = 0; n < configs; ++n) {
       TrialConfig cfg = blk.base;
       for (std::size_t a = 0; a < blk.axes.size(); ++a) io::apply_value(cfg, *blk.axes[a].key, blk.axes[a].values[pos[a]]);
+      for (auto split : io::split_values(scan.data))
       for (auto seed : scan.seeds) {
         TrialConfig t = cfg;
         t.seed = seed;
+        t.split = split;
         t.task = scan.task;
         t.model_name = blk.name;
         t.threads = threads_per_trial;

@@ -63,6 +63,7 @@ std::string encode_trial(const TrialConfig& cfg) {
   w.str(cfg.model_name);
   w.pod<std::uint8_t>(static_cast<std::uint8_t>(cfg.task));
   w.pod(cfg.seed);
+  w.pod<std::int64_t>(cfg.split);
   w.pod<std::int32_t>(cfg.threads);
   std::uint32_t n = 0;
   for (const auto& k : io::key_table()) n += is_trial_key(k);
@@ -85,6 +86,7 @@ TrialConfig decode_trial(const std::string& bytes) {
   if (task > static_cast<std::uint8_t>(Task::regression)) throw InputError(std::string(kWhat) + ": bad task");
   cfg.task = static_cast<Task>(task);
   cfg.seed = r.pod<std::uint64_t>();
+  cfg.split = r.pod<std::int64_t>();
   cfg.threads = r.pod<std::int32_t>();
   const auto n = r.pod<std::uint32_t>();
   for (std::uint32_t i = 0; i < n; ++i) {

@@ -21,6 +21,13 @@ struct DataConfig {
   std::uint64_t seed = 1;           // generator seed; also seeds the split
   std::map<std::string, double> knobs;  // generator knobs by name (docs/data.md)
   double train = 0.6, val = 0.2, test = 0.2;  // split fractions
+  // Repeated splits (a scan axis like seeds; docs/scan-format.md, `data.split`): k-fold
+  // (folds > 1: one fold tests, the next one validates, the rest train) or one split per seed of
+  // split_seeds (the fractions above, shuffled by that seed instead of `seed`). `split` picks one:
+  // the fold index, or the split seed; -1 = the one split of `seed` and the fractions.
+  int folds = 0;
+  std::vector<std::uint64_t> split_seeds;
+  std::int64_t split = -1;
   std::vector<std::string> features;        // select by name; empty = all
   std::string label_column;                 // CSV classification
   std::vector<std::string> target_columns;  // CSV regression
@@ -99,6 +106,7 @@ struct TrialConfig {
   ModelConfig model;
   TrainConfig train;
   std::uint64_t seed = 1;
+  std::int64_t split = -1;     // repeated splits: the fold index or split seed (DataConfig::split); -1 = none
   int threads = 1;             // OpenMP threads for this trial
 };
 

@@ -23,7 +23,8 @@ class DmMet final : public Generator {
     truth_met_z_ = k.at("truth_met_z") != 0.0;
   }
   std::string name() const override { return "dm_met"; }
-  std::string version() const override { return "1.0.0"; }
+  // 1.1.0: rows shuffled after the merge of the sub-samples (same events, another order).
+  std::string version() const override { return "1.1.0"; }
   Task task() const override { return Task::regression; }
   std::vector<std::string> class_names() const override { return {"events"}; }
   std::vector<std::string> feature_names() const override {

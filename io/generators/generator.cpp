@@ -198,6 +198,33 @@ void merge_streams(const Generator& gen, const std::vector<StreamSpec>& specs, c
   }
 }
 
+// Rows in random order: merged by global index, a file's rows would run through the
+// sub-samples' quotas in bursts (the class mix drifting along the file), a trap for anyone who
+// splits by rows. A Fisher-Yates shuffle from its own stream of the seed; serial, so the file
+// stays a function of (generator, knobs, events, seed). event_index moves with its row.
+void shuffle_rows(std::uint64_t seed, Generated& out) {
+  Dataset& d = out.data;
+  const std::size_t n = d.size();
+  std::vector<std::size_t> perm(n);
+  for (std::size_t i = 0; i < n; ++i) perm[i] = i;
+  Rng rng(stream_seed(seed, 0x5A0FF1EULL));
+  shuffle(perm.begin(), perm.end(), rng);
+  RowMatrixXf features(d.features.rows(), d.features.cols()), targets(d.targets.rows(), d.targets.cols());
+  std::vector<std::int32_t> labels(d.labels.size());
+  std::vector<std::int64_t> event_index(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto r = static_cast<Eigen::Index>(i), src = static_cast<Eigen::Index>(perm[i]);
+    features.row(r) = d.features.row(src);
+    if (d.targets.size()) targets.row(r) = d.targets.row(src);
+    if (!d.labels.empty()) labels[i] = d.labels[perm[i]];
+    event_index[i] = out.event_index[perm[i]];
+  }
+  d.features = std::move(features);
+  d.targets = std::move(targets);
+  d.labels = std::move(labels);
+  out.event_index = std::move(event_index);
+}
+
 }  // namespace
 
 Generated run_generator(const Generator& gen, const GenerateOptions& opts) {
@@ -232,6 +259,7 @@ Generated run_generator(const Generator& gen, const GenerateOptions& opts) {
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   out.threads = threads;
   merge_streams(gen, specs, st, opts.events, out);
+  shuffle_rows(opts.seed, out);
   return out;
 }
 

@@ -3,8 +3,9 @@
 //
 // Determinism contract: tried event j of sub-sample s (one per class, or a fixed background
 // mixture) uses its own stream Rng(stream_seed(seed, j*S + s)), S = number of sub-samples, and
-// the accepted events of each sub-sample are kept in j order until its quota is met. The output
-// depends only on (generator, knobs, events, seed), never on the thread count or chunking.
+// the accepted events of each sub-sample are kept in j order until its quota is met; the merged
+// rows are then shuffled by a stream of their own. The output depends only on (generator,
+// knobs, events, seed), never on the thread count or chunking.
 // Classification files are balanced: N/C events per class.
 #include <cstdint>
 #include <map>
@@ -56,6 +57,9 @@ class Generator {
   virtual Task task() const = 0;
   // Label order for classification ("events" for regression).
   virtual std::vector<std::string> class_names() const = 0;
+  // Binary classification: the class physicists keep (its efficiency is the x axis of a ROC
+  // curve); the other one is the background to reject. Label 1 unless a generator says otherwise.
+  virtual int signal_class() const { return 1; }
   virtual std::vector<std::string> feature_names() const = 0;
   virtual std::vector<std::string> target_names() const { return {}; }
   // Sub-samples; default: one per class (regression: one).
@@ -80,8 +84,8 @@ struct GenerateOptions {
 };
 
 struct Generated {
-  Dataset data;                          // rows in global event-index order
-  std::vector<std::int64_t> event_index; // global stream index of each row
+  Dataset data;                          // rows in a seeded random order (docs/data.md)
+  std::vector<std::int64_t> event_index; // global stream index j*S + s of each row
   std::vector<std::int64_t> tried;       // per sub-sample: tried events up to the last kept one
   std::vector<std::int64_t> accepted;    // per sub-sample: kept events
   std::int64_t simulated = 0;            // events actually simulated (incl. chunk overshoot)

@@ -45,9 +45,12 @@ class QcdSingleTop final : public Generator {
                        "qcd_b_fraction + qcd_c_fraction must be <= 1 (light flavour takes the rest)");
   }
   std::string name() const override { return "qcd_singletop"; }
-  std::string version() const override { return "1.0.0"; }
+  // 1.1.0: rows shuffled after the merge of the sub-samples (same events, another order).
+  std::string version() const override { return "1.1.0"; }
   Task task() const override { return Task::classification; }
   std::vector<std::string> class_names() const override { return {"other", "qcd"}; }
+  // The QCD multijet background is what the selection must reject (Abasov et al.).
+  int signal_class() const override { return 0; }
   std::vector<std::string> feature_names() const override {
     return {"pt_mu",  "eta_mu", "met",     "mt_w",         "dphi_mu_met",  "pt_j1",   "eta_j1",
             "pt_j2",  "eta_j2", "n_jets",  "n_bjets",      "ht",           "dr_min_mu_j", "ptrel_mu_j",

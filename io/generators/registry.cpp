@@ -84,6 +84,7 @@ GeneratorShape generator_shape(const std::string& name, const std::map<std::stri
   s.features = g->feature_names();
   s.targets = g->target_names();
   if (s.task == Task::classification) s.classes = g->class_names();
+  s.signal_class = g->signal_class();
   return s;
 }
 

@@ -36,6 +36,7 @@ std::unique_ptr<Generator> make_generator(const std::string& name, const std::ma
 struct GeneratorShape {
   Task task = Task::classification;
   std::vector<std::string> features, targets, classes;
+  int signal_class = 1;  // binary classification: the class kept (Generator::signal_class)
 };
 GeneratorShape generator_shape(const std::string& name, const std::map<std::string, double>& user_knobs);
 

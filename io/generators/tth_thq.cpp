@@ -23,7 +23,8 @@ class TthThq final : public Generator {
     jet_pt_min_ = k.at("jet_pt_min");
   }
   std::string name() const override { return "tth_thq"; }
-  std::string version() const override { return "1.0.0"; }
+  // 1.1.0: rows shuffled after the merge of the sub-samples (same events, another order).
+  std::string version() const override { return "1.1.0"; }
   Task task() const override { return Task::classification; }
   std::vector<std::string> class_names() const override { return {"tth", "th"}; }
   std::vector<std::string> feature_names() const override {

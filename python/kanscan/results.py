@@ -253,32 +253,61 @@ def default_metric(df):
     raise ValueError("no metric column in this table")
 
 
-def configurations(df, metric=None):
-    """Seeds aggregated per configuration (same model and settings): mean/std/n of the metric,
-    mean n_params, and the trial ids; failed trials left out."""
+def metric_columns(df, metric=None):
+    """(reported, selected_on) as kanscan analyze chooses them: test_X is reported and every
+    choice is made on val_X when the table has it (choosing on the test metric would make the
+    reported best optimistic); val_X asks for the same pair; any other column is both."""
     metric = metric or default_metric(df)
-    ok = df[df["status"] == "ok"] if "status" in df.columns else df
+    if metric.startswith("val_") and "test_" + metric[4:] in df.columns:
+        return "test_" + metric[4:], metric
+    if metric.startswith("test_") and "val_" + metric[5:] in df.columns:
+        return metric, "val_" + metric[5:]
+    return metric, metric
+
+
+def _config_keys(df):
     cols = list(df.columns)
     if "n_params" in cols and "epochs_run" in cols:
-        keys = ["model"] + cols[cols.index("n_params") + 1:cols.index("epochs_run")]
-    else:
-        keys = ["model"]
-    g = ok.groupby(keys, dropna=False, sort=False)
+        return ["model"] + [c for c in cols[cols.index("n_params") + 1:cols.index("epochs_run")] if c != "split"]
+    return ["model"]
+
+
+def configurations(df, metric=None):
+    """Seeds (and repeated splits) aggregated per configuration (same model and settings),
+    failed trials left out: mean/std/n of the reported metric, `select_mean` (the mean of the
+    validation column every choice is made on), `err` (the mean test-sample standard error,
+    <metric>_err) and `unc`, the uncertainty of the seed mean sqrt(std^2/n + err^2/K) with K
+    data splits (analyze's <metric>_unc), mean n_params, and the trial ids. attrs: "metric",
+    "select"."""
+    metric, select = metric_columns(df, metric)
+    ok = df[df["status"] == "ok"] if "status" in df.columns else df
+    ok = ok.assign(_err=ok[f"{metric}_err"] if f"{metric}_err" in ok.columns else np.nan,
+                   _select=ok[select], _split=ok["split"] if "split" in ok.columns else -1)
+    g = ok.groupby(_config_keys(df), dropna=False, sort=False)
     out = g.agg(n_params=("n_params", "mean"), mean=(metric, "mean"), std=(metric, "std"),
-                n=(metric, "count"), trial_ids=("trial_id", lambda s: sorted(s))).reset_index()
-    out.attrs["metric"] = metric
+                n=(metric, "count"), select_mean=("_select", "mean"), err=("_err", "mean"),
+                n_splits=("_split", "nunique"), trial_ids=("trial_id", lambda s: sorted(s))).reset_index()
+    seed_var = out["std"].fillna(0.0) ** 2 / out["n"].clip(lower=1)
+    with np.errstate(invalid="ignore"):
+        out["unc"] = np.where(out["err"].notna(), np.sqrt(seed_var + out["err"] ** 2 / out["n_splits"].clip(lower=1)),
+                              np.where(out["n"] > 1, np.sqrt(seed_var), np.nan))
+    out.attrs["metric"], out.attrs["select"] = metric, select
     return out
 
 
 def pareto(df, metric=None, cost="n_params"):
-    """The Pareto front of parameter count against the metric over configurations (seed
-    means), cheapest first: the rows no other configuration beats in both cost and metric
+    """The Pareto front of cost (a /trials column, n_params by default) against the metric over
+    configurations, cheapest first: the configurations no other one beats in both cost and the
+    validation metric's seed mean (select_mean); `mean` is the test metric reported for them
     (kanscan analyze's pareto.csv, scope "all")."""
     conf = configurations(df, metric)
-    metric = conf.attrs["metric"]
+    if cost != "n_params":
+        conf["cost"] = [df.loc[df["trial_id"].isin(ids), cost].mean() for ids in conf["trial_ids"]]
+        cost = "cost"
+    metric, select = conf.attrs["metric"], conf.attrs["select"]
     sign = 1.0 if higher_is_better(metric) else -1.0
-    conf = conf[np.isfinite(conf["mean"].astype(float))]
-    value = sign * conf["mean"].astype(float)
+    conf = conf[np.isfinite(conf["select_mean"].astype(float)) & np.isfinite(conf[cost].astype(float))]
+    value = sign * conf["select_mean"].astype(float)
     order = np.lexsort((-value.to_numpy(), conf[cost].to_numpy()))
     keep, best, last = [], -np.inf, None
     for i in order:
@@ -287,8 +316,62 @@ def pareto(df, metric=None, cost="n_params"):
             keep.append(i)
             best, last = v, (c, v)
     front = conf.iloc[keep].reset_index(drop=True)
-    front.attrs["metric"] = metric
+    front.attrs["metric"], front.attrs["select"] = metric, select
     return front
+
+
+def _same(a, b):
+    return pd.isna(b) if pd.isna(a) else (not pd.isna(b) and a == b)
+
+
+def axis_slices(df, axis, metric=None):
+    """One axis of each model family with every other axis held fixed (analyze's
+    axis_slices.csv): one row per (slice, value) with model, slice, through_best (the slice
+    through the family's best configuration, chosen on validation), others (the fixed settings,
+    "k=v ..."), value, mean, unc, select_mean, n_params, n. A configuration to which another
+    axis does not apply (the width of a depth-0 KAN) joins every slice it matches on the axes it
+    has. Slices with one point are left out, except the one through the best."""
+    conf = configurations(df, metric)
+    metric = conf.attrs["metric"]
+    sign = 1.0 if higher_is_better(metric) else -1.0
+    keys = [k for k in _config_keys(df) if k != "model"]
+    rows = []
+    for model in sorted(dict.fromkeys(conf["model"])):
+        c = conf[(conf["model"] == model) & conf["select_mean"].notna()]
+        if axis not in c.columns or c[axis].notna().sum() == 0:
+            continue
+        c = c[c[axis].notna()]
+        if c[axis].nunique() < 2:
+            continue
+        best = (sign * c["select_mean"]).idxmax()
+        # The other axes that vary within the family (fixed ones say nothing); "not applicable"
+        # counts as a value of its own, as in analyze.
+        others = [k for k in keys if k != axis and c[k].nunique(dropna=False) > 1]
+        slices = {}
+        for i, r in c.iterrows():
+            slices.setdefault(tuple((k, r[k]) for k in others), None)
+        out = []
+        for sl in slices:
+            member = c
+            for k, v in sl:
+                member = member[member[k].isna()] if pd.isna(v) else member[member[k].isna() | (member[k] == v)]
+            exact = member.apply(lambda r: all(_same(r[k], v) for k, v in sl), axis=1).astype(int)
+            member = member.assign(_exact=exact).sort_values("_exact").groupby(axis, sort=True).tail(1)
+            through = best in member.index and bool(member.loc[best, "_exact"])
+            if len(member) < 2 and not through:
+                continue
+            out.append((not through, -len(member), -(sign * member["select_mean"]).max(), sl, member, through))
+        out.sort(key=lambda t: t[:3])
+        for n, (_, _, _, sl, member, through) in enumerate(out):
+            label = " ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in sl if not pd.isna(v))
+            for _, r in member.sort_values(axis).iterrows():
+                rows.append({"model": model, "axis": axis, "slice": n, "through_best": int(through), "others": label,
+                             "value": r[axis], "mean": r["mean"], "unc": r["unc"], "select_mean": r["select_mean"],
+                             "n_params": r["n_params"], "n": r["n"]})
+    out = pd.DataFrame(rows, columns=["model", "axis", "slice", "through_best", "others", "value", "mean", "unc",
+                                      "select_mean", "n_params", "n"])
+    out.attrs["metric"], out.attrs["select"] = metric, conf.attrs["select"]
+    return out
 
 
 def bspline_basis(knots, order, x):

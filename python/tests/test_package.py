@@ -77,6 +77,52 @@ def test_pareto_keeps_ties_and_drops_dominated():
     assert list(front["cfg"]) == [1, 2, 4]  # the two identical cheapest kept, 0.8 at 20 and 0.85 at 30 dominated
 
 
+def test_pareto_and_best_are_chosen_on_validation():
+    # Test and validation disagree: the front follows val_auc and reports test_auc.
+    df = pd.DataFrame({"trial_id": list("abc"), "model": ["m"] * 3, "status": ["ok"] * 3,
+                       "n_params": [10, 20, 30], "test_auc": [0.80, 0.90, 0.85], "val_auc": [0.80, 0.79, 0.95],
+                       "test_auc_err": [0.01] * 3, "epochs_run": [1] * 3})
+    df.insert(df.columns.get_loc("n_params") + 1, "cfg", [1, 2, 3])
+    front = kanscan.pareto(df)
+    assert list(front["cfg"]) == [1, 3] and front.attrs["select"] == "val_auc"
+    assert list(front["mean"]) == [0.80, 0.85]  # test values of the configurations chosen on validation
+    assert kanscan.best_trial(df) == ("c", "val_auc")
+    assert list(kanscan.pareto(df, "test_auc")["cfg"]) == [1, 3]  # asking for the test column changes nothing
+    conf = kanscan.configurations(df)
+    assert np.allclose(conf["unc"], 0.01)  # one seed: the test-sample error alone
+
+
+def test_configurations_and_slices_are_analyzes(real_scan):
+    df = kanscan.load_trials(real_scan / "s.h5")
+    conf = kanscan.configurations(df)
+    stored = pd.read_csv(real_scan / "a" / "configs.csv")
+    assert np.allclose(sorted(conf["unc"]), sorted(stored["test_auc_unc"]), rtol=1e-6)
+    assert np.allclose(sorted(conf["select_mean"]), sorted(stored["val_auc_mean"]), rtol=1e-9)
+    mine = kanscan.axis_slices(df, "depth")
+    theirs = pd.read_csv(real_scan / "a" / "axis_slices.csv", keep_default_na=False, na_values=[""])
+    theirs = theirs[theirs["axis"] == "depth"]
+    for model in ("kan", "mlp"):
+        a, b = mine[mine["model"] == model], theirs[theirs["model"] == model]
+        best_a, best_b = a[a["through_best"] == 1], b[b["through_best"] == 1]
+        assert len(best_a) == len(best_b) >= 1
+        assert np.allclose(best_a["mean"], best_b["test_auc_mean"], rtol=1e-9)
+        assert len(a) == len(b) and a["slice"].nunique() == b["slice"].nunique()  # (analyze numbers them across families)
+        assert np.allclose(sorted(a["mean"]), sorted(b["test_auc_mean"]), rtol=1e-9)
+
+
+def test_family_best_is_chosen_on_validation_across_losses():
+    # Two losses per family: the best of each family is its best configuration on validation,
+    # whichever loss it used (plots.py once took the last physics trial per family).
+    import kanscan.plotting as kp
+    cfg = pd.DataFrame({"model": ["kan", "kan", "mlp", "mlp"], "loss": ["bce", "mse", "bce", "mse"],
+                        "val_auc_mean": [0.891, 0.889, 0.890, 0.8905], "test_auc_mean": [0.880, 0.899, 0.9, 0.8],
+                        "best_trial": ["kb", "km", "mb", "mm"]})
+    assert kp.family_best(cfg, "val_auc", True) == {"kan": "kb", "mlp": "mm"}
+    cfg["val_mae_mean"] = [0.5, 0.4, 0.45, 0.46]
+    assert kp.family_best(cfg, "val_mae", False) == {"kan": "km", "mlp": "mb"}
+    assert kp.family_best(cfg, "val_loss", True) == {}
+
+
 def test_load_model_numpy_and_torch(fixture_dir):
     m = kanscan.load_model(fixture_dir / "scan.h5", "kan000")
     assert isinstance(m, dict) and m["layers"][0]["kind"] == "kan"
@@ -110,5 +156,7 @@ def test_plotting_functions_on_dataframes(real_scan):
     assert ax.get_xscale() == "log" and len(ax.get_lines()) >= 2
     ax = kp.plot_metric_vs_axis(df, "depth")
     assert ax.get_xlabel() == "depth" and ax.get_lines()
+    ax = kp.plot_metric_vs_axis(df, "depth", model="mlp")  # the slice through the best and one per optimizer
+    assert any("others at the best" in t.get_text() for t in ax.get_legend().get_texts())
     ax = kp.plot_history(kanscan.load_history(real_scan / "s.h5", "best"))
     assert len(ax.get_lines()) == 2

@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "analysis/report.hpp"
 #include "framework/error.hpp"
 #include "tests/analysis/fixture.hpp"
@@ -223,4 +225,100 @@ TEST(Report, EmptyAndRegressionFiles) {
   std::vector<std::string> kan;
   for (auto i : rr.fronts.at("kan")) kan.push_back(rr.configs[i].best_trial);
   EXPECT_EQ(kan, (std::vector<std::string>{"c", "d"}));
+}
+
+namespace {
+
+// Columns of a second-contract file: the standard ones plus val_auc, test_auc_err and best_epoch.
+std::vector<t::FixtureColumn> columns_with_validation() {
+  auto cols = t::standard_columns();
+  cols.push_back({t::FixtureColumn::float64, "val_auc"});
+  cols.push_back({t::FixtureColumn::float64, "test_auc_err"});
+  cols.push_back({t::FixtureColumn::float64, "best_epoch"});
+  return cols;
+}
+
+t::FixtureTrial validated_trial(const std::string& id, const std::string& model, std::int64_t seed,
+                                std::int64_t n_params, std::int64_t width, double val, double test) {
+  t::FixtureTrial tr = t::standard_trial(id, model, "ok", seed, n_params, 1, width, model == "kan" ? 5 : 0, test);
+  tr.values.emplace_back(val);
+  tr.values.emplace_back(0.002);
+  tr.values.emplace_back(std::int64_t{2});  // epochs_run is 3: not the last epoch
+  return tr;
+}
+
+}  // namespace
+
+// Validation and test disagree on every choice here; kanscan follows validation and reports test.
+// kan w1 (100 params): seeds val 0.905 / 0.895, test 0.84 / 0.86  -> best seed by val: a1
+// kan w2 (200 params): val 0.88, test 0.87 (the best on test)
+// mlp w3 (150 params): val 0.89, test 0.86
+TEST(Report, ChoicesAreMadeOnValidationAndTestIsReported) {
+  t::TempDir dir;
+  const auto path = (dir / "v.h5").string();
+  t::write_results_fixture(path, columns_with_validation(),
+                           {validated_trial("a1", "kan", 1, 100, 1, 0.905, 0.84),
+                            validated_trial("a2", "kan", 2, 100, 1, 0.895, 0.86),
+                            validated_trial("b1", "kan", 1, 200, 2, 0.88, 0.87),
+                            validated_trial("c1", "mlp", 1, 150, 3, 0.89, 0.86)});
+  const a::ResultsFile file(path);
+  a::Report r = a::analyze(file);
+  EXPECT_EQ(r.metric.name, "test_auc");
+  EXPECT_EQ(r.metric.select, "val_auc");
+  EXPECT_EQ(r.metric.err, "test_auc_err");
+  auto front = [&](const std::string& scope) {
+    std::vector<std::string> ids;
+    for (auto i : r.fronts.at(scope)) ids.push_back(r.configs[i].best_trial);
+    return ids;
+  };
+  // By test the kan front would be {a2 (0.85 mean), b1 (0.87)} and the best seed a2.
+  EXPECT_EQ(front("kan"), (std::vector<std::string>{"a1"}));
+  EXPECT_EQ(front("all"), (std::vector<std::string>{"a1"}));
+  ASSERT_EQ(r.budgets.size(), 2u);  // one bin [100, 316): kan and mlp
+  EXPECT_EQ(r.configs[r.budgets[0].best].best_trial, "a1");
+  EXPECT_EQ(r.configs[r.budgets[1].best].best_trial, "c1");
+  const std::string summary = a::format_summary(r);
+  EXPECT_NE(summary.find("selected on val_auc, test_auc reported"), std::string::npos) << summary;
+  const auto best = summary.find("1. kan");
+  ASSERT_NE(best, std::string::npos) << summary;
+  EXPECT_NE(summary.find("[a1]", best), std::string::npos);
+  // The reported value is the test mean, its uncertainty sqrt(std^2/n + err^2).
+  EXPECT_NE(summary.find(fmt::format("0.8500 ± {:.4f} (n=2)", std::sqrt(0.0002 / 2 + 0.002 * 0.002))),
+            std::string::npos)
+      << summary;
+  // Asking for the test column still chooses on validation; val_auc reports test_auc.
+  a::AnalyzeOptions o;
+  o.metric = "test_auc";
+  EXPECT_EQ(a::analyze(file, o).metric.select, "val_auc");
+  o.metric = "val_auc";
+  EXPECT_EQ(a::analyze(file, o).metric.name, "test_auc");
+}
+
+TEST(Report, WithoutValidationColumnsTheTestMetricIsUsedAndSaidSo) {
+  t::TempDir dir;
+  const auto path = (dir / "old.h5").string();
+  t::write_results_fixture(path, t::standard_columns(), scan_trials());
+  const a::Report r = a::analyze(a::ResultsFile(path));
+  EXPECT_FALSE(r.metric.on_validation());
+  EXPECT_NE(a::format_summary(r).find("selected on the test metric itself"), std::string::npos);
+}
+
+TEST(Report, CostAxes) {
+  t::TempDir dir;
+  const auto path = (dir / "c.h5").string();
+  t::write_results_fixture(path, t::standard_columns(), scan_trials());
+  const a::ResultsFile file(path);
+  a::AnalyzeOptions o;
+  o.cost = "train_seconds";
+  const a::Report r = a::analyze(file, o);
+  EXPECT_EQ(r.cost.column, "train_seconds");
+  for (const auto& g : r.configs) {
+    if (g.n_ok) {
+      EXPECT_DOUBLE_EQ(g.cost, 0.5);  // every fixture trial took 0.5 s
+    }
+  }
+  o.cost = "train_flops";  // not in this (first-contract) file
+  EXPECT_THROW(a::analyze(file, o), kanscan::InputError);
+  o.cost = "watts";
+  EXPECT_THROW(a::analyze(file, o), kanscan::InputError);
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -66,14 +67,43 @@ TEST_P(EveryGenerator, ShapesNamesFiniteValuesAndBalance) {
     for (auto l : d.labels) ones += l;
     EXPECT_EQ(ones, 500);  // N/C per class, the first class takes the remainder
     EXPECT_EQ(d.n_classes, 2);
-    // Rows are in global event-index order.
-    for (std::size_t i = 1; i < r.event_index.size(); ++i) EXPECT_LT(r.event_index[i - 1], r.event_index[i]);
+    // Rows are a shuffle of the global event-index order: each index once, not sorted, and the
+    // class mix does not drift along the file (halves within 5 binomial sigma of each other).
+    std::vector<std::int64_t> sorted = r.event_index;
+    std::sort(sorted.begin(), sorted.end());
+    for (std::size_t i = 1; i < sorted.size(); ++i) EXPECT_LT(sorted[i - 1], sorted[i]);
+    EXPECT_FALSE(std::is_sorted(r.event_index.begin(), r.event_index.end()));
+    int first = 0;
+    for (std::size_t i = 0; i < d.size() / 2; ++i) first += d.labels[i];
+    const double half = double(d.size() / 2), f1 = first / half, f2 = (ones - first) / (double(d.size()) - half);
+    EXPECT_LT(std::abs(f1 - f2), 5 * std::sqrt(0.25 / half * 2)) << f1 << " vs " << f2;
   } else {
     EXPECT_EQ(d.n_targets(), 6u);
   }
   for (double e : class_efficiency(*g, r)) {
     EXPECT_GT(e, 0.0);
     EXPECT_LT(e, 1.0);
+  }
+}
+
+// A row's event_index names the tried event it came from: re-simulating that stream gives the
+// row's features (and label or targets) again.
+TEST_P(EveryGenerator, EventIndexReproducesTheRow) {
+  const auto g = make_generator(GetParam(), {});
+  const auto r = run(GetParam(), 600, 9, 2);
+  const auto S = static_cast<std::int64_t>(g->streams().size());
+  const std::size_t F = g->feature_names().size(), T = g->target_names().size();
+  Workspace ws;
+  std::vector<float> f(F), y(T);
+  for (std::size_t row : {std::size_t{0}, std::size_t{1}, std::size_t{299}, std::size_t{599}}) {
+    const std::int64_t e = r.event_index[row];
+    Rng rng(stream_seed(9, static_cast<std::uint64_t>(e)));
+    ASSERT_TRUE(g->generate(rng, static_cast<int>(e % S), ws, f.data(), y.data()));
+    for (std::size_t j = 0; j < F; ++j) EXPECT_EQ(f[j], r.data.features(Eigen::Index(row), Eigen::Index(j)));
+    for (std::size_t j = 0; j < T; ++j) EXPECT_EQ(y[j], r.data.targets(Eigen::Index(row), Eigen::Index(j)));
+    if (g->task() == Task::classification) {
+      EXPECT_EQ(r.data.labels[row], g->streams()[std::size_t(e % S)].label);
+    }
   }
 }
 

@@ -13,7 +13,7 @@ TEST(TrialsSchema, ColumnsAsTheResultsFileStoresThem) {
   const auto metrics = io::metric_columns(Task::regression, {"nu_px"});
   const io::TrialsSchema s = io::trials_schema(metrics);
   const auto cfg = io::config_columns();
-  ASSERT_EQ(s.columns.size(), 5 + cfg.size() + 2 + metrics.size());
+  ASSERT_EQ(s.columns.size(), 6 + cfg.size() + 2 + metrics.size());
   using T = h5::ColumnType;
   auto expect = [&](std::size_t i, const std::string& name, T type, std::size_t size) {
     EXPECT_EQ(s.columns[i].name, name) << i;
@@ -24,18 +24,19 @@ TEST(TrialsSchema, ColumnsAsTheResultsFileStoresThem) {
   expect(1, "model", T::fixed_string, 64);
   expect(2, "status", T::fixed_string, 8);
   expect(3, "seed", T::int64, 0);
-  expect(4, "n_params", T::int64, 0);
-  EXPECT_EQ(s.config_begin, 5u);
+  expect(4, "split", T::int64, 0);
+  expect(5, "n_params", T::int64, 0);
+  EXPECT_EQ(s.config_begin, 6u);
   for (std::size_t k = 0; k < cfg.size(); ++k) {
     const bool integer = cfg[k].type == io::KeyType::boolean || cfg[k].type == io::KeyType::integer;
     const bool real = cfg[k].type == io::KeyType::real;
-    expect(5 + k, cfg[k].name, integer ? T::int64 : real ? T::float64 : T::fixed_string, integer || real ? 0 : 16);
+    expect(6 + k, cfg[k].name, integer ? T::int64 : real ? T::float64 : T::fixed_string, integer || real ? 0 : 16);
   }
-  expect(5 + cfg.size(), "epochs_run", T::int64, 0);
-  expect(6 + cfg.size(), "train_seconds", T::float64, 0);
-  EXPECT_EQ(s.metrics_begin, 7 + cfg.size());
+  expect(6 + cfg.size(), "epochs_run", T::int64, 0);
+  expect(7 + cfg.size(), "train_seconds", T::float64, 0);
+  EXPECT_EQ(s.metrics_begin, 8 + cfg.size());
   for (std::size_t m = 0; m < metrics.size(); ++m) expect(s.metrics_begin + m, metrics[m], T::float64, 0);
-  EXPECT_EQ(s.index("grid_size"), 5 + [&] {
+  EXPECT_EQ(s.index("grid_size"), 6 + [&] {
     for (std::size_t k = 0; k < cfg.size(); ++k)
       if (cfg[k].name == "grid_size") return k;
     return cfg.size();

@@ -2,6 +2,8 @@
 // and identical when repeated; kernels agree with a single-block serial evaluation.
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "models/model.hpp"
 #include "models/trial_runner.hpp"
 #include "tests/models/synthetic.hpp"
@@ -27,6 +29,13 @@ void expect_bitwise_equal(const TrialOutcome& a, const TrialOutcome& b) {
   EXPECT_EQ(a.history.train_loss, b.history.train_loss);
   EXPECT_EQ(a.history.val_loss, b.history.val_loss);
   EXPECT_EQ(a.epochs_run, b.epochs_run);
+  // Every metric bit for bit: test and validation metrics, their standard errors, FLOPs.
+  ASSERT_EQ(a.metrics.size(), b.metrics.size());
+  for (const auto& [name, v] : a.metrics) {
+    const double w = b.metrics.at(name);
+    EXPECT_TRUE(std::memcmp(&v, &w, sizeof v) == 0) << name << ": " << v << " vs " << w;
+  }
+  EXPECT_TRUE(a.metrics.count("test_auc_err") && a.metrics.count("val_auc") && a.metrics.count("train_flops"));
 }
 
 TrialConfig base(ModelType type, OptimizerKind opt) {

@@ -238,3 +238,35 @@ TEST(TrialRunner, EdgeCasesDoNotCrash) {
   o = models::run_trial(kan_config(), badlab);
   EXPECT_FALSE(o.ok);
 }
+
+// FLOPs per event by the convention of docs/analysis.md ("Cost axes"), counted by hand.
+TEST(TrialRunner, FlopCountsFollowTheDocumentedConvention) {
+  ModelConfig kan;
+  kan.type = ModelType::kan;
+  kan.depth = 1;
+  kan.width = 3;
+  kan.spline_order = 3;
+  // per input SiLU 4 + Cox-de Boor 7 * 3*6/2 = 63; per edge 2*(3+1) + 2 = 10
+  EXPECT_EQ(models::count_forward_flops(kan, 22, 1), 22 * 67 + 22 * 3 * 10 + 3 * 67 + 3 * 1 * 10);
+  kan.grid_size = 50;  // local support: the grid size does not enter
+  EXPECT_EQ(models::count_forward_flops(kan, 22, 1), 2365);
+  ModelConfig mlp;
+  mlp.type = ModelType::mlp;
+  mlp.depth = 1;
+  mlp.width = 16;
+  mlp.activation = Activation::relu;
+  EXPECT_EQ(models::count_forward_flops(mlp, 22, 1), (2 * 22 * 16 + 16 + 16) + (2 * 16 + 1));
+  mlp.activation = Activation::silu;
+  EXPECT_EQ(models::count_forward_flops(mlp, 22, 1), (2 * 22 * 16 + 16 + 4 * 16) + (2 * 16 + 1));
+  // A trial records them; Adam evaluates each training row once per epoch.
+  const DataSplit data = test::split(test::make_classification(1000, 4, 1), Task::classification);
+  TrialConfig c = mlp_config();
+  c.train.patience = 0;
+  c.train.epochs = 3;
+  const TrialOutcome o = models::run_trial(c, data);
+  ASSERT_TRUE(o.ok) << o.error;
+  const double fwd = double(models::count_forward_flops(c.model, 4, 1));
+  EXPECT_EQ(o.metrics.at("infer_flops"), fwd);
+  EXPECT_DOUBLE_EQ(o.metrics.at("train_flops"), 3.0 * fwd * 3);
+  EXPECT_EQ(o.metrics.at("best_epoch") >= 1 && o.metrics.at("best_epoch") <= 3, true);
+}
