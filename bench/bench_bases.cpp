@@ -14,6 +14,7 @@
 #include "models/loss.hpp"
 #include "models/model.hpp"
 #include "models/optimizer.hpp"
+#include "bench/train_step.hpp"
 #include "models/parameter_count.hpp"
 
 namespace {
@@ -74,19 +75,10 @@ void run_train(benchmark::State& state, ModelConfig cfg, int batch, int threads)
   auto model = Model<float>::build(cfg, 22, 1);
   kanscan::Rng rng(1);
   model->init(rng);
-  Mat<float> x, y, dz;
+  Mat<float> x, y;
   make_batch(batch, 22, x, y);
-  kanscan::OptimizerConfig oc;
-  oc.name = kanscan::OptimizerKind::adam;
-  auto opt = kanscan::models::make_optimizer<float>(oc, model->n_params());
-  const kanscan::models::LossSpec loss{kanscan::Loss::bce, 1.0};
-  auto closure = [&] {
-    const Mat<float>& z = model->forward(x, true, threads);
-    const double l = kanscan::models::loss_and_grad<float>(loss, z, y, nullptr, &dz, threads);
-    model->backward(dz, threads);
-    return l;
-  };
-  for (auto _ : state) benchmark::DoNotOptimize(opt->step(closure, model->params(), model->grads(), 1e-3));
+  kanscan::bench::TrainStep step(*model, x, y, threads);
+  for (auto _ : state) benchmark::DoNotOptimize(step());
   state.SetItemsProcessed(state.iterations() * batch);
   state.counters["params"] = static_cast<double>(model->n_params());
 }

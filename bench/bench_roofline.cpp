@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "framework/rng.hpp"
+#include "bench/train_step.hpp"
 #include "models/loss.hpp"
 #include "models/model.hpp"
 #include "models/optimizer.hpp"
@@ -125,22 +126,14 @@ void BM_TrainStep(benchmark::State& state, Shape s) {
   kanscan::Rng rng(1);
   model->init(rng);
   constexpr int kBatch = 1024;
-  Mat<float> x(kBatch, s.widths.front()), y(kBatch, 1), dz;
+  Mat<float> x(kBatch, s.widths.front()), y(kBatch, 1);
   for (int b = 0; b < kBatch; ++b) {
     for (int i = 0; i < s.widths.front(); ++i) x(b, i) = static_cast<float>(rng.uniform(-0.99, 0.99));
     y(b, 0) = rng.uniform() < 0.5 ? 1.0f : 0.0f;
   }
-  kanscan::OptimizerConfig oc;
-  auto opt = kanscan::models::make_optimizer<float>(oc, model->n_params());
-  const kanscan::models::LossSpec loss{kanscan::Loss::bce, 1.0};
-  auto closure = [&] {
-    const Mat<float>& z = model->forward(x, true, 1);
-    const double l = kanscan::models::loss_and_grad<float>(loss, z, y, nullptr, &dz, 1);
-    model->backward(dz, 1);
-    return l;
-  };
+  kanscan::bench::TrainStep step(*model, x, y, 1);
   const double t0 = cpu_seconds();
-  for (auto _ : state) benchmark::DoNotOptimize(opt->step(closure, model->params(), model->grads(), 1e-3));
+  for (auto _ : state) benchmark::DoNotOptimize(step());
   const double sec = cpu_seconds() - t0;
   const double fps = flops_per_sample(s);
   if (g_peak_gflops > 0)
